@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "ponder_native",
+      "sources": [
+        "native/addon.c",
+        "native/gemm.c",
+        "native/attention.c",
+        "native/elementwise.c",
+        "native/norm.c",
+        "native/loss.c",
+        "native/optim.c"
+      ],
+      "cflags": ["-O3", "-march=native", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
+      "cflags!": ["-O2", "-O0"],
+      "ldflags": ["-fopenmp"]
+    }
+  ]
+}

@@ -1,0 +1,102 @@
+// Shared helpers for the native kernels: thread thresholds, a vectorised exp, kernel prototypes.
+// Every kernel takes flat row-major float buffers whose lengths addon.c has already checked.
+#ifndef PONDER_COMMON_H
+#define PONDER_COMMON_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <omp.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#define PONDER_SIMD 16
+#elif defined(__AVX2__)
+#define PONDER_SIMD 8
+#else
+#define PONDER_SIMD 1
+#endif
+
+// Below these sizes a parallel region costs more than it saves (waking a thread is microseconds).
+#define PAR_ELEMS 32768L   // elementwise: floats touched
+#define PAR_FLOPS 200000L  // row kernels: rough work units
+
+static inline int par_threads(long work, long threshold) {
+  return work >= threshold ? omp_get_max_threads() : 1;
+}
+
+static inline float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+#ifdef __AVX512F__
+// exp on 16 lanes, Cephes-style: x = n·ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r,
+// then 2^n through scalef (which saturates to 0 / inf without integer overflow tricks).
+// Relative error about 1e-7 over the float range; NaN propagates, -inf gives 0, x > 88.73 gives inf.
+static inline __m512 exp16(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(89.0f), lo = _mm512_set1_ps(-103.972076f);
+  x = _mm512_min_ps(hi, _mm512_max_ps(lo, x)); // operands ordered so a NaN x passes through
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+static inline __mmask16 tail_mask(long left) {
+  return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+}
+#endif
+
+// out[i] = exp(x[i] - shift) (out may be NULL: sum only), returns Σ out[i] (float lanes; rows here are at most ~1e5 long).
+float exp_shift_sum(const float *x, long n, float shift, float *out);
+// max of x[0..n)
+float row_max(const float *x, long n);
+
+// ---- kernels (one family per file) ----
+void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA, const float *B, long sB, int tB,
+            float *C, long sC, int acc);
+void gemm_init(void);
+
+void k_binary(int op, const float *a, long na, const float *b, long nb, float *out);
+void k_unary(int op, const float *a, long n, float *out);
+void k_affine(const float *a, long n, float s, float t, float *out);
+void k_clamp(const float *a, long n, float lo, float hi, float *out);
+void k_where(const float *cond, const float *a, const float *b, long n, float *out);
+void k_sum_axis(const float *a, long outer, long axis, long inner, float *out, int acc);
+void k_reduce_broadcast(const float *a, long na, float *out, long n);
+void k_embedding(const float *table, long C, const int32_t *ids, long n, float *out);
+void k_embedding_backward(const float *dout, long C, const int32_t *ids, long n, float *dtable);
+void k_rope(const float *x, long B, long T, long H, long D, long posOffset, const float *cos, const float *sin,
+            int inverse, float *out);
+void k_swiglu(const float *g, const float *u, long n, float *out);
+void k_swiglu_backward(const float *dout, const float *g, const float *u, long n, float *dg, float *du, int acc);
+void k_silu_backward(const float *dout, const float *a, long n, float *da);
+
+void k_rmsnorm(const float *x, const float *w, long rows, long C, float eps, float *out, float *rstd);
+void k_rmsnorm_backward(const float *dout, const float *x, const float *w, const float *rstd, long rows, long C,
+                        float *dx, float *dw, int acc);
+void k_softmax(const float *x, long rows, long C, float *out);
+void k_softmax_backward(const float *dy, const float *y, long rows, long C, float *dx);
+void k_log_softmax(const float *x, long rows, long C, float *out);
+void k_log_softmax_backward(const float *dy, const float *y, long rows, long C, float *dx);
+
+void k_token_logprobs(const float *logits, const int32_t *t, long rows, long V, float *logp, float *lse);
+void k_token_logprobs_backward(const float *logits, const int32_t *t, const float *lse, const float *g, long rows,
+                               long V, float *dlogits);
+
+void k_attention(const float *q, const float *k, const float *v, long B, long Tq, long Tk, long Hq, long Hkv,
+                 long D, long qOffset, const int32_t *keyStart, float scale, float *out, float *lse);
+void k_attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *out,
+                          const float *lse, long B, long Tq, long Tk, long Hq, long Hkv, long D, long qOffset,
+                          const int32_t *keyStart, float scale, float *dq, float *dk, float *dv);
+
+void k_adamw(float *p, const float *g, float *m, float *v, long n, double lr, double b1, double b2, double eps,
+             double wd, double step);
+double k_sum_squares(const float *x, long n);
+double k_peak_gflops(double seconds);
+
+#endif

@@ -1,0 +1,285 @@
+// GEMM in the BLIS/GotoBLAS shape: C (M×N) = op(A) (M×K) · op(B) (K×N).
+// Loops, outermost first: jc over NC columns (packed B block lives in L3), pc over KC of K (pack
+// B: KC×NC into NR-wide panels), ic over MC rows (pack A: MC×KC into MR-tall panels, lives in L2),
+// jr over NR panels (one B micro-panel, KC×NR, lives in L1), ir over MR panels: the micro-kernel
+// keeps an MR×NR tile of C in registers (14×32 = 28 zmm accumulators) and does rank-1 updates.
+// Packing absorbs the transposes, so one micro-kernel serves all four transA/transB cases, and
+// zero padding in the packs lets edge tiles run the same kernel into a scratch tile.
+#include "common.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 14
+#define NR 32
+#define KC 256
+#define MC 168   // MR·12: A block 168×256×4 = 168 KiB of the 1 MiB L2
+#define NC 4096  // B block up to 256×4096×4 = 4 MiB of the 32 MiB L3
+#define MAXT 64
+
+typedef struct { float *p; size_t cap; } fbuf;
+static fbuf bufA[MAXT], bufB[MAXT];
+
+// Grown, never shrunk: allocation (and first touch of fresh pages) happens once per size.
+static float *grow(fbuf *b, size_t n) {
+  if (b->cap < n) {
+    free(b->p);
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    b->p = aligned_alloc(64, bytes);
+    if (!b->p) { b->cap = 0; return NULL; }
+    b->cap = n;
+  }
+  return b->p;
+}
+
+typedef struct {
+  long M, N, K;
+  const float *A; int tA;
+  const float *B; int tB;
+  float *C; int acc;
+} gemm_t;
+
+// ---- packing ----
+
+// op(A)[i0:i0+mc, k0:k0+kc] into MR-tall panels, each k-major (MR floats per k), zero padded.
+static void pack_a(const gemm_t *g, long i0, long mc, long k0, long kc, float *restrict dst) {
+  for (long p = 0; p < mc; p += MR, dst += MR * kc) {
+    long mr = mc - p < MR ? mc - p : MR;
+    if (g->tA) { // stored K×M: each k gives mr contiguous floats
+      for (long k = 0; k < kc; k++) {
+        const float *src = g->A + (k0 + k) * g->M + i0 + p;
+        long i = 0;
+        for (; i < mr; i++) dst[k * MR + i] = src[i];
+        for (; i < MR; i++) dst[k * MR + i] = 0.0f;
+      }
+    } else { // stored M×K: each row is contiguous along k
+      long i = 0;
+      for (; i < mr; i++) {
+        const float *src = g->A + (i0 + p + i) * g->K + k0;
+        for (long k = 0; k < kc; k++) dst[k * MR + i] = src[k];
+      }
+      for (; i < MR; i++)
+        for (long k = 0; k < kc; k++) dst[k * MR + i] = 0.0f;
+    }
+  }
+}
+
+// op(B)[k0:k0+kc, j0 + panel·NR ...] for one NR-wide panel, k-major (NR floats per k), zero padded.
+static void pack_b_panel(const gemm_t *g, long k0, long kc, long j0, long nr, float *restrict dst) {
+  if (!g->tB) { // stored K×N
+    for (long k = 0; k < kc; k++) {
+      const float *src = g->B + (k0 + k) * g->N + j0;
+      float *d = dst + k * NR;
+#ifdef __AVX512F__
+      if (nr == NR) {
+        _mm512_store_ps(d, _mm512_loadu_ps(src));
+        _mm512_store_ps(d + 16, _mm512_loadu_ps(src + 16));
+        continue;
+      }
+#endif
+      long j = 0;
+      for (; j < nr; j++) d[j] = src[j];
+      for (; j < NR; j++) d[j] = 0.0f;
+    }
+  } else { // stored N×K: column j of op(B) is row j of B
+#ifdef __AVX512F__
+    if (nr == NR) {
+      // 16×16 transposes through registers would be faster still; this gather form is already
+      // a small fraction of the work (each packed B panel is reused by every row of A).
+      long k = 0;
+      const __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                             _mm512_set1_epi32((int)g->K));
+      if (g->K * 16 < (1L << 31)) {
+        const float *s0 = g->B + j0 * g->K + k0, *s1 = s0 + 16 * g->K;
+        for (; k < kc; k++) {
+          _mm512_store_ps(dst + k * NR, _mm512_i32gather_ps(idx, s0 + k, 4));
+          _mm512_store_ps(dst + k * NR + 16, _mm512_i32gather_ps(idx, s1 + k, 4));
+        }
+        return;
+      }
+    }
+#endif
+    long j = 0;
+    for (; j < nr; j++) {
+      const float *src = g->B + (j0 + j) * g->K + k0;
+      for (long k = 0; k < kc; k++) dst[k * NR + j] = src[k];
+    }
+    for (; j < NR; j++)
+      for (long k = 0; k < kc; k++) dst[k * NR + j] = 0.0f;
+  }
+}
+
+// ---- micro-kernel: c (MR×NR, row stride ldc) = (or +=) a-panel · b-panel over kc ----
+
+#ifdef __AVX512F__
+static inline __attribute__((always_inline)) void ukernel(long kc, const float *restrict a, const float *restrict b,
+                                                          float *restrict c, long ldc, int add) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
+  for (long k = 0; k < kc; k++) {
+    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++) {
+      __m512 ai = _mm512_set1_ps(a[i]);
+      c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+    }
+    a += MR; b += NR;
+  }
+  if (add) {
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++) {
+      _mm512_storeu_ps(c + i * ldc, _mm512_add_ps(_mm512_loadu_ps(c + i * ldc), c0[i]));
+      _mm512_storeu_ps(c + i * ldc + 16, _mm512_add_ps(_mm512_loadu_ps(c + i * ldc + 16), c1[i]));
+    }
+  } else {
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++) {
+      _mm512_storeu_ps(c + i * ldc, c0[i]);
+      _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
+    }
+  }
+}
+#else
+static inline void ukernel(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
+                           int add) {
+  float t[MR][NR] = {{0}};
+  for (long k = 0; k < kc; k++, a += MR, b += NR)
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < NR; j++) t[i][j] += a[i] * b[j];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) c[i * ldc + j] = add ? c[i * ldc + j] + t[i][j] : t[i][j];
+}
+#endif
+
+// An edge tile (mr < MR or nr < NR): run the full kernel into scratch, then merge the valid part.
+static void ukernel_edge(long kc, const float *a, const float *b, float *c, long ldc, int add, long mr, long nr) {
+  float t[MR * NR] __attribute__((aligned(64)));
+  ukernel(kc, a, b, t, NR, 0);
+  for (long i = 0; i < mr; i++)
+    for (long j = 0; j < nr; j++) c[i * ldc + j] = add ? c[i * ldc + j] + t[i * NR + j] : t[i * NR + j];
+}
+
+// Rows [m0, m1) × NR-panels [p0, p1) of the current (jc, pc) block, with B already packed in Bp.
+static void macro(const gemm_t *g, long m0, long m1, long p0, long p1, long jc, long nc, long pc, long kc,
+                  const float *Bp, float *Ap, int add) {
+  for (long ic = m0; ic < m1; ic += MC) {
+    long mc = m1 - ic < MC ? m1 - ic : MC;
+    pack_a(g, ic, mc, pc, kc, Ap);
+    for (long p = p0; p < p1; p++) {
+      long nr = nc - p * NR < NR ? nc - p * NR : NR;
+      const float *bp = Bp + p * NR * kc;
+      float *cc = g->C + ic * g->N + jc + p * NR;
+      for (long ir = 0; ir < mc; ir += MR) {
+        long mr = mc - ir < MR ? mc - ir : MR;
+        if (mr == MR && nr == NR) ukernel(kc, Ap + ir * kc, bp, cc + ir * g->N, g->N, add);
+        else ukernel_edge(kc, Ap + ir * kc, bp, cc + ir * g->N, g->N, add, mr, nr);
+      }
+    }
+  }
+}
+
+// One GEMM on nt threads (called from inside a parallel region of nt threads, or with nt = 1).
+// Threads share one packed B block; they split the rows of C when there are enough MR panels
+// for everyone, else the NR panels of each B block.
+static void gemm_body(const gemm_t *g, int tid, int nt, float *Bp, float *Ap) {
+  long mpan = (g->M + MR - 1) / MR;
+  int splitM = nt == 1 || mpan >= 4L * nt;
+  long m0 = 0, m1 = g->M;
+  if (splitM && nt > 1) {
+    m0 = (mpan * tid / nt) * MR;
+    m1 = (mpan * (tid + 1) / nt) * MR;
+    if (m1 > g->M) m1 = g->M;
+  }
+  for (long jc = 0; jc < g->N; jc += NC) {
+    long nc = g->N - jc < NC ? g->N - jc : NC;
+    long npan = (nc + NR - 1) / NR;
+    for (long pc = 0; pc < g->K; pc += KC) {
+      long kc = g->K - pc < KC ? g->K - pc : KC;
+      for (long p = tid; p < npan; p += nt) {
+        long nr = nc - p * NR < NR ? nc - p * NR : NR;
+        pack_b_panel(g, pc, kc, jc + p * NR, nr, Bp + p * NR * kc);
+      }
+      if (nt > 1) {
+#pragma omp barrier
+      }
+      int add = pc > 0 || g->acc;
+      if (splitM) {
+        if (m0 < m1) macro(g, m0, m1, 0, npan, jc, nc, pc, kc, Bp, Ap, add);
+      } else {
+        long p0 = npan * tid / nt, p1 = npan * (tid + 1) / nt;
+        if (p0 < p1) macro(g, 0, g->M, p0, p1, jc, nc, pc, kc, Bp, Ap, add);
+      }
+      if (nt > 1) {
+#pragma omp barrier
+      }
+    }
+  }
+}
+
+static size_t bsize(long N) {
+  long nc = N < NC ? N : NC;
+  return (size_t)KC * (size_t)((nc + NR - 1) / NR * NR);
+}
+
+static void oom(void) {
+  // Packing buffers are small (≤ 4 MiB); failing to get them leaves nothing sensible to do.
+  abort();
+}
+
+static void gemm_single(const gemm_t *g, int tid) {
+  float *Ap = grow(&bufA[tid], (size_t)MC * KC), *Bp = grow(&bufB[tid], bsize(g->N));
+  if (!Ap || !Bp) oom();
+  gemm_body(g, tid, 1, Bp, Ap);
+}
+
+static void zero_or_keep(const gemm_t *g) {
+  if (!g->acc) memset(g->C, 0, sizeof(float) * (size_t)g->M * (size_t)g->N);
+}
+
+void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA, const float *B, long sB, int tB,
+            float *C, long sC, int acc) {
+  if (batch <= 0 || M <= 0 || N <= 0) return;
+  int T = omp_get_max_threads();
+  if (T > MAXT) T = MAXT;
+  double flops = 2.0 * (double)M * (double)N * (double)K;
+  if (K == 0) {
+    for (long b = 0; b < batch; b++) {
+      gemm_t g = {M, N, K, A, tA, B, tB, C + b * sC, acc};
+      zero_or_keep(&g);
+    }
+    return;
+  }
+  // Many small matrices (attention, batched heads): one matrix per thread. Only when the C blocks
+  // are disjoint: a broadcast C (stride 0) accumulates over the batch and must run in order.
+  int disjoint = sC >= M * N;
+  if (T > 1 && batch > 1 && disjoint && flops * batch >= 2e6 && (flops < 3e7 || batch % T == 0 || batch >= 4 * T)) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+    for (long b = 0; b < batch; b++) {
+      gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
+      gemm_single(&g, omp_get_thread_num());
+    }
+    return;
+  }
+  int nt = flops < 2e6 ? 1 : T;
+  if (nt == 1) {
+    for (long b = 0; b < batch; b++) {
+      gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
+      gemm_single(&g, 0);
+    }
+    return;
+  }
+  float *Bp = grow(&bufB[0], bsize(N));
+  if (!Bp) oom();
+  for (int t = 1; t < nt; t++)
+    if (!grow(&bufA[t], (size_t)MC * KC)) oom();
+  if (!grow(&bufA[0], (size_t)MC * KC)) oom();
+  for (long b = 0; b < batch; b++) {
+    gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
+#pragma omp parallel num_threads(nt)
+    {
+      int tid = omp_get_thread_num(), n = omp_get_num_threads();
+      gemm_body(&g, tid, n, Bp, bufA[tid].p);
+    }
+  }
+}

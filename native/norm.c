@@ -1,0 +1,99 @@
+// Row kernels: RMSNorm and the softmax family, parallel over rows.
+#include "common.h"
+#include <string.h>
+
+static inline float dot_(const float *a, const float *b, long n) {
+  float s = 0.0f;
+  for (long i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+void k_rmsnorm(const float *x, const float *w, long rows, long C, float eps, float *out, float *rstd) {
+#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * C;
+    float *o = out + r * C;
+    float rs = 1.0f / sqrtf(dot_(xr, xr, C) / (float)C + eps);
+    rstd[r] = rs;
+    for (long i = 0; i < C; i++) o[i] = xr[i] * rs * w[i];
+  }
+}
+
+// With xhat = x·rstd and dy = dout·w: dx = rstd·(dy - xhat·mean(dy·xhat)); dw += Σ_rows dout·xhat.
+void k_rmsnorm_backward(const float *dout, const float *x, const float *w, const float *rstd, long rows, long C,
+                        float *dx, float *dw, int acc) {
+  int nt = par_threads(rows * C, PAR_ELEMS);
+#pragma omp parallel num_threads(nt)
+  {
+#pragma omp for schedule(static)
+    for (long r = 0; r < rows; r++) {
+      const float *d = dout + r * C, *xr = x + r * C;
+      float *o = dx + r * C;
+      float rs = rstd[r], m = 0.0f;
+      for (long i = 0; i < C; i++) m += d[i] * w[i] * xr[i];
+      m *= rs * rs / (float)C; // so that xhat·mean(dy·xhat) = x·m
+      if (acc)
+        for (long i = 0; i < C; i++) o[i] += rs * (d[i] * w[i] - xr[i] * m);
+      else
+        for (long i = 0; i < C; i++) o[i] = rs * (d[i] * w[i] - xr[i] * m);
+    }
+    // dw: threads own disjoint column ranges and sweep all rows (no reduction across threads).
+    int t = omp_get_thread_num(), n = omp_get_num_threads();
+    long chunk = ((C + n - 1) / n + 15) / 16 * 16;
+    long c0 = t * chunk, c1 = c0 + chunk < C ? c0 + chunk : C;
+    for (long r = 0; r < rows && c0 < c1; r++) {
+      const float *d = dout + r * C, *xr = x + r * C;
+      float rs = rstd[r];
+      for (long i = c0; i < c1; i++) dw[i] += d[i] * xr[i] * rs;
+    }
+  }
+}
+
+void k_softmax(const float *x, long rows, long C, float *out) {
+#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * C;
+    float *o = out + r * C;
+    float m = row_max(xr, C);
+    if (m == -INFINITY) m = 0.0f; // an all -inf row: exp gives zeros, 0/0 = NaN as in the reference
+    float inv = 1.0f / exp_shift_sum(xr, C, m, o);
+    for (long i = 0; i < C; i++) o[i] *= inv;
+  }
+}
+
+void k_softmax_backward(const float *dy, const float *y, long rows, long C, float *dx) {
+#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  for (long r = 0; r < rows; r++) {
+    const float *d = dy + r * C, *yr = y + r * C;
+    float *o = dx + r * C;
+    float s = dot_(d, yr, C);
+    for (long i = 0; i < C; i++) o[i] += yr[i] * (d[i] - s);
+  }
+}
+
+void k_log_softmax(const float *x, long rows, long C, float *out) {
+#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * C;
+    float *o = out + r * C;
+    float m = row_max(xr, C);
+    if (m == -INFINITY) m = 0.0f;
+    float lse = m + logf(exp_shift_sum(xr, C, m, NULL)); // NULL: sum only, so out may alias x
+    for (long i = 0; i < C; i++) o[i] = xr[i] - lse;
+  }
+}
+
+void k_log_softmax_backward(const float *dy, const float *y, long rows, long C, float *dx) {
+#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  for (long r = 0; r < rows; r++) {
+    const float *d = dy + r * C, *yr = y + r * C;
+    float *o = dx + r * C;
+    float s = 0.0f, e[1024];
+    for (long i = 0; i < C; i++) s += d[i];
+    for (long i0 = 0; i0 < C; i0 += 1024) {
+      long n = C - i0 < 1024 ? C - i0 : 1024;
+      exp_shift_sum(yr + i0, n, 0.0f, e);
+      for (long i = 0; i < n; i++) o[i0 + i] += d[i0 + i] - e[i] * s;
+    }
+  }
+}
