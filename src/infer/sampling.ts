@@ -1,0 +1,77 @@
+// Choosing the next token from a row of logits: greedy, temperature, top-k, top-p (nucleus).
+import type { Rng } from '../tensor/random.ts';
+
+export interface SamplingOptions {
+  /** 0 picks the most likely token (greedy). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 = all). */
+  topK?: number;
+  /** Keep the smallest set of tokens whose probability reaches p (1 = all). */
+  topP?: number;
+}
+
+/** Index of the largest value (the first one on ties, so greedy decoding is deterministic). */
+export function argmax(x: Float32Array): number {
+  let best = 0, bv = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] > bv) { bv = x[i]; best = i; }
+  return best;
+}
+
+/** Samples a token from one row of logits (V). `probs` is scratch of length V, reused across calls. */
+export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): number {
+  const temperature = opts.temperature ?? 1;
+  if (temperature <= 0) return argmax(logits);
+  const V = logits.length;
+  const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
+  const topP = opts.topP ?? 1;
+  let m = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > m) m = logits[i];
+  let total = 0;
+  for (let i = 0; i < V; i++) total += probs[i] = Math.exp((logits[i] - m) / temperature);
+  if (topK === V && topP >= 1) {
+    // Plain sampling: one pass over the vocabulary, no sort.
+    let u = rng.next() * total;
+    for (let i = 0; i < V; i++) if ((u -= probs[i]) < 0) return i;
+    return argmax(logits);
+  }
+  // Sort candidates by probability (descending), then cut by k and by cumulative p.
+  for (let i = 0; i < V; i++) order[i] = i;
+  const cand = order.subarray(0, V).sort((a, b) => probs[b] - probs[a] || a - b);
+  let keep = topK, cum = 0;
+  for (let i = 0; i < topK; i++) {
+    cum += probs[cand[i]] / total;
+    if (cum >= topP) { keep = i + 1; break; }
+  }
+  let mass = 0;
+  for (let i = 0; i < keep; i++) mass += probs[cand[i]];
+  let u = rng.next() * mass;
+  for (let i = 0; i < keep; i++) if ((u -= probs[cand[i]]) < 0) return cand[i];
+  return cand[0];
+}
+
+/** The k most likely tokens of a row with their log-probabilities (temperature 1, full vocabulary). */
+export function topLogprobs(logits: Float32Array, k: number): { token: number; logprob: number }[] {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > m) m = logits[i];
+  let s = 0;
+  for (let i = 0; i < logits.length; i++) s += Math.exp(logits[i] - m);
+  const lse = m + Math.log(s);
+  const best: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    if (best.length < k || logits[i] > logits[best[best.length - 1]]) {
+      best.push(i);
+      best.sort((a, b) => logits[b] - logits[a] || a - b);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map((token) => ({ token, logprob: logits[token] - lse }));
+}
+
+/** log p(token) under a row of logits at temperature 1. */
+export function tokenLogprob(logits: Float32Array, token: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > m) m = logits[i];
+  let s = 0;
+  for (let i = 0; i < logits.length; i++) s += Math.exp(logits[i] - m);
+  return logits[token] - m - Math.log(s);
+}
