@@ -1,0 +1,8 @@
+// Checkable problems: the public surface of src/tasks.
+export { Rng, deriveSeed } from './rng.ts';
+export type { Problem, Task } from './types.ts';
+export { defaultVerify, extractFinalAnswer, extractLastNumber, normaliseText, parseNumber } from './answer.ts';
+export { getTask, problemsTask, resolveTask, taskNames, verifyProblem } from './registry.ts';
+export { heldOutSet, problemKey, TrainingSampler } from './heldout.ts';
+export { loadJsonlProblems, parseJsonlProblems, writeJsonl, type LoadedProblems, type SkippedLine } from './jsonl.ts';
+export { extractCountdownExpression } from './countdown.ts';
