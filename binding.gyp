@@ -11,7 +11,7 @@
         "native/loss.c",
         "native/optim.c"
       ],
-      "cflags": ["-O3", "-march=native", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
+      "cflags": ["-O3", "-march=native", "-mprefer-vector-width=512", "-fno-math-errno", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
       "cflags!": ["-O2", "-O0"],
       "ldflags": ["-fopenmp"]
     }

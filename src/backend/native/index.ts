@@ -1,0 +1,74 @@
+// Loads the native kernels (build/Release/ponder_native.node, built from native/ by binding.gyp).
+// The addon's functions take exactly the Kernels interface's arguments, so they are the kernels.
+// Threads: PONDER_THREADS, else OMP_NUM_THREADS, else every core; setThreads changes it later.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Backend, Kernels } from '../kernels.ts';
+import { PonderError } from '../../errors.ts';
+
+interface Addon extends Kernels {
+  setThreads(n: number): number;
+  threads(): number;
+  peakGflops(seconds: number): number;
+  readonly simdWidth: number;
+}
+
+/** Where the build puts the addon (repository root / build / Release). */
+export const addonPath = fileURLToPath(new URL('../../../build/Release/ponder_native.node', import.meta.url));
+
+const KERNEL_NAMES = [
+  'gemm', 'binary', 'unary', 'affine', 'clamp', 'where', 'sumAxis', 'reduceBroadcast', 'embedding',
+  'embeddingBackward', 'rmsnorm', 'rmsnormBackward', 'rope', 'swiglu', 'swigluBackward', 'siluBackward',
+  'softmax', 'softmaxBackward', 'logSoftmax', 'logSoftmaxBackward', 'tokenLogprobs', 'tokenLogprobsBackward',
+  'attention', 'attentionBackward', 'adamw', 'sumSquares',
+] as const satisfies readonly (keyof Kernels)[];
+
+let addon: Addon | null | undefined;
+
+function load(): Addon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (!existsSync(addonPath)) return null;
+  // libgomp reads its environment when the addon loads: spin only briefly before sleeping, so
+  // idle OpenMP threads do not steal the core from the main thread between kernels.
+  process.env.GOMP_SPINCOUNT ??= '20000';
+  try {
+    const a = createRequire(import.meta.url)(addonPath) as Addon;
+    if (KERNEL_NAMES.some((k) => typeof a[k] !== 'function')) return null; // a stale build
+    addon = a;
+  } catch {
+    return null;
+  }
+  const want = process.env.PONDER_THREADS;
+  if (want !== undefined && want !== '') setThreads(Number(want));
+  return addon;
+}
+
+/** Sets the kernels' thread count (1..64); returns the count now in effect. */
+export function setThreads(n: number): number {
+  const a = load();
+  if (!a) throw new PonderError('the native addon is not built (run `npm run build:native`)');
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new PonderError(`threads must be an integer from 1 to 64, not ${n}`);
+  return a.setThreads(n);
+}
+
+/** Measured FMA peak of this machine in GFLOP/s on the current threads (runs ~`seconds`). */
+export function peakGflops(seconds = 0.05): number {
+  const a = load();
+  if (!a) throw new PonderError('the native addon is not built (run `npm run build:native`)');
+  return a.peakGflops(seconds);
+}
+
+/** The native backend, or null when the addon is missing or fails to load. */
+export function loadNativeBackend(): Backend | null {
+  const a = load();
+  if (!a) return null;
+  const kernels = Object.fromEntries(KERNEL_NAMES.map((k) => [k, a[k]])) as unknown as Kernels;
+  return {
+    name: 'native',
+    get threads() { return a.threads(); },
+    simdWidth: a.simdWidth,
+    kernels,
+  };
+}
