@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PonderError } from '../../src/errors.ts';
 
-export const PYTHON = '/usr/bin/python3';
+// PONDER_TORCH_PYTHON overrides the interpreter (e.g. a venv with a newer torch).
+export const PYTHON = process.env.PONDER_TORCH_PYTHON || '/usr/bin/python3';
 export const REF_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const LLAMA_PY = fileURLToPath(new URL('./llama.py', import.meta.url));
 
