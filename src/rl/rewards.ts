@@ -1,6 +1,7 @@
 // Reward functions, TRL style: a plain function per reward, combined with weights. A function may
 // return null to skip a sample (not counted); a NaN (or infinity) or a throw is caught, counted per function,
 // and treated as a skip, so one bad reward never crashes a run.
+import { PonderError } from '../errors.ts';
 import type { ParsedThink } from '../infer/think.ts';
 import { verifyProblem } from '../tasks/registry.ts';
 import type { Problem } from '../tasks/types.ts';
@@ -43,8 +44,8 @@ export class RewardCombiner {
   constructor(rewards: readonly WeightedReward[]) {
     const names = new Set<string>();
     for (const r of rewards) {
-      if (names.has(r.name)) throw new Error(`reward '${r.name}' given twice`);
-      if (!Number.isFinite(r.weight)) throw new Error(`reward '${r.name}': weight must be finite, got ${r.weight}`);
+      if (names.has(r.name)) throw new PonderError(`reward '${r.name}' given twice`);
+      if (!Number.isFinite(r.weight)) throw new PonderError(`reward '${r.name}': weight must be finite, got ${r.weight}`);
       names.add(r.name);
     }
     this.rewards = rewards;
@@ -104,7 +105,7 @@ export const formatReward: RewardFn = ({ parsed }) => (parsed.wellFormed && pars
  */
 export function overlongPenalty(maxLength: number, cacheLength: number): RewardFn {
   if (!(Number.isInteger(maxLength) && Number.isInteger(cacheLength) && cacheLength > 0 && cacheLength <= maxLength)) {
-    throw new Error(`overlongPenalty: need integers 0 < cacheLength <= maxLength, got ${cacheLength}, ${maxLength}`);
+    throw new PonderError(`overlongPenalty: need integers 0 < cacheLength <= maxLength, got ${cacheLength}, ${maxLength}`);
   }
   const start = maxLength - cacheLength;
   return ({ completionTokens: L }) => {

@@ -30,14 +30,18 @@ export function parseCountdownQuestion(question: string, task = 'countdown'): { 
 /**
  * The expression a Countdown answer gives: the final-answer segment (see extractFinalAnswer),
  * its last non-empty line, without a trailing period or surrounding backticks/dollars, and when it
- * contains "=", the part before the first "=" (so "25 * 3 + 96 = 171" reads "25 * 3 + 96").
+ * contains "=", the part before the first "=" (so "25 * 3 + 96 = 171" reads "25 * 3 + 96"), and of
+ * that the trailing run of expression characters (digits, spaces, + - * / and their Unicode forms,
+ * parentheses), so "The expression is 25 * 3 + 96" reads "25 * 3 + 96".
  */
 export function extractCountdownExpression(answerText: string): string {
   const lines = extractFinalAnswer(answerText).split('\n').map((l) => l.trim()).filter((l) => l !== '');
   let s = (lines[lines.length - 1] ?? '').replace(/\.+$/, '').replace(/^[`$]+|[`$]+$/g, '').trim();
   const eq = s.indexOf('=');
   if (eq >= 0) s = s.slice(0, eq).trim();
-  return s;
+  // drop leading words ("The expression is 25 * 3 + 96"): keep the trailing run of expression characters
+  const m = /[\d\s+\-\u2212*\u00d7\u00b7/\u00f7()]*$/.exec(s);
+  return m ? m[0].trim() : s;
 }
 
 /** Does the expression equal the target exactly, using each given number at most once? */

@@ -25,8 +25,8 @@ export function verifyProblem(answerText: string, problem: Problem): boolean {
 }
 
 /**
- * A fixed list of problems as a Task: generate() draws one uniformly (difficulty is ignored but
- * must be 1), verify() and solveWithSteps() use each problem's own task when it names a built-in.
+ * A fixed list of problems as a Task: generate() draws one uniformly (difficulty is ignored);
+ * verify() and solveWithSteps() use each problem's own task when it names a built-in.
  */
 export function problemsTask(name: string, problems: readonly Problem[]): Task {
   if (problems.length === 0) throw new PonderError(`task '${name}': no problems`);

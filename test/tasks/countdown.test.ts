@@ -108,3 +108,9 @@ test('trace: each step is true integer arithmetic and the last line is the answe
     }
   }
 });
+
+test('answer extraction keeps the trailing expression after words', () => {
+  assert.equal(extractCountdownExpression('The expression is 25 * 3 + 96'), '25 * 3 + 96');
+  assert.equal(extractCountdownExpression('So: (3 + 4) \u00d7 5 = 35'), '(3 + 4) \u00d7 5');
+  assert.ok(!checkCountdown(extractCountdownExpression('I give up'), [3, 4], 7));
+});
