@@ -8,6 +8,7 @@
 
 const utf8 = new TextEncoder();
 const lenient = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** True when the string has no lone surrogate (then UTF-8 and WTF-8 agree). */
 export function isWellFormed(s: string): boolean {
@@ -89,6 +90,8 @@ export function wtf8Decode(b: Uint8Array): string {
  * pre-tokenizer treats them as symbols; the offsets map each piece back to its original bytes.
  */
 export function decodeForSplit(b: Uint8Array): { text: string; offsets: Int32Array | null } {
+  // Fast path: well-formed UTF-8 (no encoded surrogates either) is exactly wtf8Encode(text).
+  try { return { text: strict.decode(b), offsets: null }; } catch { /* ill-formed: walk it */ }
   const units: number[] = [];
   const offs: number[] = [];
   let clean = true;

@@ -125,7 +125,10 @@ export class Tokenizer {
   private encodeBytesInto(bytes: Uint8Array, opts: EncodeOptions, out: number[]): void {
     const { text, offsets } = decodeForSplit(bytes);
     // Bytes that are exactly the WTF-8 of a string encode as that string does.
-    if (offsets === null) { out.push(...this.encode(text, opts)); return; }
+    if (offsets === null) {
+      for (const id of this.encode(text, opts)) out.push(id);
+      return;
+    }
     // Otherwise pieces come from the text (ill-formed bytes stand as U+FFFD), ids from the bytes.
     const ordinary = (from: number, to: number) => {
       if (from >= to) return;

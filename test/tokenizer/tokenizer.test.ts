@@ -42,6 +42,20 @@ test('a lone surrogate is its WTF-8 bytes; decode gives it back', () => {
   assert.deepEqual([...tok.decodeBytes(bad)], [0x61, 0xff, 0x62]);
 });
 
+test('a byte order mark is kept, in strings and in bytes', () => {
+  const tok = fixtureTokenizer();
+  assert.equal(tok.decode(tok.encode('\ufeffhello')), '\ufeffhello');
+  const bom = Uint8Array.of(0xef, 0xbb, 0xbf, 0x68, 0x69);
+  assert.deepEqual(tok.decodeBytes(tok.encode(bom)), bom);
+  assert.equal(tok.decode(tok.encode(bom)), '\ufeffhi');
+});
+
+test('large byte inputs encode like the string they spell', () => {
+  const tok = fixtureTokenizer();
+  const big = CORPUS.repeat(60); // ~170 kB: a whole file, not a line
+  assert.deepEqual(tok.encode(new TextEncoder().encode(big)), tok.encode(big));
+});
+
 test('long runs go through the heap path and round trip', () => {
   const tok = fixtureTokenizer();
   for (const s of [' '.repeat(20000), '-'.repeat(5000) + 'x', '\n'.repeat(3000), 'ab'.repeat(4000)]) {
