@@ -36,7 +36,8 @@ export function logRequest(db: DB, r: NewRequestRecord): void {
   withConstraints(() => db.prepare(`INSERT INTO request_log (id, user_id, key_id, route, status, latency_ms,
       prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(r.id, r.userId ?? null, r.keyId ?? null, r.route, r.status, r.latencyMs, r.promptTokens ?? null, r.completionTokens ?? null),
-  { duplicate: `request '${r.id}' already logged`, missing: `unknown user '${r.userId}' or key '${r.keyId}' for request '${r.id}'` });
+  { duplicate: `request '${r.id}' already logged`, missing: `request '${r.id}' names an unknown ` +
+    [r.userId != null ? `user '${r.userId}'` : '', r.keyId != null ? `key '${r.keyId}'` : ''].filter(Boolean).join(' or ') });
 }
 
 export function listRequests(db: DB, opts: { userId?: string; limit?: number } = {}): RequestRecord[] {
