@@ -1,0 +1,62 @@
+// Rollouts: for each prompt, a group of G completions sampled from the current policy, decoded
+// and parsed into reasoning and answer.
+import type { Transformer } from '../model/transformer.ts';
+import { generate } from '../infer/generate.ts';
+import { parseThink, type ParsedThink } from '../infer/think.ts';
+import { EOS_ID, THINK_ID, type Tokenizer } from '../tokenizer/index.ts';
+import type { Problem } from '../tasks/types.ts';
+import { promptIds, forcedPrefix, type ThinkingMode } from './prompt.ts';
+
+export interface Rollout {
+  problem: Problem;
+  /** Index of the group (prompt) this completion belongs to. */
+  group: number;
+  prompt: number[];
+  completion: number[];
+  /** Decoded completion with special tokens, as the parser and a person read it. */
+  text: string;
+  parsed: ParsedThink;
+  /** Stopped by the length limit before the end-of-text token. */
+  truncated: boolean;
+  /** The completion opened a <think> block (or thinking was forced on). */
+  reasons: boolean;
+}
+
+export interface RolloutOptions {
+  groupSize: number;
+  maxNewTokens: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  mode?: ThinkingMode;
+  /** Sequences generated together (a memory/speed knob; results do not depend on it). */
+  batchSize?: number;
+}
+
+export function rollouts(policy: Transformer, tok: Tokenizer, problems: Problem[], o: RolloutOptions): Rollout[] {
+  const mode = o.mode ?? 'free';
+  const items: { problem: Problem; group: number; prompt: number[] }[] = [];
+  problems.forEach((problem, group) => {
+    const prompt = promptIds(tok, problem.question, mode);
+    for (let g = 0; g < o.groupSize; g++) items.push({ problem, group, prompt });
+  });
+  const out: Rollout[] = [];
+  const chunk = o.batchSize ?? items.length;
+  for (let s = 0; s < items.length; s += chunk) {
+    const part = items.slice(s, s + chunk);
+    const gens = generate(policy, part.map((i) => i.prompt), {
+      maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topP: o.topP, stopTokens: [EOS_ID],
+      seed: (o.seed ?? 0) + s, padToken: 0,
+    });
+    gens.forEach((g, i) => {
+      const it = part[i];
+      const body = g.tokens[g.tokens.length - 1] === EOS_ID ? g.tokens.slice(0, -1) : g.tokens;
+      const text = forcedPrefix(mode) + tok.decode(body);
+      out.push({
+        ...it, completion: g.tokens, text, parsed: parseThink(text), truncated: g.finish !== 'stop',
+        reasons: mode === 'on' || (mode === 'free' && g.tokens[0] === THINK_ID),
+      });
+    });
+  }
+  return out;
+}
