@@ -53,11 +53,12 @@ export interface DeleteCounts {
 /**
  * Deletes every row a user owns (conversations, messages, feedback, moderation events, request
  * log, keys) and the user. The local user's row stays (it is the loopback identity) but empty.
- * Rows are deleted, not overwritten; the file is not VACUUMed, so freed pages may keep old bytes
- * until SQLite reuses them.
+ * No VACUUM: secure_delete (set in openDatabase) zeroes the freed bytes, and a checkpoint then
+ * empties the WAL of older copies of them, unless another connection is reading at that moment
+ * (then the WAL keeps them until its next checkpoint).
  */
 export function deleteUserData(db: DB, userId: string): DeleteCounts {
-  return db.transaction(() => {
+  const counts = db.transaction(() => {
     requireUser(db, userId);
     const count = (sql: string) => (db.prepare(sql).get(userId) as { n: number }).n;
     const counts: DeleteCounts = {
@@ -75,6 +76,8 @@ export function deleteUserData(db: DB, userId: string): DeleteCounts {
     if (userId !== LOCAL_USER_ID) db.prepare('DELETE FROM users WHERE id = ?').run(userId);
     return counts;
   })();
+  if (!db.memory) db.pragma('wal_checkpoint(TRUNCATE)');
+  return counts;
 }
 
 /** One preference pair: the prompt turns, the preferred answer, the other answer. */

@@ -11,6 +11,8 @@ import { logRequest } from '../../src/store/requests.ts';
 import { getUser, LOCAL_USER_ID } from '../../src/store/users.ts';
 import { exportUserData, deleteUserData, exportPreferences, type PreferencePair } from '../../src/store/export.ts';
 import { PonderError } from '../../src/errors.ts';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from './helpers.ts';
 
 /** Gives a user two conversations with messages, feedback, moderation events and requests; tags text with `tag`. */
@@ -145,4 +147,20 @@ test('preferences: rewrites and up-versus-down answers to the same exact prompt 
   assert.deepEqual(exportPreferences(db), want);
   deleteUserData(db, v);
   assert.deepEqual(exportPreferences(db), want.slice(0, 2), 'a deleted user\'s feedback no longer contributes');
+});
+
+test("after delete the user's words are gone from the database files, not only from queries", (t) => {
+  const dir = tempDir(t);
+  const db = openDatabase({ dataDir: dir });
+  t.after(() => db.close());
+  const alice = createKey(db, { name: 'alice' });
+  const bob = createKey(db, { name: 'bob' });
+  for (let i = 0; i < 40; i++) {
+    populate(db, i % 2 ? alice.userId : bob.userId, null, (i % 2 ? 'ZQALICEWORD' : 'ZQBOBWORD') + i);
+  }
+  const has = (word: string) => readdirSync(dir).filter((f) => readFileSync(join(dir, f)).includes(word));
+  assert.ok(has('ZQALICEWORD').length > 0);
+  deleteUserData(db, alice.userId);
+  assert.deepEqual(has('ZQALICEWORD'), [], 'deleted text still readable in the files');
+  assert.deepEqual(has('ZQBOBWORD'), ['ponder.db'], "the other user's text is intact");
 });
