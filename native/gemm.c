@@ -179,39 +179,63 @@ static void macro(const gemm_t *g, long m0, long m1, long p0, long p1, long jc, 
   }
 }
 
-// One GEMM on nt threads (called from inside a parallel region of nt threads, or with nt = 1).
-// Threads share one packed B block; they split the rows of C when there are enough MR panels
-// for everyone, else the NR panels of each B block.
-static void gemm_body(const gemm_t *g, int tid, int nt, float *Bp, float *Ap) {
-  long mpan = (g->M + MR - 1) / MR;
-  int splitM = nt == 1 || mpan >= 4L * nt;
-  long m0 = 0, m1 = g->M;
-  if (splitM && nt > 1) {
-    m0 = (mpan * tid / nt) * MR;
-    m1 = (mpan * (tid + 1) / nt) * MR;
-    if (m1 > g->M) m1 = g->M;
-  }
+// One GEMM on one thread with the classic loop order (B block per (jc, pc), A block per ic).
+static void gemm_body(const gemm_t *g, float *Bp, float *Ap) {
   for (long jc = 0; jc < g->N; jc += NC) {
     long nc = g->N - jc < NC ? g->N - jc : NC;
     long npan = (nc + NR - 1) / NR;
     for (long pc = 0; pc < g->K; pc += KC) {
       long kc = g->K - pc < KC ? g->K - pc : KC;
-      for (long p = tid; p < npan; p += nt) {
+      for (long p = 0; p < npan; p++) {
         long nr = nc - p * NR < NR ? nc - p * NR : NR;
         pack_b_panel(g, pc, kc, jc + p * NR, nr, Bp + p * NR * kc);
       }
-      if (nt > 1) {
+      macro(g, 0, g->M, 0, npan, jc, nc, pc, kc, Bp, Ap, pc > 0 || g->acc);
+    }
+  }
+}
+
+// One GEMM on nt threads, scheduled dynamically so that a thread the OS preempts (this machine
+// is shared) delays only its current chunk, not everyone at a barrier. Phase 1 packs all of op(B)
+// (every KC block, every NR panel; panels claimed from a counter), one barrier, then phase 2
+// claims chunks of C: row chunks over the full width when M is tall, else column chunks over
+// all rows (decode-like shapes). A chunk runs every pc for its tile, so the store-then-add
+// order per tile holds.
+static long next_b, next_c; // work counters, reset before each parallel region
+
+static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
+  long npan = (g->N + NR - 1) / NR, npad = npan * NR, nkb = (g->K + KC - 1) / KC;
+  long mpan = (g->M + MR - 1) / MR;
+  int rows = mpan >= 4L * nt;
+  // chunk sizes in panels: enough chunks (>= 4 per thread) for balance, at most one MC block
+  long per = rows ? mpan / (4L * nt) : npan / (4L * nt);
+  if (per < 1) per = 1;
+  if (rows && per > MC / MR) per = MC / MR;
+  if (!rows && per > 16) per = 16;
+  long nchunks = rows ? (mpan + per - 1) / per : (npan + per - 1) / per;
+  next_b = 0;
+  next_c = 0;
+#pragma omp parallel num_threads(nt)
+  {
+    float *Ap = bufA[omp_get_thread_num()].p;
+    for (long w; (w = __atomic_fetch_add(&next_b, 1, __ATOMIC_RELAXED)) < nkb * npan;) {
+      long kb = w / npan, p = w % npan, pc = kb * KC, kc = g->K - pc < KC ? g->K - pc : KC;
+      long nr = g->N - p * NR < NR ? g->N - p * NR : NR;
+      pack_b_panel(g, pc, kc, p * NR, nr, Bp + pc * npad + p * NR * kc);
+    }
 #pragma omp barrier
-      }
-      int add = pc > 0 || g->acc;
-      if (splitM) {
-        if (m0 < m1) macro(g, m0, m1, 0, npan, jc, nc, pc, kc, Bp, Ap, add);
+    for (long w; (w = __atomic_fetch_add(&next_c, 1, __ATOMIC_RELAXED)) < nchunks;) {
+      long m0 = 0, m1 = g->M, p0 = 0, p1 = npan;
+      if (rows) {
+        m0 = w * per * MR;
+        m1 = m0 + per * MR < g->M ? m0 + per * MR : g->M;
       } else {
-        long p0 = npan * tid / nt, p1 = npan * (tid + 1) / nt;
-        if (p0 < p1) macro(g, 0, g->M, p0, p1, jc, nc, pc, kc, Bp, Ap, add);
+        p0 = w * per;
+        p1 = p0 + per < npan ? p0 + per : npan;
       }
-      if (nt > 1) {
-#pragma omp barrier
+      for (long pc = 0; pc < g->K; pc += KC) {
+        long kc = g->K - pc < KC ? g->K - pc : KC;
+        macro(g, m0, m1, p0, p1, 0, g->N, pc, kc, Bp + pc * npad, Ap, pc > 0 || g->acc);
       }
     }
   }
@@ -230,7 +254,7 @@ static void oom(void) {
 static void gemm_single(const gemm_t *g, int tid) {
   float *Ap = grow(&bufA[tid], (size_t)MC * KC), *Bp = grow(&bufB[tid], bsize(g->N));
   if (!Ap || !Bp) oom();
-  gemm_body(g, 0, 1, Bp, Ap); // alone: partition as thread 0 of 1, with this thread's buffers
+  gemm_body(g, Bp, Ap);
 }
 
 static void zero_or_keep(const gemm_t *g) {
@@ -269,17 +293,13 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
     }
     return;
   }
-  float *Bp = grow(&bufB[0], bsize(N));
+  // all of op(B) packed at once: K × (N rounded up to NR)
+  float *Bp = grow(&bufB[0], (size_t)K * (size_t)((N + NR - 1) / NR * NR));
   if (!Bp) oom();
-  for (int t = 1; t < nt; t++)
+  for (int t = 0; t < nt; t++)
     if (!grow(&bufA[t], (size_t)MC * KC)) oom();
-  if (!grow(&bufA[0], (size_t)MC * KC)) oom();
   for (long b = 0; b < batch; b++) {
     gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
-#pragma omp parallel num_threads(nt)
-    {
-      int tid = omp_get_thread_num(), n = omp_get_num_threads();
-      gemm_body(&g, tid, n, Bp, bufA[tid].p);
-    }
+    gemm_parallel(&g, nt, Bp);
   }
 }
