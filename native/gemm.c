@@ -241,6 +241,74 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
   }
 }
 
+// Few rows (decode: one token per sequence): packing B would cost as much as the product, and the
+// product is bound by reading B once. So no packing: with transB each C entry is a dot product of
+// two contiguous rows; without, rows of B are streamed into a chunk of C rows kept in L1.
+// Threads split the columns. op(A) rows are copied contiguous first when A is transposed.
+#define SMALL_M 4
+#define JB 256
+
+static inline float dot_k(const float *a, const float *b, long K) {
+#ifdef __AVX512F__
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  long k = 0;
+  for (; k + 32 <= K; k += 32) {
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + k), _mm512_loadu_ps(b + k), s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + k + 16), _mm512_loadu_ps(b + k + 16), s1);
+  }
+  for (; k < K; k += 16) {
+    __mmask16 m = tail_mask(K - k);
+    s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + k), _mm512_maskz_loadu_ps(m, b + k), s0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+#else
+  float s = 0.0f;
+  for (long k = 0; k < K; k++) s += a[k] * b[k];
+  return s;
+#endif
+}
+
+static void gemm_small_m(const gemm_t *g, int nt, int tid) {
+  long M = g->M, N = g->N, K = g->K;
+  const float *A = g->A;
+  if (g->tA) { // gather op(A) (M×K) into a contiguous copy
+    float *a = grow(&bufA[tid], (size_t)(M * K)); // the caller's A-pack buffer, idle here
+    if (!a) abort();
+    for (long i = 0; i < M; i++)
+      for (long k = 0; k < K; k++) a[i * K + k] = g->A[k * M + i];
+    A = a;
+  }
+  long nch = (N + JB - 1) / JB;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (long ch = 0; ch < nch; ch++) {
+    long j0 = ch * JB, j1 = j0 + JB < N ? j0 + JB : N;
+    if (g->tB) {
+      for (long j = j0; j < j1; j++)
+        for (long i = 0; i < M; i++) {
+          float v = dot_k(A + i * K, g->B + j * K, K);
+          float *c = g->C + i * N + j;
+          *c = g->acc ? *c + v : v;
+        }
+    } else {
+      float acc[SMALL_M][JB] __attribute__((aligned(64)));
+      long w = j1 - j0;
+      for (long i = 0; i < M; i++)
+        for (long j = 0; j < w; j++) acc[i][j] = 0.0f;
+      for (long k = 0; k < K; k++) {
+        const float *b = g->B + k * N + j0;
+        for (long i = 0; i < M; i++) {
+          float a = A[i * K + k];
+          for (long j = 0; j < w; j++) acc[i][j] += a * b[j];
+        }
+      }
+      for (long i = 0; i < M; i++) {
+        float *c = g->C + i * N + j0;
+        for (long j = 0; j < w; j++) c[j] = g->acc ? c[j] + acc[i][j] : acc[i][j];
+      }
+    }
+  }
+}
+
 static size_t bsize(long N) {
   long nc = N < NC ? N : NC;
   return (size_t)KC * (size_t)((nc + NR - 1) / NR * NR);
@@ -254,7 +322,8 @@ static void oom(void) {
 static void gemm_single(const gemm_t *g, int tid) {
   float *Ap = grow(&bufA[tid], (size_t)MC * KC), *Bp = grow(&bufB[tid], bsize(g->N));
   if (!Ap || !Bp) oom();
-  gemm_body(g, Bp, Ap);
+  if (g->M <= SMALL_M) gemm_small_m(g, 1, tid);
+  else gemm_body(g, Bp, Ap);
 }
 
 static void zero_or_keep(const gemm_t *g) {
@@ -286,6 +355,13 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
     return;
   }
   int nt = flops < 2e6 ? 1 : T;
+  if (M <= SMALL_M) {
+    for (long b = 0; b < batch; b++) {
+      gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
+      gemm_small_m(&g, nt, 0);
+    }
+    return;
+  }
   if (nt == 1) {
     for (long b = 0; b < batch; b++) {
       gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};

@@ -25,7 +25,10 @@ function both(outs: Float32Array[], f: (k: Kernels, o: Float32Array[]) => void, 
 }
 
 describe('native gemm', { skip }, () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 17, 257], [17, 3, 5], [257, 33, 64], [15, 40, 300], [16, 32, 256]];
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [3, 17, 257], [17, 3, 5], [257, 33, 64], [15, 40, 300], [16, 32, 256],
+    [1, 600, 77], [4, 1000, 300], // few rows: the unpacked path, threaded over columns
+  ];
   for (const [M, N, K] of shapes)
     for (const tA of [false, true])
       for (const tB of [false, true])
