@@ -85,7 +85,7 @@ export function arithmeticTrace(a: bigint, op: ArithOp, b: bigint): string {
   return lines.join('\n');
 }
 
-function makeTask(name: string, ops: readonly ArithOp[], summary: string): Task {
+function makeTask(name: string, ops: readonly ArithOp[], summary: string, secondDigits = (d: number) => d): Task {
   const task: Task = {
     name,
     summary,
@@ -93,7 +93,7 @@ function makeTask(name: string, ops: readonly ArithOp[], summary: string): Task 
     generate(rng, difficulty) {
       checkDifficulty(task, difficulty);
       const op = rng.pick(ops);
-      const a = randomDigits(rng, difficulty), b = randomDigits(rng, difficulty);
+      const a = randomDigits(rng, difficulty), b = randomDigits(rng, secondDigits(difficulty));
       return { question: `What is ${a} ${op} ${b}?`, answer: applyOp(a, op, b).toString(), task: name };
     },
     verify: defaultVerify,
@@ -109,3 +109,5 @@ export const arithmetic = makeTask('arithmetic', ['+', '-', '*'], 'a + b, a - b 
 export const addition = makeTask('addition', ['+'], 'a + b with d-digit operands');
 export const subtraction = makeTask('subtraction', ['-'], 'a - b with d-digit operands (may be negative)');
 export const multiplication = makeTask('multiplication', ['*'], 'a * b with d-digit operands');
+/** The speedrun's task (as in ../shared/FINDINGS.md): a d-digit by (d-1)-digit product, e.g. 347 * 58 at d = 3. */
+export const longMultiplication = makeTask('long-multiplication', ['*'], 'a * b with a d-digit a and a (d-1)-digit b (d >= 2)', (d) => Math.max(1, d - 1));

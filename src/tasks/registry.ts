@@ -1,14 +1,14 @@
 // The built-in tasks by name, a JSONL file as a task, and the verifier for any problem.
 import { PonderError } from '../errors.ts';
 import { defaultVerify } from './answer.ts';
-import { addition, arithmetic, multiplication, subtraction } from './arithmetic.ts';
+import { addition, arithmetic, longMultiplication, multiplication, subtraction } from './arithmetic.ts';
 import { countdown } from './countdown.ts';
 import { loadJsonlProblems, type SkippedLine } from './jsonl.ts';
 import { linear } from './linear.ts';
 import type { Problem, Task } from './types.ts';
 import { word } from './word.ts';
 
-const TASKS: readonly Task[] = [arithmetic, addition, subtraction, multiplication, countdown, linear, word];
+const TASKS: readonly Task[] = [arithmetic, addition, subtraction, multiplication, longMultiplication, countdown, linear, word];
 
 export function taskNames(): string[] { return TASKS.map((t) => t.name); }
 

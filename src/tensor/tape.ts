@@ -2,6 +2,7 @@
 // tape from the end, each node pushing its output's gradient into its inputs' gradients.
 import { Tensor, zeros, type Node } from './tensor.ts';
 import { ShapeError } from './errors.ts';
+import { backend } from '../backend/index.ts';
 
 let tape: Node[] = [];
 let gradEnabled = true;
@@ -27,6 +28,21 @@ export function record(out: Tensor, backward: () => void): Tensor {
 export function gradOf(t: Tensor): Tensor {
   if (!t.grad) t.grad = t.persistent ? new Tensor(new Float32Array(t.size), t.shape) : zeros(t.shape);
   return t.grad;
+}
+
+/**
+ * Adds g (same size as t) to t's gradient. When t has no gradient yet, t takes g's buffer as its
+ * own instead of zero-filling a new one and adding: the residual stream and reshapes then pass
+ * gradients on without copying. Safe because backward visits ops in reverse, so g's owner is done
+ * with it; a parameter always keeps its own buffer.
+ */
+export function passGrad(t: Tensor, g: Tensor): void {
+  if (!t.grad && !t.persistent) {
+    t.grad = new Tensor(g.data, t.shape);
+    return;
+  }
+  const dt = gradOf(t).data, src = g.data;
+  backend().kernels.binary('add', dt, t.size, src, t.size, dt);
 }
 
 /** Differentiates a scalar loss: every tensor on the tape that led to it gets its .grad. */

@@ -4,7 +4,7 @@ import { backend } from '../../backend/index.ts';
 import type { BinaryOp, UnaryOp } from '../../backend/kernels.ts';
 import { Tensor, empty, fmt, sameShape } from '../tensor.ts';
 import { scratch } from '../memory.ts';
-import { needsGrad, record, gradOf } from '../tape.ts';
+import { needsGrad, record, gradOf, passGrad } from '../tape.ts';
 import { ShapeError } from '../errors.ts';
 
 const K = () => backend().kernels;
@@ -48,10 +48,15 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     switch (op) {
       case 'add':
       case 'sub':
-        if (a.requiresGrad) push(a, g);
+        // The residual stream: the gradient flows to a unchanged, so a may take g's buffer (b is
+        // handled first, while g is still intact).
         if (b.requiresGrad) {
           if (op === 'sub') k.affine(g, n, -1, 0, tmp);
           push(b, op === 'sub' ? tmp : g);
+        }
+        if (a.requiresGrad) {
+          if (a.size === n && a !== b) passGrad(a, out.grad!);
+          else push(a, g);
         }
         break;
       case 'mul':

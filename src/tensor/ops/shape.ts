@@ -1,6 +1,6 @@
 // Ops that move data without arithmetic: reshape (a view), transpose, slice, concat.
 import { Tensor, empty, fmt, sizeOf } from '../tensor.ts';
-import { needsGrad, record, gradOf } from '../tape.ts';
+import { needsGrad, record, gradOf, passGrad } from '../tape.ts';
 import { ShapeError } from '../errors.ts';
 
 /** Same data, new shape; one dimension may be -1. Shares the buffer (no copy). */
@@ -17,10 +17,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(s) !== a.size) throw new ShapeError(`reshape: cannot reshape ${fmt(a.shape)} (${a.size}) to ${fmt(shape)}`);
   const out = new Tensor(a.data, s, false, a.base ?? a);
   if (!needsGrad(a)) return out;
-  return record(out, () => {
-    const g = out.grad!.data, da = gradOf(a).data;
-    for (let i = 0; i < a.size; i++) da[i] += g[i];
-  });
+  return record(out, () => passGrad(a, out.grad!));
 }
 
 /** Swaps two axes (copies). */
