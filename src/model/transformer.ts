@@ -109,6 +109,29 @@ export class Transformer {
     return this.lmHead ? this.lmHead.forward(x) : matmul(x, this.embed, { transB: true });
   }
 
+  /**
+   * Continuous batching: one next token for each of N independent sequences, each with its own
+   * single-row cache (newCache(1)) and its own length. Returns logits (N, 1, V) and advances every
+   * cache by one. No gradients (inference only).
+   */
+  decodeStep(tokens: Int32Array, caches: KVCache[]): Tensor {
+    const N = tokens.length;
+    if (caches.length !== N) throw new PonderError(`decodeStep: ${N} tokens for ${caches.length} caches`);
+    const pos = caches.map((c) => c.length);
+    caches.forEach((c, i) => {
+      if (c.B !== 1) throw new PonderError('decodeStep: each sequence needs its own single-row cache');
+      if (c.length >= c.Tmax) throw new PonderError(`decodeStep: sequence ${i} has filled its context of ${c.Tmax}`);
+    });
+    let x = embedding(this.embed, tokens, [N, 1]);
+    this.blocks.forEach((b, l) => {
+      x = add(x, b.attn.decode(b.inputNorm.forward(x), caches.map((c) => ({ k: c.k[l], v: c.v[l] })), pos));
+      x = add(x, b.mlp.forward(b.postNorm.forward(x)));
+    });
+    for (const c of caches) c.length++;
+    x = this.norm.forward(x);
+    return this.lmHead ? this.lmHead.forward(x) : matmul(x, this.embed, { transB: true });
+  }
+
   /** Reshapes logits (B, T, V) to rows (B·T, V) for the losses. */
   static rows(logits: Tensor): Tensor {
     return reshape(logits, [-1, logits.shape[logits.rank - 1]]);

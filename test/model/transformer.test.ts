@@ -75,3 +75,21 @@ test('bad configs are refused with a message naming the key', () => {
   assert.throws(() => validateConfig({ ...tiny, d_model: 1 << 20, n_heads: 1, n_kv_heads: 1 }), /will not fit/);
   assert.throws(() => new Transformer(tiny).forward(ids(40, 1), 1, 40), /longer than the context of 32/);
 });
+
+test('continuous-batching decodeStep gives each sequence the logits of its own full recomputation', () => {
+  const m = new Transformer(tiny, 8);
+  const seqs = [ids(7, 21), ids(3, 22), ids(5, 23)];
+  noGrad(() => withScope(() => {
+    const caches = seqs.map((s) => {
+      const c = m.newCache(1, 16);
+      m.forward(s.subarray(0, s.length - 1), 1, s.length - 1, { cache: c });
+      return c;
+    });
+    // All three decode their last token together, though they sit at different positions.
+    const out = m.decodeStep(Int32Array.from(seqs.map((s) => s[s.length - 1])), caches).data;
+    seqs.forEach((s, r) => {
+      const full = m.forward(s, 1, s.length).data;
+      assertClose(out.subarray(r * 32, (r + 1) * 32), full.subarray((s.length - 1) * 32), 1e-5, 1e-4, `sequence ${r}`);
+    });
+  }));
+});
