@@ -6,6 +6,7 @@
         "native/addon.c",
         "native/gemm.c",
         "native/attention.c",
+        "native/attention_tiled.c",
         "native/elementwise.c",
         "native/norm.c",
         "native/loss.c",

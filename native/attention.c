@@ -1,8 +1,11 @@
-// Fused causal attention with grouped-query heads, online softmax (FlashAttention's recurrence on
-// a CPU): scores for a block of keys at a time, SIMD over D for dot products and over keys for exp.
-// Layout: q, out, dout (B, Tq, Hq, D); k, v (B, Tk, Hkv, D); lse (B, Hq, Tq).
+// Fused causal attention with grouped-query heads and online softmax (FlashAttention's
+// recurrence on a CPU). Layout: q, out, dout (B, Tq, Hq, D); k, v (B, Tk, Hkv, D); lse (B, Hq, Tq).
+// With AVX-512 the tiled kernels of attention_tiled.c run; this file's per-query version (SIMD
+// over D for dots, over keys for exp) is the portable fallback.
 #include "common.h"
 #include <string.h>
+
+#ifndef __AVX512F__
 
 #define KB 256 // keys per block: scores live on the stack
 
@@ -121,3 +124,4 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
         }
     }
 }
+#endif

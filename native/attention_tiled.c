@@ -1,0 +1,299 @@
+// Attention as small matrix products on tiles (AVX-512): a block of QB queries against a block of
+// KB keys. Scores S = Q·Kᵀ use K packed transposed (D × KB) so 4 query rows × 64 keys sit in 16
+// zmm accumulators; P·V, Pᵀ·dO and dSᵀ·Q are register-blocked over D. Rows and D are zero padded
+// (Dp = D rounded up to 16) so the inner loops need no masks.
+//   forward:  online softmax over key blocks, per query block; parallel over (b, h, query block).
+//   backward: per (b, kv head) item, key blocks outer: the item owns dk, dv of its head and dq of
+//             its query heads, so no two threads write the same float.
+#include "common.h"
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __AVX512F__
+
+#define QB 32 // queries per tile
+#define KB 64 // keys per tile (4 zmm of scores per query row)
+#define MAXT 64
+
+typedef struct {
+  long D, Dp;
+  float *Kt, *Vt, *Kb, *Vb, *Qb, *dOb, *Ob, *S, *P, *dKb, *dVb, *Di;
+} tiles_t;
+
+static struct { float *p; size_t cap; } scratch[MAXT];
+
+// Per-thread scratch, grown once (never allocate per call: fresh pages are expensive here).
+static int tiles_get(tiles_t *t, long D, long diN) {
+  long Dp = (D + 15) / 16 * 16;
+  size_t n = (size_t)(4 * Dp * KB + 3 * QB * Dp + 2 * QB * KB + 2 * KB * Dp + diN + 16 * 16);
+  int tid = omp_get_thread_num();
+  if (scratch[tid].cap < n) {
+    free(scratch[tid].p);
+    scratch[tid].p = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
+    scratch[tid].cap = scratch[tid].p ? n : 0;
+    if (!scratch[tid].p) abort();
+  }
+  float *p = scratch[tid].p;
+  // every piece is a multiple of 16 floats, so each stays 64-byte aligned
+  t->D = D; t->Dp = Dp;
+  t->Kt = p; p += Dp * KB;
+  t->Vt = p; p += Dp * KB;
+  t->Kb = p; p += KB * Dp;
+  t->Vb = p; p += KB * Dp;
+  t->Qb = p; p += QB * Dp;
+  t->dOb = p; p += QB * Dp;
+  t->Ob = p; p += QB * Dp;
+  t->S = p; p += QB * KB;
+  t->P = p; p += QB * KB;
+  t->dKb = p; p += KB * Dp;
+  t->dVb = p; p += KB * Dp;
+  t->Di = p;
+  return 1;
+}
+
+// rows [0, n) of a (.., ld) strided block into dst (QB or KB rows × Dp), zero padded to `rows`
+static void load_rows(const float *src, long ld, long n, long rows, long D, long Dp, float *dst) {
+  for (long r = 0; r < rows; r++) {
+    float *d = dst + r * Dp;
+    if (r < n) {
+      memcpy(d, src + r * ld, sizeof(float) * (size_t)D);
+      for (long c = D; c < Dp; c++) d[c] = 0.0f;
+    } else {
+      memset(d, 0, sizeof(float) * (size_t)Dp);
+    }
+  }
+}
+
+// kb keys (stride ld) transposed into dst (D × KB), keys beyond kb zero
+static void load_transposed(const float *src, long ld, long kb, long D, float *dst) {
+  for (long d = 0; d < D; d++) memset(dst + d * KB + kb, 0, sizeof(float) * (size_t)(KB - kb));
+  for (long j = 0; j < kb; j++)
+    for (long d = 0; d < D; d++) dst[d * KB + j] = src[j * ld + d];
+}
+
+// S (QB × KB) = X (QB × Dp) · Yt (D × KB)
+static void scores(const float *X, const float *Yt, long D, long Dp, float *S) {
+  for (long i = 0; i < QB; i += 4) {
+    __m512 c[4][4];
+    for (int r = 0; r < 4; r++)
+      for (int v = 0; v < 4; v++) c[r][v] = _mm512_setzero_ps();
+    for (long d = 0; d < D; d++) {
+      const float *y = Yt + d * KB;
+      __m512 y0 = _mm512_load_ps(y), y1 = _mm512_load_ps(y + 16), y2 = _mm512_load_ps(y + 32), y3 = _mm512_load_ps(y + 48);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; r++) {
+        __m512 x = _mm512_set1_ps(X[(i + r) * Dp + d]);
+        c[r][0] = _mm512_fmadd_ps(x, y0, c[r][0]);
+        c[r][1] = _mm512_fmadd_ps(x, y1, c[r][1]);
+        c[r][2] = _mm512_fmadd_ps(x, y2, c[r][2]);
+        c[r][3] = _mm512_fmadd_ps(x, y3, c[r][3]);
+      }
+    }
+    for (int r = 0; r < 4; r++)
+      for (int v = 0; v < 4; v++) _mm512_store_ps(S + (i + r) * KB + v * 16, c[r][v]);
+  }
+}
+
+// O (QB × Dp) += P (QB × KB) · R (kb × Dp): 4 rows of O × NV vectors of D in registers.
+static inline __attribute__((always_inline)) void acc_rows_nv(const float *P, const float *R, long kb, long Dp,
+                                                              float *O, long dc, const int NV) {
+  for (long i = 0; i < QB; i += 4) {
+    __m512 c[4][4];
+    for (int r = 0; r < 4; r++)
+      for (int v = 0; v < NV; v++) c[r][v] = _mm512_load_ps(O + (i + r) * Dp + dc + 16 * v);
+    for (long j = 0; j < kb; j++) {
+      __m512 y[4];
+      for (int v = 0; v < NV; v++) y[v] = _mm512_load_ps(R + j * Dp + dc + 16 * v);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; r++) {
+        __m512 p = _mm512_set1_ps(P[(i + r) * KB + j]);
+        for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(p, y[v], c[r][v]);
+      }
+    }
+    for (int r = 0; r < 4; r++)
+      for (int v = 0; v < NV; v++) _mm512_store_ps(O + (i + r) * Dp + dc + 16 * v, c[r][v]);
+  }
+}
+
+static void acc_rows(const float *P, const float *R, long kb, long Dp, float *O) {
+  long dc = 0;
+  for (; dc + 64 <= Dp; dc += 64) acc_rows_nv(P, R, kb, Dp, O, dc, 4);
+  for (; dc + 32 <= Dp; dc += 32) acc_rows_nv(P, R, kb, Dp, O, dc, 2);
+  for (; dc < Dp; dc += 16) acc_rows_nv(P, R, kb, Dp, O, dc, 1);
+}
+
+// Out (kb × Dp) += Pᵀ (kb × QB) · X (QB × Dp): 4 keys × NV vectors of D in registers.
+static inline __attribute__((always_inline)) void acc_cols_nv(const float *P, const float *X, long kb, long Dp,
+                                                              float *Out, long dc, const int NV) {
+  for (long j = 0; j < kb; j += 4) {
+    __m512 c[4][4];
+    for (int r = 0; r < 4; r++)
+      for (int v = 0; v < NV; v++) c[r][v] = _mm512_load_ps(Out + (j + r) * Dp + dc + 16 * v);
+    for (long i = 0; i < QB; i++) {
+      __m512 x[4];
+      for (int v = 0; v < NV; v++) x[v] = _mm512_load_ps(X + i * Dp + dc + 16 * v);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; r++) {
+        __m512 p = _mm512_set1_ps(P[i * KB + j + r]);
+        for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(p, x[v], c[r][v]);
+      }
+    }
+    for (int r = 0; r < 4; r++)
+      for (int v = 0; v < NV; v++) _mm512_store_ps(Out + (j + r) * Dp + dc + 16 * v, c[r][v]);
+  }
+}
+
+// kb is rounded up to 4 by the caller's zero padding (rows of Out beyond kb are scratch).
+static void acc_cols(const float *P, const float *X, long kb, long Dp, float *Out) {
+  long dc = 0;
+  for (; dc + 64 <= Dp; dc += 64) acc_cols_nv(P, X, kb, Dp, Out, dc, 4);
+  for (; dc + 32 <= Dp; dc += 32) acc_cols_nv(P, X, kb, Dp, Out, dc, 2);
+  for (; dc < Dp; dc += 16) acc_cols_nv(P, X, kb, Dp, Out, dc, 1);
+}
+
+// Keys a query at absolute position `pos` sees inside the block [j0, j0 + kb): the first n.
+static inline long visible(long pos, long j0, long kb, long Tk) {
+  long hi = pos < Tk - 1 ? pos : Tk - 1;
+  long n = hi - j0 + 1;
+  return n < 0 ? 0 : n > kb ? kb : n;
+}
+
+void k_attention(const float *q, const float *k, const float *v, long B, long Tq, long Tk, long Hq, long Hkv,
+                 long D, long qOffset, const int32_t *keyStart, float scale, float *out, float *lse) {
+  long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D, nqb = (Tq + QB - 1) / QB;
+  long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
+  int nt = par_threads(work, PAR_FLOPS);
+#pragma omp parallel num_threads(nt)
+  {
+    tiles_t t;
+    tiles_get(&t, D, 0);
+    long Dp = t.Dp;
+#pragma omp for collapse(3) schedule(dynamic, 1)
+    for (long b = 0; b < B; b++)
+      for (long h = 0; h < Hq; h++)
+        for (long qb = 0; qb < nqb; qb++) {
+          long i0 = qb * QB, qn = Tq - i0 < QB ? Tq - i0 : QB;
+          const float *kh = k + b * Tk * ldk + (h / G) * D, *vh = v + b * Tk * ldk + (h / G) * D;
+          long lo = keyStart ? keyStart[b] : 0;
+          if (lo < 0) lo = 0;
+          long last = qOffset + i0 + qn - 1 < Tk - 1 ? qOffset + i0 + qn - 1 : Tk - 1;
+          float m[QB], l[QB];
+          for (long r = 0; r < QB; r++) { m[r] = -INFINITY; l[r] = 0.0f; }
+          load_rows(q + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.Qb);
+          memset(t.Ob, 0, sizeof(float) * (size_t)(QB * Dp));
+          for (long j0 = lo; j0 <= last; j0 += KB) {
+            long kb = last + 1 - j0 < KB ? last + 1 - j0 : KB;
+            load_transposed(kh + j0 * ldk, ldk, kb, D, t.Kt);
+            load_rows(vh + j0 * ldk, ldk, kb, kb, D, Dp, t.Vb);
+            scores(t.Qb, t.Kt, D, Dp, t.S);
+            for (long r = 0; r < QB; r++) {
+              float *s = t.S + r * KB, *p = t.P + r * KB;
+              long n = r < qn ? visible(qOffset + i0 + r, j0, kb, Tk) : 0;
+              if (n == 0) { memset(p, 0, sizeof(float) * KB); continue; }
+              for (long j = 0; j < n; j++) s[j] *= scale;
+              float mb = row_max(s, n), mn = mb > m[r] ? mb : m[r];
+              if (mn != m[r] && m[r] != -INFINITY) { // rescale what was accumulated under the old max
+                float c = expf(m[r] - mn);
+                l[r] *= c;
+                for (long d = 0; d < Dp; d++) t.Ob[r * Dp + d] *= c;
+              }
+              m[r] = mn;
+              l[r] += exp_shift_sum(s, n, mn, p);
+              for (long j = n; j < KB; j++) p[j] = 0.0f;
+            }
+            acc_rows(t.P, t.Vb, kb, Dp, t.Ob);
+          }
+          for (long r = 0; r < qn; r++) {
+            float *o = out + (b * Tq + i0 + r) * ldq + h * D;
+            float *li = lse + (b * Hq + h) * Tq + i0 + r;
+            if (l[r] == 0.0f) { // saw no key
+              memset(o, 0, sizeof(float) * (size_t)D);
+              *li = -INFINITY;
+              continue;
+            }
+            float inv = 1.0f / l[r];
+            for (long d = 0; d < D; d++) o[d] = t.Ob[r * Dp + d] * inv;
+            *li = m[r] + logf(l[r]);
+          }
+        }
+  }
+}
+
+//   P = exp(scale·Q·Kᵀ - lse), dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP - Σ dO·O)·scale,
+//   dQ += dS·K, dK += dSᵀ·Q.
+void k_attention_backward(const float *dout, const float *q, const float *k, const float *v, const float *out,
+                          const float *lse, long B, long Tq, long Tk, long Hq, long Hkv, long D, long qOffset,
+                          const int32_t *keyStart, float scale, float *dq, float *dk, float *dv) {
+  long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D, nqb = (Tq + QB - 1) / QB;
+  long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
+  int nt = par_threads(work, PAR_FLOPS);
+#pragma omp parallel num_threads(nt)
+  {
+    tiles_t t;
+    tiles_get(&t, D, G * Tq);
+    long Dp = t.Dp;
+#pragma omp for collapse(2) schedule(dynamic, 1)
+    for (long b = 0; b < B; b++)
+      for (long hk = 0; hk < Hkv; hk++) {
+        const float *kh = k + b * Tk * ldk + hk * D, *vh = v + b * Tk * ldk + hk * D;
+        long lo = keyStart ? keyStart[b] : 0;
+        if (lo < 0) lo = 0;
+        long last = qOffset + Tq - 1 < Tk - 1 ? qOffset + Tq - 1 : Tk - 1;
+        for (long g = 0; g < G; g++)
+          for (long i = 0; i < Tq; i++) {
+            long off = (b * Tq + i) * ldq + (hk * G + g) * D;
+            float s = 0.0f;
+            for (long d = 0; d < D; d++) s += dout[off + d] * out[off + d];
+            t.Di[g * Tq + i] = s;
+          }
+        for (long j0 = lo; j0 <= last; j0 += KB) {
+          long kb = last + 1 - j0 < KB ? last + 1 - j0 : KB, kb4 = (kb + 3) / 4 * 4;
+          load_transposed(kh + j0 * ldk, ldk, kb, D, t.Kt);
+          load_transposed(vh + j0 * ldk, ldk, kb, D, t.Vt);
+          load_rows(kh + j0 * ldk, ldk, kb, kb, D, Dp, t.Kb);
+          memset(t.dKb, 0, sizeof(float) * (size_t)(KB * Dp));
+          memset(t.dVb, 0, sizeof(float) * (size_t)(KB * Dp));
+          // the first query that can see key j0 sits at position j0, i.e. index j0 - qOffset
+          long qfirst = j0 - qOffset > 0 ? (j0 - qOffset) / QB : 0;
+          for (long g = 0; g < G; g++) {
+            long h = hk * G + g;
+            for (long qb = qfirst; qb < nqb; qb++) {
+              long i0 = qb * QB, qn = Tq - i0 < QB ? Tq - i0 : QB;
+              load_rows(q + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.Qb);
+              load_rows(dout + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.dOb);
+              scores(t.Qb, t.Kt, D, Dp, t.S);
+              scores(t.dOb, t.Vt, D, Dp, t.P); // P holds dP until overwritten row by row below
+              int any = 0;
+              for (long r = 0; r < QB; r++) {
+                float *s = t.S + r * KB, *p = t.P + r * KB;
+                float L = r < qn ? lse[(b * Hq + h) * Tq + i0 + r] : -INFINITY;
+                long n = r < qn && L != -INFINITY ? visible(qOffset + i0 + r, j0, kb, Tk) : 0;
+                // row r of S becomes P, row r of P (holding dP) becomes dS
+                for (long j = 0; j < n; j++) s[j] *= scale;
+                exp_shift_sum(s, n, L, s);
+                float Di = r < qn ? t.Di[g * Tq + i0 + r] : 0.0f;
+                for (long j = 0; j < n; j++) p[j] = s[j] * (p[j] - Di) * scale;
+                for (long j = n; j < KB; j++) s[j] = p[j] = 0.0f;
+                any |= n > 0;
+              }
+              if (!any) continue;
+              acc_cols(t.S, t.dOb, kb4, Dp, t.dVb);
+              acc_cols(t.P, t.Qb, kb4, Dp, t.dKb);
+              memset(t.Ob, 0, sizeof(float) * (size_t)(QB * Dp));
+              acc_rows(t.P, t.Kb, kb, Dp, t.Ob);
+              for (long r = 0; r < qn; r++) {
+                float *o = dq + (b * Tq + i0 + r) * ldq + h * D;
+                for (long d = 0; d < D; d++) o[d] += t.Ob[r * Dp + d];
+              }
+            }
+          }
+          for (long j = 0; j < kb; j++) {
+            float *a = dk + (b * Tk + j0 + j) * ldk + hk * D, *c = dv + (b * Tk + j0 + j) * ldk + hk * D;
+            for (long d = 0; d < D; d++) { a[d] += t.dKb[j * Dp + d]; c[d] += t.dVb[j * Dp + d]; }
+          }
+        }
+      }
+  }
+}
+
+#endif
