@@ -63,6 +63,33 @@ static void pack_a(const gemm_t *g, long i0, long mc, long k0, long kc, float *r
   }
 }
 
+#ifdef __AVX512F__
+// dst[c·ldd + r] = src[r·lds + c] for a 16×16 block: unpack pairs, then quads, then 128-bit lanes.
+static inline void transpose16(const float *src, long lds, float *dst, long ldd) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+  }
+  for (int h = 0; h < 16; h += 8)
+    for (int i = 0; i < 4; i++) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+  for (int i = 0; i < 8; i++) {
+    _mm512_store_ps(dst + i * ldd, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+    _mm512_store_ps(dst + (i + 8) * ldd, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd));
+  }
+}
+#endif
+
 // op(B)[k0:k0+kc, j0 + panel·NR ...] for one NR-wide panel, k-major (NR floats per k), zero padded.
 static void pack_b_panel(const gemm_t *g, long k0, long kc, long j0, long nr, float *restrict dst) {
   if (!g->tB) { // stored K×N
@@ -82,20 +109,16 @@ static void pack_b_panel(const gemm_t *g, long k0, long kc, long j0, long nr, fl
     }
   } else { // stored N×K: column j of op(B) is row j of B
 #ifdef __AVX512F__
-    if (nr == NR) {
-      // 16×16 transposes through registers would be faster still; this gather form is already
-      // a small fraction of the work (each packed B panel is reused by every row of A).
+    if (nr == NR) { // 16×16 blocks transposed in registers; a k tail below 16 goes scalar
+      const float *s0 = g->B + j0 * g->K + k0, *s1 = s0 + 16 * g->K;
       long k = 0;
-      const __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                             _mm512_set1_epi32((int)g->K));
-      if (g->K * 16 < (1L << 31)) {
-        const float *s0 = g->B + j0 * g->K + k0, *s1 = s0 + 16 * g->K;
-        for (; k < kc; k++) {
-          _mm512_store_ps(dst + k * NR, _mm512_i32gather_ps(idx, s0 + k, 4));
-          _mm512_store_ps(dst + k * NR + 16, _mm512_i32gather_ps(idx, s1 + k, 4));
-        }
-        return;
+      for (; k + 16 <= kc; k += 16) {
+        transpose16(s0 + k, g->K, dst + k * NR, NR);
+        transpose16(s1 + k, g->K, dst + k * NR + 16, NR);
       }
+      for (; k < kc; k++)
+        for (long j = 0; j < NR; j++) dst[k * NR + j] = g->B[(j0 + j) * g->K + k0 + k];
+      return;
     }
 #endif
     long j = 0;
