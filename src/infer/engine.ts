@@ -1,0 +1,252 @@
+// Continuous batching around one model. Requests wait in a FIFO queue; each loop tick admits
+// waiting requests while slots are free (prefill: one forward over the prompt into the
+// request's own single-row KV cache), then runs one decodeStep for every active sequence
+// together. Between ticks the loop yields to the event loop (setImmediate), so HTTP keeps
+// flowing while generation runs. A cancelled request leaves the batch at once.
+//
+// Each request has its own RNG, so a request's tokens do not depend on what it was batched with
+// (beyond float noise in the batched matmuls).
+import { noGrad, withScope } from '../tensor/index.ts';
+import { Rng } from '../tensor/random.ts';
+import type { Transformer } from '../model/transformer.ts';
+import type { KVCache } from '../nn/kvcache.ts';
+import { PonderError } from '../errors.ts';
+import { END_THINK_ID, THINK_ID } from '../tokenizer/special.ts';
+import { sampleToken, tokenLogprob, topLogprobs } from './sampling.ts';
+
+export type EngineFinish = 'stop' | 'length' | 'cancelled';
+
+export interface TokenEvent {
+  token: number;
+  /** log p(token) at temperature 1 (what OpenAI's logprobs report). */
+  logprob: number;
+  /** The k most likely alternatives, when the request asked for topLogprobs. */
+  top?: { token: number; logprob: number }[];
+  /** The token was generated inside a think block (or is one of its tags). */
+  reasoning: boolean;
+  /** The token was forced (</think> at the thinking budget), not sampled. */
+  forced: boolean;
+}
+
+export interface EngineRequest {
+  /** Prompt ids (at least one). */
+  prompt: number[];
+  /** Most tokens to generate; capped by the model's context. */
+  maxTokens: number;
+  /** 0 = greedy. Default 1. */
+  temperature?: number;
+  topP?: number;
+  /** RNG seed for sampling; default a random one. */
+  seed?: number;
+  /** Token ids that end the sequence (kept in tokens, finish 'stop'). */
+  stopTokens?: number[];
+  /** Alternatives per token to report (0..20). */
+  topLogprobs?: number;
+  /** The prompt ends inside an open <think> (forced thinking). */
+  startsInThink?: boolean;
+  /** Most tokens inside a think block; when reached, </think> is forced as the next token. */
+  thinkingBudget?: number;
+  /** Called for every token; return false to end the sequence now (finish 'stop': a stop string matched). */
+  onToken?: (ev: TokenEvent) => boolean | void;
+  signal?: AbortSignal;
+}
+
+export interface EngineResult {
+  tokens: number[];
+  finish: EngineFinish;
+  promptTokens: number;
+  /** Tokens generated inside the think block, its tags included. */
+  reasoningTokens: number;
+  /** Milliseconds from submit: to admission (prefill start), to the first token, to the end. */
+  queueMs: number;
+  firstTokenMs: number | null;
+  totalMs: number;
+}
+
+/** The queue is full: the caller should answer 503 (overloaded) and let the client retry. */
+export class EngineOverloadedError extends PonderError {
+  override name = 'PonderError';
+  readonly overloaded = true;
+}
+
+export interface EngineOptions {
+  /** Sequences decoded together (default 16). */
+  maxActive?: number;
+  /** Requests waiting beyond the active ones (default 64); more are refused. */
+  maxQueue?: number;
+}
+
+interface Sequence {
+  req: EngineRequest;
+  rng: Rng;
+  stop: Set<number>;
+  maxNew: number;
+  tokens: number[];
+  cache: KVCache | null;
+  inThink: boolean;
+  thinkTokens: number;    // tokens strictly inside the current think block
+  reasoningTokens: number;
+  t0: number;
+  queueMs: number;
+  firstTokenMs: number | null;
+  done: boolean;
+  resolve: (r: EngineResult) => void;
+  reject: (e: unknown) => void;
+  onAbort: () => void;
+}
+
+export class Engine {
+  readonly maxActive: number;
+  readonly maxQueue: number;
+  private readonly queue: Sequence[] = [];
+  private active: Sequence[] = [];
+  private running = false;
+  private readonly V: number;
+  private readonly probs: Float32Array;
+  private readonly order: Int32Array;
+  /** Totals since start, for metrics. */
+  readonly totals = { promptTokens: 0, completionTokens: 0, requests: 0, cancelled: 0, ticks: 0 };
+
+  constructor(readonly model: Transformer, opts: EngineOptions = {}) {
+    this.maxActive = opts.maxActive ?? 16;
+    this.maxQueue = opts.maxQueue ?? 64;
+    if (!(Number.isInteger(this.maxActive) && this.maxActive >= 1)) throw new PonderError(`engine maxActive must be a positive integer, got ${this.maxActive}`);
+    if (!(Number.isInteger(this.maxQueue) && this.maxQueue >= 0)) throw new PonderError(`engine maxQueue must be a non-negative integer, got ${this.maxQueue}`);
+    this.V = model.config.vocab_size;
+    this.probs = new Float32Array(this.V);
+    this.order = new Int32Array(this.V);
+  }
+
+  get queueDepth(): number { return this.queue.length; }
+  get activeCount(): number { return this.active.length; }
+  get contextLength(): number { return this.model.config.max_seq_len; }
+
+  /** Queues a request; the promise settles when it ends (never rejects for a cancel). */
+  submit(req: EngineRequest): Promise<EngineResult> {
+    const ctx = this.model.config.max_seq_len;
+    if (!Array.isArray(req.prompt) || req.prompt.length === 0) throw new PonderError('engine: the prompt is empty (it needs at least one token)');
+    for (const t of req.prompt) if (!(Number.isInteger(t) && t >= 0 && t < this.V)) throw new PonderError(`engine: prompt token ${t} is outside the vocabulary [0, ${this.V})`);
+    if (req.prompt.length >= ctx) throw new PonderError(`the prompt has ${req.prompt.length} tokens, but the model's context is ${ctx}: nothing is left to generate into`);
+    if (!(Number.isInteger(req.maxTokens) && req.maxTokens >= 1)) throw new PonderError(`engine: maxTokens must be a positive integer, got ${req.maxTokens}`);
+    if (this.queue.length >= this.maxQueue + Math.max(0, this.maxActive - this.active.length)) {
+      throw new EngineOverloadedError(`the server is busy: ${this.active.length} generations running and ${this.queue.length} waiting; retry later`);
+    }
+    return new Promise<EngineResult>((resolve, reject) => {
+      const seq: Sequence = {
+        req, rng: new Rng(req.seed ?? (Math.random() * 2 ** 32) >>> 0), stop: new Set(req.stopTokens ?? []),
+        maxNew: Math.min(req.maxTokens, ctx - req.prompt.length), tokens: [], cache: null,
+        inThink: req.startsInThink ?? false, thinkTokens: 0, reasoningTokens: 0,
+        t0: performance.now(), queueMs: 0, firstTokenMs: null, done: false, resolve, reject,
+        onAbort: () => this.cancel(seq),
+      };
+      if (req.signal?.aborted) { this.totals.cancelled++; resolve(this.result(seq, 'cancelled')); return; }
+      req.signal?.addEventListener('abort', seq.onAbort, { once: true });
+      this.queue.push(seq);
+      this.totals.requests++;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => this.loop());
+  }
+
+  private loop(): void {
+    if (this.queue.length === 0 && this.active.length === 0) { this.running = false; return; }
+    try {
+      this.tick();
+    } catch (e) {
+      // A failure inside the model fails the requests it touched; the engine itself goes on.
+      for (const s of [...this.active]) this.end(s, null, e);
+    }
+    setImmediate(() => this.loop());
+  }
+
+  /** One step: admit (prefill) while slots are free, then decode one token for every active sequence. */
+  private tick(): void {
+    this.totals.ticks++;
+    while (this.active.length < this.maxActive && this.queue.length > 0) {
+      const s = this.queue.shift()!;
+      if (s.done) continue;
+      s.queueMs = performance.now() - s.t0;
+      this.active.push(s);
+      try {
+        this.prefill(s);
+      } catch (e) {
+        this.end(s, null, e);
+      }
+    }
+    const batch = this.active.filter((s) => !s.done);
+    if (batch.length === 0) return;
+    const N = batch.length, V = this.V;
+    const last = Int32Array.from(batch, (s) => s.tokens[s.tokens.length - 1]);
+    const logits = new Float32Array(N * V);
+    noGrad(() => withScope(() => logits.set(this.model.decodeStep(last, batch.map((s) => s.cache!)).data)));
+    batch.forEach((s, i) => { if (!s.done) this.advance(s, logits.subarray(i * V, (i + 1) * V)); });
+  }
+
+  private prefill(s: Sequence): void {
+    const T = s.req.prompt.length;
+    s.cache = this.model.newCache(1, T + s.maxNew);
+    const logits = new Float32Array(this.V);
+    noGrad(() => withScope(() => logits.set(this.model.forward(Int32Array.from(s.req.prompt), 1, T, { cache: s.cache!, lastOnly: true }).data)));
+    this.totals.promptTokens += T;
+    this.advance(s, logits);
+  }
+
+  /** Picks the next token of s from its logits row (V), reports it, and ends s when it is done. */
+  private advance(s: Sequence, row: Float32Array): void {
+    const budget = s.req.thinkingBudget;
+    const forced = s.inThink && budget !== undefined && s.thinkTokens >= budget;
+    const token = forced ? END_THINK_ID : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP }, s.rng, this.probs, this.order);
+    const k = s.req.topLogprobs ?? 0;
+    const wasInThink = s.inThink;
+    if (token === THINK_ID && !s.inThink) s.inThink = true;
+    else if (token === END_THINK_ID && s.inThink) s.inThink = false;
+    else if (s.inThink) s.thinkTokens++;
+    const reasoning = wasInThink || s.inThink;
+    if (reasoning) s.reasoningTokens++;
+    s.tokens.push(token);
+    this.totals.completionTokens++;
+    if (s.firstTokenMs === null) s.firstTokenMs = performance.now() - s.t0;
+    const ev: TokenEvent = { token, logprob: tokenLogprob(row, token), reasoning, forced, ...(k > 0 ? { top: topLogprobs(row, k) } : {}) };
+    let keep: boolean | void = true;
+    try {
+      keep = s.req.onToken?.(ev);
+    } catch (e) {
+      this.end(s, null, e);
+      return;
+    }
+    if (s.done) return; // the callback cancelled it
+    if (keep === false || s.stop.has(token)) this.end(s, 'stop');
+    else if (s.tokens.length >= s.maxNew) this.end(s, 'length');
+  }
+
+  private cancel(s: Sequence): void {
+    if (s.done) return;
+    this.totals.cancelled++;
+    const qi = this.queue.indexOf(s);
+    if (qi >= 0) this.queue.splice(qi, 1);
+    this.end(s, 'cancelled');
+  }
+
+  /** Ends a sequence: frees its slot and cache, settles its promise. */
+  private end(s: Sequence, finish: EngineFinish | null, err?: unknown): void {
+    if (s.done) return;
+    s.done = true;
+    s.cache = null;
+    this.active = this.active.filter((x) => x !== s);
+    s.req.signal?.removeEventListener('abort', s.onAbort);
+    if (finish === null) s.reject(err);
+    else s.resolve(this.result(s, finish));
+  }
+
+  private result(s: Sequence, finish: EngineFinish): EngineResult {
+    return {
+      tokens: s.tokens, finish, promptTokens: s.req.prompt.length, reasoningTokens: s.reasoningTokens,
+      queueMs: s.queueMs, firstTokenMs: s.firstTokenMs, totalMs: performance.now() - s.t0,
+    };
+  }
+}
