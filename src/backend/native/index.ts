@@ -30,9 +30,8 @@ function load(): Addon | null {
   if (addon !== undefined) return addon;
   addon = null;
   if (!existsSync(addonPath)) return null;
-  // libgomp reads its environment when the addon loads: spin only briefly before sleeping, so
-  // idle OpenMP threads do not steal the core from the main thread between kernels.
-  process.env.GOMP_SPINCOUNT ??= '20000';
+  // libgomp's default wait (spin ~300k iterations, then sleep) is kept on purpose: with a short
+  // spin (GOMP_SPINCOUNT=20000) waking the sleeping thread made 2-thread kernels 2-10x slower here.
   try {
     const a = createRequire(import.meta.url)(addonPath) as Addon;
     if (KERNEL_NAMES.some((k) => typeof a[k] !== 'function')) return null; // a stale build
