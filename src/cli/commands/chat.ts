@@ -1,0 +1,80 @@
+// `ponder chat`: talk to a model in the terminal; its thinking is shown dimmed, apart from the answer.
+import { createInterface } from 'node:readline/promises';
+import { parseFlags, type Command } from '../command.ts';
+import { loadModel, num } from '../shared.ts';
+import { generate } from '../../infer/generate.ts';
+import { ThinkStreamParser } from '../../infer/think.ts';
+import { encodeChat, EOS_ID, type ChatMessage } from '../../tokenizer/index.ts';
+
+export const command: Command = {
+  name: 'chat',
+  summary: 'interactive chat in the terminal, thinking shown apart from the answer',
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      checkpoint: { type: 'string' },
+      temperature: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }, false);
+    if (values.help) {
+      console.log('usage: ponder chat [--checkpoint dir] [--temperature 0] [--max-tokens 256]\n  /reset starts over, /quit or Ctrl-D leaves');
+      return 0;
+    }
+    const { model, tokenizer: tok } = loadModel(values.checkpoint);
+    const temperature = num('temperature', values.temperature, 0, { min: 0 });
+    const maxNew = num('max-tokens', values['max-tokens'], 256, { int: true, min: 1 });
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+    const history: ChatMessage[] = [];
+    console.log('ponder chat: ask something (e.g. "What is 347 * 58?"); /reset, /quit');
+    for (;;) {
+      let line: string;
+      try {
+        line = (await rl.question('you> ')).trim();
+      } catch {
+        break; // input closed
+      }
+      if (line === '/quit') break;
+      if (line === '/reset') { history.length = 0; continue; }
+      if (!line) continue;
+      history.push({ role: 'user', content: line });
+      let ids = encodeChat(tok, history, { addGenerationPrompt: true });
+      // Keep the most recent turns that fit the context.
+      while (ids.length > model.config.max_seq_len - 16 && history.length > 1) {
+        history.splice(0, 2);
+        ids = encodeChat(tok, history, { addGenerationPrompt: true });
+      }
+      const parser = new ThinkStreamParser();
+      let shown: 'reasoning' | 'content' | null = null;
+      const out: number[] = [];
+      let printed = '';
+      const show = (evs: { type: 'reasoning' | 'content'; text: string }[]) => {
+        for (const e of evs) {
+          if (e.type !== shown) {
+            process.stdout.write(e.type === 'reasoning' ? '\x1b[2mthinking: ' : `${shown ? '\x1b[0m\n' : ''}ponder> `);
+            shown = e.type;
+          }
+          process.stdout.write(e.text);
+        }
+      };
+      const [g] = generate(model, [ids], {
+        maxNewTokens: maxNew, temperature, stopTokens: [EOS_ID], seed: Date.now() % 100000,
+        onToken: (_r, t) => {
+          if (t === EOS_ID) return;
+          out.push(t);
+          // Decode everything so far and stream the new suffix: multi-byte characters stay whole.
+          const text = tok.decode(out);
+          const fresh = text.slice(printed.length);
+          printed = text;
+          show(parser.feed(fresh));
+        },
+      });
+      show(parser.finish());
+      process.stdout.write('\x1b[0m\n');
+      const res = parser.result();
+      history.push({ role: 'assistant', content: res.answer });
+      if (g.finish === 'length') console.log('(stopped at --max-tokens)');
+    }
+    rl.close();
+    return 0;
+  },
+};

@@ -1,0 +1,66 @@
+// `ponder eval --task name|file.jsonl`: greedy pass@1, sampled pass@k and maj@k on held-out
+// problems, with thinking free, forced on and forced off.
+import { parseFlags, type Command } from '../command.ts';
+import { loadModel, num } from '../shared.ts';
+import { resolveTask } from '../../tasks/registry.ts';
+import { heldOutSet } from '../../tasks/heldout.ts';
+import { loadJsonlProblems } from '../../tasks/jsonl.ts';
+import { evaluate } from '../../eval/evaluate.ts';
+import type { ThinkingMode } from '../../rl/prompt.ts';
+import { PonderError } from '../../errors.ts';
+
+export const command: Command = {
+  name: 'eval',
+  summary: 'pass@1, pass@k and maj@k on held-out problems, thinking free / forced on / forced off',
+  run(argv) {
+    const { values } = parseFlags(argv, {
+      checkpoint: { type: 'string' },
+      task: { type: 'string' },
+      difficulty: { type: 'string' },
+      n: { type: 'string' },
+      k: { type: 'string' },
+      seed: { type: 'string' },
+      mode: { type: 'string', default: 'all' },
+      'max-tokens': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    }, false);
+    if (values.help) {
+      console.log('usage: ponder eval [--checkpoint dir] [--task long-multiplication|file.jsonl] [--difficulty 3] [--n 500]\n' +
+        '                   [--k 8] [--seed 1] [--mode all|free|on|off] [--max-tokens 64] [--json]');
+      return 0;
+    }
+    const loaded = loadModel(values.checkpoint);
+    const st = loaded.state as { task?: string; difficulty?: number };
+    const taskName = values.task ?? st.task ?? 'long-multiplication';
+    const difficulty = num('difficulty', values.difficulty, st.difficulty ?? 3, { int: true });
+    const n = num('n', values.n, 500, { int: true, min: 1 });
+    const seed = num('seed', values.seed, 1, { int: true });
+    let problems;
+    if (taskName.endsWith('.jsonl')) {
+      const { problems: ps, skipped } = loadJsonlProblems(taskName);
+      if (skipped.length) console.error(`eval: skipped ${skipped.length} bad lines of ${taskName} (first: line ${skipped[0].line}: ${skipped[0].reason})`);
+      problems = ps.slice(0, n);
+    } else {
+      // The same seeded held-out set the speedrun excluded from training.
+      problems = heldOutSet(resolveTask(taskName).task, difficulty, n, seed);
+    }
+    const modes: ThinkingMode[] = values.mode === 'all' ? ['free', 'on', 'off'] : [values.mode as ThinkingMode];
+    if (!modes.every((m) => ['free', 'on', 'off'].includes(m))) throw new PonderError(`--mode must be all, free, on or off, not '${values.mode}'`);
+    const k = num('k', values.k, 8, { int: true, min: 0 });
+    const results = modes.map((mode) => evaluate(loaded.model, loaded.tokenizer, problems, {
+      mode, k: mode === 'free' ? k : 0, maxNewTokens: num('max-tokens', values['max-tokens'], 64, { int: true, min: 1 }), seed,
+    }));
+    if (values.json) {
+      console.log(JSON.stringify(results.map((r) => ({ ...r, examples: undefined })), null, 2));
+      return 0;
+    }
+    const pct = (x?: number) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
+    console.log(`${problems.length} problems (${taskName}${taskName.endsWith('.jsonl') ? '' : `, difficulty ${difficulty}, seed ${seed}`})`);
+    console.log('thinking  greedy   pass@k   maj@k    reasons  mean length');
+    for (const r of results) {
+      console.log(`${r.mode.padEnd(8)}  ${pct(r.pass1).padEnd(7)}  ${pct(r.passK).padEnd(7)}  ${pct(r.majK).padEnd(7)}  ${pct(r.reasoningFraction).padEnd(7)}  ${r.meanLength.toFixed(1)}`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,89 @@
+// `ponder pretrain --config c.json --data files... --out dir`: next-token pretraining.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseFlags, type Command } from '../command.ts';
+import { num } from '../shared.ts';
+import { loadConfig, validateConfig } from '../../model/config.ts';
+import { Transformer } from '../../model/transformer.ts';
+import { pretrain } from '../../train/pretrain.ts';
+import { readTokenFile, writeTokenFile } from '../../data/tokens.ts';
+import { defaultCorpus } from '../../data/corpus.ts';
+import { loadTokenizer, trainBpe, saveTokenizer, BOS_ID, EOS_ID, type Tokenizer } from '../../tokenizer/index.ts';
+import { generate } from '../../infer/generate.ts';
+import { PonderError } from '../../errors.ts';
+import { readFileSync } from 'node:fs';
+
+export const command: Command = {
+  name: 'pretrain',
+  summary: 'pretrain a transformer on text (a token file, text files, or the default corpus)',
+  run(argv) {
+    const { values, positionals } = parseFlags(argv, {
+      config: { type: 'string' }, data: { type: 'string', multiple: true }, tokenizer: { type: 'string' },
+      out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' },
+      accum: { type: 'string' }, lr: { type: 'string' }, warmup: { type: 'string' }, 'eval-every': { type: 'string' },
+      'checkpoint-every': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'boolean' },
+      'max-seconds': { type: 'string' }, samples: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help || !values.config) {
+      console.log(`usage: ponder pretrain --config configs/a.json [--data default | file.bin | files.txt...] [--tokenizer tokenizer.json]
+  [--out runs/pretrain] [--steps 1000] [--batch B] [--seq-len T] [--accum 1] [--lr 3e-3] [--warmup 100]
+  [--eval-every 100] [--checkpoint-every 500] [--seed 1] [--max-seconds S] [--resume] [--samples 3]`);
+      return values.help ? 0 : 2;
+    }
+    const { model: mc, train } = loadConfig(values.config);
+    const out = values.out ?? 'runs/pretrain';
+    const data = [...(values.data ?? []), ...positionals];
+    const sources = data.length ? data : ['default'];
+    // Tokenizer: given, or from the checkpoint being resumed, or trained on the text.
+    let tok: Tokenizer;
+    let tokens: Int32Array;
+    const texts = (): string[] => sources.flatMap((s) => (s === 'default' ? defaultCorpus() : [readText(s)]));
+    if (values.tokenizer) tok = loadTokenizer(values.tokenizer);
+    else if (values.resume && existsSync(join(out, 'checkpoint', 'tokenizer.json'))) tok = loadTokenizer(join(out, 'checkpoint', 'tokenizer.json'));
+    else if (sources.length === 1 && sources[0].endsWith('.bin')) throw new PonderError('a token file needs --tokenizer (the tokenizer that made it)');
+    else {
+      tok = trainBpe(texts(), mc.vocab_size);
+      console.error(`pretrain: trained a tokenizer of ${tok.vocabSize} tokens`);
+    }
+    if (tok.vocabSize > mc.vocab_size) throw new PonderError(`the tokenizer has ${tok.vocabSize} tokens but ${values.config} has vocab_size ${mc.vocab_size}`);
+    if (sources.length === 1 && sources[0].endsWith('.bin')) tokens = readTokenFile(sources[0]);
+    else {
+      const ids: number[] = [];
+      for (const t of texts()) { ids.push(BOS_ID); for (const id of tok.encode(t)) ids.push(id); ids.push(EOS_ID); }
+      tokens = Int32Array.from(ids);
+    }
+    if (tokens.length === 0) throw new PonderError(`the corpus (${sources.join(', ')}) is empty`);
+    const B = num('batch', values.batch, train?.batch_size ?? 16, { int: true, min: 1 });
+    const T = num('seq-len', values['seq-len'], train?.seq_len ?? mc.max_seq_len, { int: true, min: 2, max: mc.max_seq_len });
+    console.error(`pretrain: ${tokens.length.toLocaleString()} tokens; batch ${B} × ${T}`);
+    const model = new Transformer(validateConfig(mc), num('seed', values.seed, 1, { int: true }));
+    console.error(`pretrain: ${model.paramCount().toLocaleString()} parameters`);
+    const r = pretrain({
+      model, tokenizer: tok, tokens, outDir: out, steps: num('steps', values.steps, 1000, { int: true, min: 1 }),
+      batchSize: B, seqLen: T, accum: num('accum', values.accum, 1, { int: true, min: 1 }), lr: num('lr', values.lr, 3e-3, { min: 0 }),
+      warmupSteps: values.warmup ? num('warmup', values.warmup, 0, { int: true, min: 0 }) : undefined,
+      evalEvery: num('eval-every', values['eval-every'], 100, { int: true, min: 1 }),
+      checkpointEvery: num('checkpoint-every', values['checkpoint-every'], 500, { int: true, min: 1 }),
+      seed: num('seed', values.seed, 1, { int: true }), resume: values.resume,
+      maxSeconds: values['max-seconds'] ? num('max-seconds', values['max-seconds'], 0, { min: 0 }) : undefined,
+    });
+    writeTokenFile(join(out, 'tokens.bin'), tokens, tok.vocabSize);
+    saveTokenizer(tok, join(out, 'tokenizer.json'));
+    console.log(`pretrain: ${r.steps} steps, train loss ${r.trainLoss.toFixed(3)}, validation loss ${r.valLoss.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s, MFU ${(r.mfu * 100).toFixed(1)}%`);
+    console.log(`pretrain: checkpoint in ${join(out, 'checkpoint')}, loss chart ${join(out, 'loss.svg')}`);
+    // Samples: the first words of a few corpus documents, continued by the model.
+    const n = num('samples', values.samples, 3, { int: true, min: 0 });
+    const docs = texts().slice(0, n);
+    if (n > 0) {
+      const prompts = docs.map((d) => [BOS_ID, ...tok.encode(d).slice(0, 8)]);
+      const gens = generate(r.model, prompts, { maxNewTokens: 48, temperature: 0.8, topK: 40, seed: 1, stopTokens: [EOS_ID] });
+      gens.forEach((g, i) => console.log(`sample ${i + 1}: ${tok.decode(prompts[i].slice(1))}\x1b[1m${tok.decode(g.tokens.filter((t) => t !== EOS_ID))}\x1b[0m`));
+    }
+    return 0;
+  },
+};
+
+function readText(path: string): string {
+  if (!existsSync(path)) throw new PonderError(`${path}: no such file`);
+  return readFileSync(path, 'utf8');
+}
