@@ -1,0 +1,43 @@
+// `npm run bench`: every benchmark in one run, each beside its reference measured in the same run
+// (OpenBLAS sgemm through numpy, tuned PyTorch 1.13, @huggingface/tokenizers). Prints the tables
+// and writes bench/results/bench.json. Timings move with machine load: run it on a quiet machine.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchMatmul } from './matmul.ts';
+import { benchTokenizer } from './tokenizer.ts';
+import { benchTrain, benchDecode, printTrain, printDecode } from './model.ts';
+import { backend } from '../src/backend/index.ts';
+import { loadNativeBackend, peakGflops, setThreads } from '../src/backend/native/index.ts';
+
+const b = backend();
+console.log(`ponder bench: backend ${b.name}, ${b.threads} threads, SIMD ${b.simdWidth} lanes`);
+let peak1 = NaN, peak2 = NaN;
+if (loadNativeBackend()) {
+  setThreads(1); peak1 = peakGflops(0.3);
+  setThreads(2); peak2 = peakGflops(0.3);
+}
+console.log(`measured FMA peak: ${peak1.toFixed(0)} GFLOP/s on 1 thread, ${peak2.toFixed(0)} on 2`);
+
+const matmul = await benchMatmul({ seconds: 0.5 });
+console.log('\nMatmul, GFLOP/s (best of several runs)');
+console.log(`${'shape'.padEnd(52)}${'backend'.padEnd(12)}${'GFLOP/s'.padStart(9)}${'vs OpenBLAS'.padStart(13)}${'of peak'.padStart(9)}`);
+for (const r of matmul) {
+  const peak = r.backend === 'native 1t' ? peak1 : peak2;
+  console.log(r.shape.padEnd(52) + r.backend.padEnd(12) + r.gflops.toFixed(1).padStart(9) +
+    (r.vsOpenblas === null ? '-' : `${(r.vsOpenblas * 100).toFixed(0)}%`).padStart(13) +
+    (r.backend === 'ts' ? '' : `${((r.gflops / peak) * 100).toFixed(0)}%`).padStart(9));
+}
+
+const train = await benchTrain();
+printTrain(train);
+const decode = await benchDecode();
+printDecode(decode);
+
+const tokenizer = benchTokenizer();
+console.log('\nTokenizer encode, MB/s');
+for (const r of tokenizer) console.log(`${r.what.padEnd(42)} ${r.mbPerS.toFixed(2).padStart(8)}  ${r.note}`);
+
+const dir = fileURLToPath(new URL('./results', import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}/bench.json`, JSON.stringify({ date: new Date().toISOString(), backend: b.name, peakGflops: { t1: peak1, t2: peak2 }, matmul, train, decode, tokenizer }, null, 2));
+console.log(`\nwrote ${dir}/bench.json`);
