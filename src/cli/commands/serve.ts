@@ -1,0 +1,85 @@
+// `ponder serve`: the OpenAI/DeepSeek-compatible API server on the local model or an upstream.
+import { basename, resolve } from 'node:path';
+import { PonderError } from '../../errors.ts';
+import { openDatabase } from '../../store/db.ts';
+import { Engine } from '../../infer/engine.ts';
+import { LocalBackend } from '../../server/local.ts';
+import { UpstreamBackend } from '../../server/upstream.ts';
+import { startServer } from '../../server/app.ts';
+import type { ChatBackend } from '../../server/backend.ts';
+import { EMBEDDED_MODEL, loadModel, num } from '../shared.ts';
+import { parseFlags, type Command } from '../command.ts';
+
+const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint DIR | --upstream URL [--upstream-key KEY]]
+                    [--data-dir DIR] [--cors-origin ORIGIN] [--require-key] [--model-name NAME]
+                    [--max-active 16] [--max-queue 64] [--max-tokens 1024] [--rate-limit 600] [--max-body 1048576]
+
+Serves POST /v1/chat/completions (OpenAI's API with DeepSeek's reasoning_content), GET /v1/models,
+GET /healthz and GET /metrics. The model is the embedded one unless --checkpoint names another,
+or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
+reasoning. Beyond loopback an API key (\`ponder keys create\`) is required on every request,
+and the server refuses to start without one. See src/server/README.md for the request fields.`;
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'serve the OpenAI-compatible chat API (local model or an upstream server)',
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      checkpoint: { type: 'string' },
+      upstream: { type: 'string' },
+      'upstream-key': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'cors-origin': { type: 'string' },
+      'require-key': { type: 'boolean' },
+      'model-name': { type: 'string' },
+      'max-active': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'max-tokens': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'max-body': { type: 'string' },
+      'keep-alive-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) { console.log(HELP); return 0; }
+    if (positionals.length) throw new PonderError(`unexpected argument '${positionals[0]}' (see ponder serve --help)`);
+    if (values.upstream && values.checkpoint) throw new PonderError('--checkpoint and --upstream exclude each other: serve a local model or forward to a server');
+    if (values['upstream-key'] && !values.upstream) throw new PonderError('--upstream-key needs --upstream');
+    const port = num('port', values.port, 8000, { int: true, min: 0, max: 65535 });
+
+    let backend: ChatBackend;
+    if (values.upstream) {
+      backend = new UpstreamBackend({ url: values.upstream, apiKey: values['upstream-key'] });
+    } else {
+      const loaded = loadModel(values.checkpoint);
+      const engine = new Engine(loaded.model, {
+        maxActive: num('max-active', values['max-active'], 16, { int: true, min: 1, max: 256 }),
+        maxQueue: num('max-queue', values['max-queue'], 64, { int: true, min: 0, max: 100000 }),
+      });
+      const modelId = values['model-name'] ?? basename(resolve(values.checkpoint ?? EMBEDDED_MODEL));
+      backend = new LocalBackend(engine, loaded.tokenizer, { modelId, defaultMaxTokens: num('max-tokens', values['max-tokens'], 1024, { int: true, min: 1 }) });
+    }
+    const db = openDatabase({ dataDir: values['data-dir'] });
+    let srv;
+    try {
+      srv = await startServer({
+        backend, db, host: values.host ?? '127.0.0.1', port,
+        requireKey: values['require-key'], corsOrigin: values['cors-origin'],
+        rateLimitPerMinute: num('rate-limit', values['rate-limit'], 600, { min: 0 }),
+        maxBodyBytes: num('max-body', values['max-body'], 1 << 20, { int: true, min: 1024 }),
+        keepAliveMs: num('keep-alive-ms', values['keep-alive-ms'], 10_000, { int: true, min: 10 }),
+      });
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    console.error(`ponder: serving ${backend.kind === 'local' ? (await backend.listModels())[0].id : values.upstream} at ${srv.url}/v1`);
+    await new Promise<void>((done) => {
+      const stop = () => { srv.close().then(() => { db.close(); done(); }); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,281 @@
+// The HTTP server: routing, bearer keys, rate limits, body limits, CORS, errors in OpenAI's
+// shape, and one log line, request-log row and metrics sample per request. node:http only.
+//
+// Routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /v1/user/export,
+// DELETE /v1/user, GET /healthz (no key), GET /metrics.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DB } from '../store/db.ts';
+import { listKeys, resolveOwner } from '../store/keys.ts';
+import { logRequest } from '../store/requests.ts';
+import { deleteUserData, exportUserData } from '../store/export.ts';
+import { PonderError } from '../errors.ts';
+import type { ChatBackend } from './backend.ts';
+import { chatCompletion, type ChatContext } from './chat.ts';
+import { ApiError, badRequest, internalError, notFound, rateLimited, tooLarge, unauthorized } from './errors.ts';
+import { createLogger, logRequestLine, newRequestId, requestLogger, type Logger } from './log.ts';
+import { Metrics } from './metrics.ts';
+import { RateLimiter } from './ratelimit.ts';
+
+export interface ServerOptions {
+  backend: ChatBackend;
+  db: DB;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8000; 0 picks a free port. */
+  port?: number;
+  log?: Logger;
+  /** Require a bearer key on every request. Default: when the host is not loopback (then it cannot be turned off). */
+  requireKey?: boolean;
+  /** Allowed CORS origin ('*' or one origin); CORS is off without it. */
+  corsOrigin?: string;
+  /** Largest request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Largest prompt in characters over all messages (default 200,000). */
+  maxPromptChars?: number;
+  /** Requests per minute per key (or per address without a key); 0 turns limits off. Default 600. */
+  rateLimitPerMinute?: number;
+  rateBurst?: number;
+  /** Milliseconds between `: keep-alive` comments on a quiet stream (default 10,000). */
+  keepAliveMs?: number;
+  /** Milliseconds between writes of a streamed message to the database (default 100). */
+  flushMs?: number;
+}
+
+export interface PonderServer {
+  server: Server;
+  url: string;
+  host: string;
+  port: number;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isLoopbackAddress(addr: string | undefined): boolean {
+  return !!addr && (addr === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(addr));
+}
+
+const ROUTES: Record<string, string[]> = {
+  '/v1/chat/completions': ['POST'],
+  '/v1/models': ['GET'],
+  '/v1/user/export': ['GET'],
+  '/v1/user': ['DELETE'],
+  '/healthz': ['GET'],
+  '/metrics': ['GET'],
+};
+
+/** The route label for logs and metrics: a known path, /v1/models/{id}, or 'unknown' (bounded cardinality). */
+function routeOf(path: string): string {
+  if (Object.hasOwn(ROUTES, path)) return path;
+  if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
+  return 'unknown';
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) { if (!res.writableEnded) res.end(); return; }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads the body up to max bytes. A larger body is read to its end (so the client sees our answer), then refused. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooBig = () => tooLarge(`the request body is larger than this server's limit of ${max} bytes`);
+    // Far beyond the limit, stop reading at once and close the connection.
+    if (Number.isFinite(declared) && declared > max * 16) { reject(Object.assign(tooBig(), { closeConnection: true })); return; }
+    const chunks: Buffer[] = [];
+    let n = 0, over = false;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > max) {
+        over = true;
+        chunks.length = 0;
+        if (n > max * 16) { req.removeAllListeners('data'); reject(Object.assign(tooBig(), { closeConnection: true })); }
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => (over ? reject(tooBig()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseJson(buf: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    throw badRequest('the request body is not valid UTF-8');
+  }
+  if (text.trim() === '') throw badRequest('the request body is empty; expected a JSON object');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export async function startServer(opts: ServerOptions): Promise<PonderServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const loopbackHost = isLoopbackHost(host);
+  const requireKey = !loopbackHost || (opts.requireKey ?? false);
+  const { db, backend } = opts;
+  if (!loopbackHost && !listKeys(db).some((k) => k.revoked_at === null)) {
+    throw new PonderError(`refusing to serve on ${host}, beyond loopback, with no API keys: create one with \`ponder keys create\` first`);
+  }
+  const log = opts.log ?? createLogger();
+  const maxBody = opts.maxBodyBytes ?? 1 << 20;
+  const maxPromptChars = opts.maxPromptChars ?? 200_000;
+  const limiter = new RateLimiter(opts.rateLimitPerMinute ?? 600, opts.rateBurst);
+  const keepAliveMs = opts.keepAliveMs ?? 10_000;
+  const flushMs = opts.flushMs ?? 100;
+  let openStreams = 0;
+  const metrics = new Metrics(() => ({ ...backend.stats(), streams: openStreams }));
+  const inflight = new Set<AbortController>();
+
+  async function route(req: IncomingMessage, res: ServerResponse, ctx: Pick<ChatContext, 'requestId' | 'log' | 't0' | 'usage'> & { route: string; owner: ChatContext['owner'] | null; controller: AbortController }): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const method = req.method ?? 'GET';
+    if (opts.corsOrigin) {
+      res.setHeader('access-control-allow-origin', opts.corsOrigin);
+      res.setHeader('access-control-expose-headers', 'x-request-id, x-ponder-conversation-id, x-ponder-message-id');
+      if (method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+    }
+    const known = ROUTES[ctx.route];
+    if (ctx.route === 'unknown') throw notFound(`no route ${method} ${path}`, null, 'unknown_route');
+    if (known && !known.includes(method)) {
+      throw new ApiError(405, `${path} accepts ${known.join(', ')}, not ${method}`, 'invalid_request_error', null, 'method_not_allowed', { Allow: known.join(', ') });
+    }
+    if (ctx.route === '/v1/models/{id}' && method !== 'GET') throw new ApiError(405, `${path} accepts GET`, 'invalid_request_error', null, 'method_not_allowed', { Allow: 'GET' });
+    if (ctx.route === '/healthz') {
+      sendJson(res, 200, { status: 'ok', backend: backend.kind, ...backend.stats() });
+      return;
+    }
+
+    // Everything else needs an owner: a live key, or loopback without one when keys are optional.
+    const auth = req.headers.authorization;
+    let bearer: string | undefined;
+    if (auth !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+      if (!m) throw unauthorized('the Authorization header must be "Bearer <key>"');
+      bearer = m[1];
+    }
+    const owner = resolveOwner(db, bearer, !requireKey && isLoopbackAddress(req.socket.remoteAddress));
+    if (!owner) throw unauthorized(bearer === undefined ? 'an API key is required: send "Authorization: Bearer <key>"' : 'the API key is not valid (unknown or revoked)');
+    ctx.owner = owner;
+    const wait = limiter.take(owner.keyId ?? `addr:${req.socket.remoteAddress}`);
+    if (wait > 0) throw rateLimited(`rate limit reached for this key; retry in ${wait.toFixed(1)} s`, wait);
+
+    if (ctx.route === '/metrics') {
+      const text = metrics.render();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(text);
+      return;
+    }
+    if (ctx.route === '/v1/models') {
+      sendJson(res, 200, { object: 'list', data: await backend.listModels() });
+      return;
+    }
+    if (ctx.route === '/v1/models/{id}') {
+      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      const m = (await backend.listModels()).find((x) => x.id === id);
+      if (!m) throw notFound(`the model '${id}' does not exist`, 'model', 'model_not_found');
+      sendJson(res, 200, m);
+      return;
+    }
+    if (ctx.route === '/v1/user/export') {
+      sendJson(res, 200, exportUserData(db, owner.userId));
+      return;
+    }
+    if (ctx.route === '/v1/user') {
+      const counts = deleteUserData(db, owner.userId);
+      ctx.owner = null; // the user (and key) are gone: the request log row cannot name them
+      sendJson(res, 200, { deleted: true, counts });
+      return;
+    }
+    // POST /v1/chat/completions
+    const body = parseJson(await readBody(req, maxBody));
+    await chatCompletion({
+      req, res, body, owner, requestId: ctx.requestId, log: ctx.log, db, backend, metrics, maxPromptChars,
+      keepAliveMs, flushMs, signal: ctx.controller.signal, t0: ctx.t0, usage: ctx.usage,
+      onStreamOpen: (open) => { openStreams += open ? 1 : -1; },
+    });
+  }
+
+  const server = createServer((req, res) => {
+    const t0 = performance.now();
+    const requestId = newRequestId();
+    const rlog = requestLogger(log, requestId);
+    res.setHeader('x-request-id', requestId);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const controller = new AbortController();
+    inflight.add(controller);
+    const ctx = { requestId, log: rlog, t0, usage: {} as ChatContext['usage'], route: routeOf(path), owner: null as ChatContext['owner'] | null, controller };
+    // A client that goes away before the answer is complete cancels its generation at once.
+    res.on('close', () => {
+      inflight.delete(controller);
+      if (!res.writableFinished) controller.abort();
+      const latencyMs = performance.now() - t0;
+      const status = res.writableFinished ? res.statusCode : 499; // 499: the client closed the request
+      metrics.request(ctx.route, status, latencyMs / 1000);
+      const u = ctx.usage;
+      logRequestLine(rlog, {
+        requestId, method: req.method ?? '', route: ctx.route, status, latencyMs, keyId: ctx.owner?.keyId, userId: ctx.owner?.userId,
+        model: u.model, stream: u.stream, promptTokens: u.promptTokens, completionTokens: u.completionTokens, reasoningTokens: u.reasoningTokens,
+        messages: u.messages, content: u.content, reasoningContent: u.reasoningContent,
+      });
+      try {
+        logRequest(db, { id: requestId, userId: ctx.owner?.userId ?? null, keyId: ctx.owner?.keyId ?? null, route: ctx.route, status, latencyMs,
+          promptTokens: u.promptTokens, completionTokens: u.completionTokens });
+      } catch (e) {
+        rlog.error({ err: e }, 'writing the request log failed');
+      }
+    });
+    route(req, res, ctx).catch((e: unknown) => {
+      let err: ApiError;
+      if (e instanceof ApiError) err = e;
+      else {
+        rlog.error({ err: e }, 'request failed');
+        err = internalError(requestId);
+      }
+      if ((e as { closeConnection?: boolean }).closeConnection) res.setHeader('connection', 'close');
+      if (res.headersSent) { if (!res.writableEnded) res.end(); return; }
+      sendJson(res, err.status, err.body(), err.headers);
+      if ((e as { closeConnection?: boolean }).closeConnection) res.on('finish', () => req.destroy());
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  server.requestTimeout = 0; // generations may take long; the client decides when to give up
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new PonderError(`cannot listen on ${host}:${opts.port ?? 8000}: ${e.code ?? e.message}`)));
+    server.listen(opts.port ?? 8000, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  log.info({ host, port, backend: backend.kind, require_key: requireKey, cors: opts.corsOrigin ?? null }, 'serving');
+  return {
+    server, host, port, url: `http://${urlHost}:${port}`, metrics,
+    close: () => new Promise<void>((resolve) => {
+      for (const c of inflight) c.abort();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,214 @@
+// POST /v1/chat/completions: OpenAI's Chat Completions with DeepSeek's reasoner extension.
+// Non-streaming: one JSON object with message.reasoning_content beside message.content.
+// Streaming (SSE): a role chunk, delta.reasoning_content chunks, delta.content chunks, a chunk
+// with finish_reason, the usage chunk when stream_options.include_usage, then `data: [DONE]`.
+// `: keep-alive` comments go out while nothing else does (a request waiting in the queue).
+//
+// The exchange is stored as it happens: the new user turn, and the assistant message inserted
+// as 'partial' before the first token and grown every flush interval, then finished with its
+// counts and timings. A client that goes away cancels the generation; its message stays partial.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { DB } from '../store/db.ts';
+import { createConversation, getConversation } from '../store/conversations.ts';
+import { addMessage, appendToMessage, finishMessage, startMessage } from '../store/messages.ts';
+import { newId } from '../store/ids.ts';
+import type { ChatBackend, GenEvent, GenResult, LogprobEntry } from './backend.ts';
+import { ApiError, notFound } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import { validateChatRequest, type ChatRequest } from './validate.ts';
+
+export interface ChatContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: unknown;
+  owner: { userId: string; keyId: string | null };
+  requestId: string;
+  log: Logger;
+  db: DB;
+  backend: ChatBackend;
+  metrics: Metrics;
+  maxPromptChars: number;
+  keepAliveMs: number;
+  flushMs: number;
+  /** Aborted when the client goes away or the server shuts down. */
+  signal: AbortSignal;
+  t0: number;
+  /** Filled in for the request log line. */
+  usage: { promptTokens?: number; completionTokens?: number; reasoningTokens?: number; model?: string; stream?: boolean; messages?: unknown; content?: string; reasoningContent?: string };
+  onStreamOpen: (open: boolean) => void;
+}
+
+interface Stored { conversationId: string; messageId: string }
+
+/** Saves the new turns and starts the partial assistant message. */
+function storeStart(ctx: ChatContext, creq: ChatRequest, model: string): Stored {
+  const { db, owner } = ctx;
+  return db.transaction(() => {
+    let conversationId = creq.conversationId;
+    let turns = creq.messages;
+    if (conversationId === undefined) {
+      const firstUser = creq.messages.find((m) => m.role === 'user')?.content ?? '';
+      conversationId = createConversation(db, { userId: owner.userId, title: firstUser.slice(0, 80) || undefined }).id;
+    } else {
+      turns = creq.messages.slice(-1).filter((m) => m.role !== 'assistant'); // the earlier turns are stored already
+    }
+    for (const m of turns) addMessage(db, { conversationId, role: m.role, content: m.content });
+    const msg = startMessage(db, { conversationId, model, reasoningContent: null });
+    return { conversationId, messageId: msg.id };
+  })();
+}
+
+export async function chatCompletion(ctx: ChatContext): Promise<void> {
+  const { res, metrics } = ctx;
+  const creq = validateChatRequest(ctx.body, { maxPromptChars: ctx.maxPromptChars });
+  ctx.usage.model = creq.model;
+  ctx.usage.stream = creq.stream;
+  ctx.usage.messages = creq.messages;
+  if (creq.conversationId !== undefined) {
+    const c = getConversation(ctx.db, creq.conversationId);
+    if (!c || c.user_id !== ctx.owner.userId) throw notFound(`no conversation '${creq.conversationId}'`, 'conversation_id', 'conversation_not_found');
+  }
+
+  // Events may come before we are ready to write (an upstream answering fast): hold them.
+  const events: GenEvent[] = [];
+  let deliver: ((ev: GenEvent) => void) | null = null;
+  const emit = (ev: GenEvent) => { if (deliver) deliver(ev); else events.push(ev); };
+  const gen = await ctx.backend.start(creq, ctx.signal, emit);
+
+  const id = `chatcmpl-${newId('c').slice(2)}`;
+  const created = Math.floor(Date.now() / 1000);
+  let reasoning = '', content = '', sawReasoning = false;
+  const logprobs: LogprobEntry[] = [];
+  let firstTokenMs: number | null = null;
+  let stored: Stored | null = null;
+  let pending = { content: '', reasoning: '' };
+  const flush = () => {
+    if (!stored || (pending.content === '' && pending.reasoning === '')) return;
+    try {
+      appendToMessage(ctx.db, stored.messageId, { content: pending.content, ...(pending.reasoning ? { reasoningContent: pending.reasoning } : {}) });
+    } catch (e) {
+      ctx.log.error({ err: e }, 'storing a streamed chunk failed');
+    }
+    pending = { content: '', reasoning: '' };
+  };
+  if (creq.store) stored = storeStart(ctx, creq, creq.model);
+  if (stored) { res.setHeader('x-ponder-conversation-id', stored.conversationId); res.setHeader('x-ponder-message-id', stored.messageId); }
+  const flushTimer = setInterval(flush, ctx.flushMs);
+
+  const chunk = (delta: Record<string, unknown>, finish: string | null, lp?: LogprobEntry[]) => ({
+    id, object: 'chat.completion.chunk', created, model: creq.model, system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: creq.logprobs && lp ? { content: lp, refusal: null } : null, finish_reason: finish }],
+    ...(creq.includeUsage ? { usage: null } : {}),
+  });
+  let lastWrite = performance.now();
+  const send = (obj: unknown) => {
+    if (res.writableEnded || res.destroyed) return;
+    res.write(`data: ${JSON.stringify(obj)}\n\n`);
+    lastWrite = performance.now();
+  };
+  let keepAlive: NodeJS.Timeout | null = null;
+  if (creq.stream) {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    ctx.onStreamOpen(true);
+    send(chunk({ role: 'assistant', content: '' }, null));
+    keepAlive = setInterval(() => {
+      if (performance.now() - lastWrite >= ctx.keepAliveMs * 0.9 && !res.writableEnded && !res.destroyed) { res.write(': keep-alive\n\n'); lastWrite = performance.now(); }
+    }, ctx.keepAliveMs);
+  }
+
+  deliver = (ev) => {
+    if (firstTokenMs === null && (ev.text !== '' || ev.kind === 'reasoning')) {
+      firstTokenMs = performance.now() - ctx.t0;
+      metrics.firstToken(firstTokenMs / 1000);
+    }
+    if (ev.kind === 'reasoning') { reasoning += ev.text; sawReasoning = true; pending.reasoning += ev.text; }
+    else { content += ev.text; pending.content += ev.text; if (ev.logprobs) logprobs.push(...ev.logprobs); }
+    if (creq.stream) {
+      if (ev.kind === 'reasoning') send(chunk({ reasoning_content: ev.text }, null));
+      else send(chunk({ content: ev.text }, null, ev.logprobs));
+    }
+  };
+  for (const ev of events.splice(0)) deliver(ev);
+
+  let result: GenResult;
+  try {
+    result = await gen.done;
+  } catch (e) {
+    clearInterval(flushTimer);
+    if (keepAlive) clearInterval(keepAlive);
+    flush();
+    if (stored) finishQuietly(ctx, stored, { status: 'error' });
+    if (creq.stream && res.headersSent) {
+      const err = e instanceof ApiError ? e : new ApiError(500, `generation failed (request ${ctx.requestId})`, 'server_error');
+      ctx.log.error({ err: e }, 'generation failed mid-stream');
+      send(err.body());
+      if (!res.writableEnded) res.end('data: [DONE]\n\n');
+      ctx.onStreamOpen(false);
+      return;
+    }
+    throw e;
+  } finally {
+    clearInterval(flushTimer);
+    if (keepAlive) clearInterval(keepAlive);
+  }
+
+  const totalMs = performance.now() - ctx.t0;
+  const usage = {
+    prompt_tokens: result.promptTokens,
+    completion_tokens: result.completionTokens,
+    total_tokens: result.promptTokens + result.completionTokens,
+    completion_tokens_details: { reasoning_tokens: result.reasoningTokens },
+  };
+  Object.assign(ctx.usage, { promptTokens: result.promptTokens, completionTokens: result.completionTokens, reasoningTokens: result.reasoningTokens, content, reasoningContent: reasoning });
+  metrics.tokens.prompt += result.promptTokens;
+  metrics.tokens.completion += result.completionTokens;
+  metrics.tokens.reasoning += result.reasoningTokens;
+
+  if (result.finish === 'cancelled') {
+    // The client left: keep what was said, marked partial (the answer is incomplete).
+    flush();
+    ctx.onStreamOpen(false);
+    if (!res.writableEnded && !res.destroyed) res.destroy();
+    return;
+  }
+  pending = { content: '', reasoning: '' };
+  if (stored) {
+    finishQuietly(ctx, stored, {
+      status: result.finish === 'content_filter' ? 'filtered' : 'complete',
+      content, reasoningContent: sawReasoning ? reasoning : null,
+      promptTokens: result.promptTokens, completionTokens: result.completionTokens, reasoningTokens: result.reasoningTokens,
+      ...(result.queueMs !== undefined ? { queueMs: result.queueMs } : {}),
+      ...(firstTokenMs !== null ? { firstTokenMs } : {}), totalMs,
+    });
+  }
+  const finish = result.finish;
+  if (creq.stream) {
+    send(chunk({}, finish));
+    if (creq.includeUsage) send({ id, object: 'chat.completion.chunk', created, model: creq.model, system_fingerprint: null, choices: [], usage });
+    if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
+    ctx.onStreamOpen(false);
+    return;
+  }
+  const body = {
+    id, object: 'chat.completion', created, model: creq.model, system_fingerprint: null,
+    choices: [{
+      index: 0,
+      message: { role: 'assistant', content, reasoning_content: sawReasoning ? reasoning : null, refusal: null },
+      logprobs: creq.logprobs ? { content: logprobs, refusal: null } : null,
+      finish_reason: finish,
+    }],
+    usage,
+  };
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function finishQuietly(ctx: ChatContext, s: Stored, end: Parameters<typeof finishMessage>[2]): void {
+  try {
+    finishMessage(ctx.db, s.messageId, end);
+  } catch (e) {
+    ctx.log.error({ err: e }, 'storing the finished message failed');
+  }
+}

@@ -1,0 +1,123 @@
+// The local backend: ponder's own model through the continuous-batching engine. Turns a chat
+// request into prompt ids (the chat template, with <think> forced on or off as asked), decodes
+// tokens into text as they come (a UTF-8 character may span tokens: a streaming TextDecoder
+// holds its bytes), splits reasoning from the answer with the one think parser, and applies
+// stop strings to the answer.
+import { Engine, EngineOverloadedError, type TokenEvent } from '../infer/engine.ts';
+import { ThinkStreamParser, THINK_CLOSE, THINK_OPEN } from '../infer/think.ts';
+import { BYTE_BASE, END_THINK_ID, EOS_ID, THINK_ID, encodeChat, type Tokenizer } from '../tokenizer/index.ts';
+import { PonderError } from '../errors.ts';
+import type { ChatBackend, GenEvent, GenResult, Generation, LogprobEntry, ModelCard } from './backend.ts';
+import { notFound, overloaded, unprocessable } from './errors.ts';
+import { StopMatcher } from './stop.ts';
+import type { ChatRequest } from './validate.ts';
+
+export interface LocalBackendOptions {
+  /** The name clients use in `model` (default 'ponder'). */
+  modelId?: string;
+  /** max_tokens when the request gives none (default 1024, cut to the context). */
+  defaultMaxTokens?: number;
+}
+
+export class LocalBackend implements ChatBackend {
+  readonly kind = 'local' as const;
+  readonly modelId: string;
+  private readonly defaultMaxTokens: number;
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(readonly engine: Engine, readonly tokenizer: Tokenizer, opts: LocalBackendOptions = {}) {
+    this.modelId = opts.modelId ?? 'ponder';
+    this.defaultMaxTokens = opts.defaultMaxTokens ?? 1024;
+  }
+
+  async listModels(): Promise<ModelCard[]> {
+    return [{ id: this.modelId, object: 'model', created: this.created, owned_by: 'ponder' }];
+  }
+
+  stats() {
+    return { queueDepth: this.engine.queueDepth, active: this.engine.activeCount };
+  }
+
+  /** The prompt ids for a request: the chat template, then <think> (forced on) or <think></think> (off). */
+  promptIds(req: ChatRequest): number[] {
+    const ids = encodeChat(this.tokenizer, req.messages, { addGenerationPrompt: true });
+    if (req.thinking === 'enabled') ids.push(THINK_ID);
+    if (req.thinking === 'disabled') ids.push(THINK_ID, END_THINK_ID);
+    return ids;
+  }
+
+  async start(req: ChatRequest, signal: AbortSignal, emit: (ev: GenEvent) => void): Promise<Generation> {
+    if (req.model !== this.modelId) throw notFound(`the model '${req.model}' does not exist; this server has '${this.modelId}'`, 'model', 'model_not_found');
+    const tok = this.tokenizer;
+    const prompt = this.promptIds(req);
+    const ctx = this.engine.contextLength;
+    if (prompt.length >= ctx) {
+      throw unprocessable(`the prompt is ${prompt.length} tokens, but the model's context is ${ctx} tokens`, 'messages', 'context_length_exceeded');
+    }
+    const maxTokens = Math.min(req.maxTokens ?? this.defaultMaxTokens, ctx - prompt.length);
+
+    const parser = new ThinkStreamParser({ startsInThink: req.thinking === 'enabled' });
+    const decoder = new TextDecoder('utf-8');
+    const stop = new StopMatcher(req.stop);
+    let pendingLogprobs: LogprobEntry[] = [];
+    const emitContent = (text: string) => {
+      if (text === '' && pendingLogprobs.length === 0) return;
+      const ev: GenEvent = { kind: 'content', text };
+      if (req.logprobs) { ev.logprobs = pendingLogprobs; pendingLogprobs = []; }
+      emit(ev);
+    };
+    const feed = (text: string) => {
+      for (const ev of parser.feed(text)) {
+        if (ev.type === 'reasoning') emit({ kind: 'reasoning', text: ev.text });
+        else if (!stop.stopped) emitContent(stop.push(ev.text));
+      }
+    };
+    const entry = (id: number, logprob: number): LogprobEntry['top_logprobs'][number] => {
+      const bytes = tok.decodeBytes([id]);
+      return { token: tok.decode([id]), logprob, bytes: Array.from(bytes) };
+    };
+
+    const onToken = (ev: TokenEvent): boolean | void => {
+      const t = ev.token;
+      if (t === EOS_ID) return;
+      if (req.logprobs && !ev.reasoning) {
+        pendingLogprobs.push({ ...entry(t, ev.logprob), top_logprobs: (ev.top ?? []).map((x) => entry(x.token, x.logprob)) });
+      }
+      let text: string;
+      if (t === THINK_ID || t === END_THINK_ID) text = decoder.decode() + (t === THINK_ID ? THINK_OPEN : THINK_CLOSE);
+      else if (t < BYTE_BASE) text = ''; // other special tokens carry no text
+      else text = decoder.decode(tok.decodeBytes([t]), { stream: true });
+      feed(text);
+      if (stop.stopped) return false;
+    };
+
+    let done: Promise<GenResult>;
+    try {
+      done = this.engine.submit({
+        prompt, maxTokens, temperature: req.temperature ?? 1, topP: req.topP, seed: req.seed,
+        stopTokens: [EOS_ID], topLogprobs: req.logprobs ? req.topLogprobs : 0,
+        startsInThink: req.thinking === 'enabled', thinkingBudget: req.thinkingBudget,
+        onToken, signal,
+      }).then((r) => {
+        if (!stop.stopped) {
+          feed(decoder.decode());
+          for (const ev of parser.finish()) {
+            if (ev.type === 'reasoning') emit({ kind: 'reasoning', text: ev.text });
+            else emitContent(stop.push(ev.text));
+          }
+          emitContent(stop.flush());
+        }
+        emitContent('');
+        return {
+          finish: r.finish, promptTokens: r.promptTokens, completionTokens: r.tokens.length,
+          reasoningTokens: r.reasoningTokens, queueMs: r.queueMs,
+        };
+      });
+    } catch (e) {
+      if (e instanceof EngineOverloadedError) throw overloaded(e.message);
+      if (e instanceof PonderError) throw unprocessable(e.message, 'messages');
+      throw e;
+    }
+    return { done };
+  }
+}
