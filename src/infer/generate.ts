@@ -5,7 +5,7 @@ import { noGrad, withScope } from '../tensor/index.ts';
 import { Rng } from '../tensor/random.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { PonderError } from '../errors.ts';
-import { sampleToken, topLogprobs, tokenLogprob, type SamplingOptions } from './sampling.ts';
+import { sampleWithLogprob, topLogprobs, type SamplingOptions } from './sampling.ts';
 
 export type FinishReason = 'stop' | 'length' | 'cancelled';
 
@@ -66,8 +66,7 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
       for (let b = 0; b < B; b++) {
         if (!running[b]) { next[b] = pad; continue; }
         const row = logits.subarray(b * V, (b + 1) * V);
-        const tok = sampleToken(row, opts, rng, probs, order);
-        const lp = tokenLogprob(row, tok);
+        const { token: tok, logprob: lp } = sampleWithLogprob(row, opts, rng, probs, order);
         next[b] = tok;
         const o = out[b];
         o.tokens.push(tok);

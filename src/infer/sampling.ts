@@ -19,20 +19,35 @@ export function argmax(x: Float32Array): number {
 
 /** Samples a token from one row of logits (V). `probs` is scratch of length V, reused across calls. */
 export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): number {
+  return sampleWithLogprob(logits, opts, rng, probs, order).token;
+}
+
+/**
+ * Samples a token and returns it with its log-probability under the model at temperature 1
+ * (what RL's ratio and the API's logprobs need). At temperature 1 without top-k/top-p, one pass
+ * of exponentials serves both.
+ */
+export function sampleWithLogprob(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): { token: number; logprob: number } {
   const temperature = opts.temperature ?? 1;
-  if (temperature <= 0) return argmax(logits);
   const V = logits.length;
-  const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
-  const topP = opts.topP ?? 1;
   let m = -Infinity;
   for (let i = 0; i < V; i++) if (logits[i] > m) m = logits[i];
+  if (temperature <= 0) {
+    const token = argmax(logits);
+    return { token, logprob: tokenLogprob(logits, token) };
+  }
+  const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
+  const topP = opts.topP ?? 1;
   let total = 0;
-  for (let i = 0; i < V; i++) total += probs[i] = Math.exp((logits[i] - m) / temperature);
+  const invT = 1 / temperature;
+  for (let i = 0; i < V; i++) total += probs[i] = Math.exp((logits[i] - m) * invT);
+  const logprobOf = (t: number) => (temperature === 1 ? logits[t] - m - Math.log(total) : tokenLogprob(logits, t));
   if (topK === V && topP >= 1) {
     // Plain sampling: one pass over the vocabulary, no sort.
     let u = rng.next() * total;
-    for (let i = 0; i < V; i++) if ((u -= probs[i]) < 0) return i;
-    return argmax(logits);
+    for (let i = 0; i < V; i++) if ((u -= probs[i]) < 0) return { token: i, logprob: logprobOf(i) };
+    const t = argmax(logits);
+    return { token: t, logprob: logprobOf(t) };
   }
   // Sort candidates by probability (descending), then cut by k and by cumulative p.
   for (let i = 0; i < V; i++) order[i] = i;
@@ -45,8 +60,8 @@ export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
   let mass = 0;
   for (let i = 0; i < keep; i++) mass += probs[cand[i]];
   let u = rng.next() * mass;
-  for (let i = 0; i < keep; i++) if ((u -= probs[cand[i]]) < 0) return cand[i];
-  return cand[0];
+  for (let i = 0; i < keep; i++) if ((u -= probs[cand[i]]) < 0) return { token: cand[i], logprob: logprobOf(cand[i]) };
+  return { token: cand[0], logprob: logprobOf(cand[0]) };
 }
 
 /** The k most likely tokens of a row with their log-probabilities (temperature 1, full vocabulary). */
