@@ -173,6 +173,8 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
     return;
   }
   pending = { content: '', reasoning: '' };
+  // A think block that was opened but held no text still reports reasoning_content "" (not null).
+  if (result.reasoningTokens > 0) sawReasoning = true;
   if (stored) {
     finishQuietly(ctx, stored, {
       status: result.finish === 'content_filter' ? 'filtered' : 'complete',

@@ -22,19 +22,27 @@ export function tempDir(t: TestContext, prefix = 'ponder-server-'): string {
   return dir;
 }
 
-let checkpoint: string | null = null;
+const checkpoints = new Map<string, string>();
 
-/** A checkpoint folder with random weights and a BPE tokenizer (vocab 320), made once. */
-export function testCheckpoint(): string {
-  if (checkpoint) return checkpoint;
+const CONFIGS = {
+  // Fast: a test's requests take milliseconds.
+  tiny: { vocab_size: 320, d_model: 32, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 64, max_seq_len: 256 },
+  // Slow enough (about a millisecond a token, 2048 positions) that a client can leave mid-generation.
+  slow: { vocab_size: 320, d_model: 192, n_layers: 6, n_heads: 6, n_kv_heads: 6, d_ff: 512, max_seq_len: 2048 },
+};
+
+/** A checkpoint folder named tiny-ponder with random weights and a BPE tokenizer (vocab 320), made once per kind. */
+export function testCheckpoint(kind: keyof typeof CONFIGS = 'tiny'): string {
+  const have = checkpoints.get(kind);
+  if (have) return have;
   const root = mkdtempSync(join(tmpdir(), 'ponder-ckpt-'));
   process.on('exit', () => rmSync(root, { recursive: true, force: true }));
   const corpus = readFileSync(fileURLToPath(new URL('../fixtures/tokenizer-corpus.txt', import.meta.url)), 'utf8').split('\n');
   const tok = trainBpe(corpus, 320);
-  const cfg = validateConfig({ vocab_size: 320, d_model: 32, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 64, max_seq_len: 256 });
-  checkpoint = join(root, 'tiny-ponder');
-  saveCheckpoint(checkpoint, new Transformer(cfg, 11), { tokenizer: tok });
-  return checkpoint;
+  const dir = join(root, 'tiny-ponder');
+  saveCheckpoint(dir, new Transformer(validateConfig(CONFIGS[kind]), 11), { tokenizer: tok });
+  checkpoints.set(kind, dir);
+  return dir;
 }
 
 export const MODEL_ID = 'tiny-ponder';
@@ -42,9 +50,9 @@ export const MODEL_ID = 'tiny-ponder';
 export interface Started extends PonderServer { dataDir: string; backend: LocalBackend; logLines: string[] }
 
 /** A local-model server on 127.0.0.1 with an ephemeral port; closed after the test. */
-export async function startTestServer(t: TestContext, opts: Partial<ServerOptions> & { dataDir?: string; engine?: EngineOptions } = {}): Promise<Started> {
+export async function startTestServer(t: TestContext, opts: Partial<ServerOptions> & { dataDir?: string; engine?: EngineOptions; checkpoint?: 'tiny' | 'slow' } = {}): Promise<Started> {
   const dataDir = opts.dataDir ?? tempDir(t);
-  const loaded = loadModel(testCheckpoint());
+  const loaded = loadModel(testCheckpoint(opts.checkpoint));
   const backend = new LocalBackend(new Engine(loaded.model, opts.engine), loaded.tokenizer, { modelId: MODEL_ID, defaultMaxTokens: 40 });
   const db = opts.db ?? openDatabase({ dataDir });
   const logLines: string[] = [];

@@ -40,6 +40,7 @@ export const command: Command = {
       'rate-limit': { type: 'string' },
       'max-body': { type: 'string' },
       'keep-alive-ms': { type: 'string' },
+      'flush-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) { console.log(HELP); return 0; }
@@ -69,6 +70,7 @@ export const command: Command = {
         rateLimitPerMinute: num('rate-limit', values['rate-limit'], 600, { min: 0 }),
         maxBodyBytes: num('max-body', values['max-body'], 1 << 20, { int: true, min: 1024 }),
         keepAliveMs: num('keep-alive-ms', values['keep-alive-ms'], 10_000, { int: true, min: 10 }),
+        flushMs: num('flush-ms', values['flush-ms'], 100, { int: true, min: 1 }),
       });
     } catch (e) {
       db.close();
