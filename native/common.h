@@ -24,6 +24,12 @@ static inline int par_threads(long work, long threshold) {
   return work >= threshold ? omp_get_max_threads() : 1;
 }
 
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 static inline float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 #ifdef __AVX512F__

@@ -6,14 +6,19 @@
 // Packing absorbs the transposes, so one micro-kernel serves all four transA/transB cases, and
 // zero padding in the packs lets edge tiles run the same kernel into a scratch tile.
 #include "common.h"
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MR 14
 #define NR 32
-#define KC 256
-#define MC 168   // MR·12: A block 168×256×4 = 168 KiB of the 1 MiB L2
-#define NC 4096  // B block up to 256×4096×4 = 4 MiB of the 32 MiB L3
+#ifndef KC
+#define KC 512   // A micro-panel 14×512×4 = 28 KiB in L1; the B micro-panel (64 KiB) streams from L2
+#endif
+#ifndef MC
+#define MC 168   // MR·12: A block 168×512×4 = 336 KiB of the 1 MiB L2
+#endif
+#define NC 4096  // B block up to 512×4096×4 = 8 MiB of the 32 MiB L3
 #define MAXT 64
 
 typedef struct { float *p; size_t cap; } fbuf;
@@ -220,11 +225,11 @@ static void gemm_body(const gemm_t *g, float *Bp, float *Ap) {
 
 // One GEMM on nt threads, scheduled dynamically so that a thread the OS preempts (this machine
 // is shared) delays only its current chunk, not everyone at a barrier. Phase 1 packs all of op(B)
-// (every KC block, every NR panel; panels claimed from a counter), one barrier, then phase 2
+// (every KC block, every NR panel; panels claimed from a counter), waits for the packing, then phase 2
 // claims chunks of C: row chunks over the full width when M is tall, else column chunks over
 // all rows (decode-like shapes). A chunk runs every pc for its tile, so the store-then-add
 // order per tile holds.
-static long next_b, next_c; // work counters, reset before each parallel region
+static long next_b, next_c, done_b; // work counters, reset before each parallel region
 
 static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
   long npan = (g->N + NR - 1) / NR, npad = npan * NR, nkb = (g->K + KC - 1) / KC;
@@ -233,11 +238,10 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
   // chunk sizes in panels: enough chunks (>= 4 per thread) for balance, at most one MC block
   long per = rows ? mpan / (4L * nt) : npan / (4L * nt);
   if (per < 1) per = 1;
-  if (rows && per > MC / MR) per = MC / MR;
+  if (rows && per > 8) per = 8; // 112-row chunks: a late thread holds up the end by at most one
   if (!rows && per > 16) per = 16;
   long nchunks = rows ? (mpan + per - 1) / per : (npan + per - 1) / per;
-  next_b = 0;
-  next_c = 0;
+  next_b = next_c = done_b = 0;
 #pragma omp parallel num_threads(nt)
   {
     float *Ap = bufA[omp_get_thread_num()].p;
@@ -245,8 +249,14 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
       long kb = w / npan, p = w % npan, pc = kb * KC, kc = g->K - pc < KC ? g->K - pc : KC;
       long nr = g->N - p * NR < NR ? g->N - p * NR : NR;
       pack_b_panel(g, pc, kc, p * NR, nr, Bp + pc * npad + p * NR * kc);
+      __atomic_fetch_add(&done_b, 1, __ATOMIC_RELEASE);
     }
-#pragma omp barrier
+    // Not a barrier: wait only for panels claimed and still being packed, not for a thread that
+    // has not been scheduled yet (it finds no B work left and joins the chunks when it runs).
+    // Spin briefly, then yield: the packer may share this core when the machine is busy.
+    for (long spins = 0; __atomic_load_n(&done_b, __ATOMIC_ACQUIRE) < nkb * npan; spins++)
+      if (spins < 2000) cpu_relax();
+      else sched_yield();
     for (long w; (w = __atomic_fetch_add(&next_c, 1, __ATOMIC_RELAXED)) < nchunks;) {
       long m0 = 0, m1 = g->M, p0 = 0, p1 = npan;
       if (rows) {

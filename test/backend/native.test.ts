@@ -28,6 +28,7 @@ describe('native gemm', { skip }, () => {
   const shapes: [number, number, number][] = [
     [1, 1, 1], [3, 17, 257], [17, 3, 5], [257, 33, 64], [15, 40, 300], [16, 32, 256],
     [1, 600, 77], [4, 1000, 300], // few rows: the unpacked path, threaded over columns
+    [20, 40, 1100], // K over two KC blocks
   ];
   for (const [M, N, K] of shapes)
     for (const tA of [false, true])
@@ -55,7 +56,7 @@ describe('native gemm', { skip }, () => {
   });
 
   it('threaded paths: large single matrix, many small matrices, K=0 and N beyond one B block', () => {
-    const big = [300, 200, 300] as const;
+    const big = [300, 200, 600] as const; // K over one KC block, threads split the rows
     {
       const [M, N, K] = big;
       const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
