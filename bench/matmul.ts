@@ -67,12 +67,14 @@ function openblas(shapes: Shape[], seconds: number): Map<string, number> | null 
 export async function benchMatmul(opts: { seconds?: number; ts?: boolean } = {}): Promise<MatmulRow[]> {
   const seconds = opts.seconds ?? 0.5;
   const native = loadNativeBackend();
-  const ref = openblas(SHAPES, seconds);
   const rows: MatmulRow[] = [];
+  let ref: Map<string, number> | null = null;
   const add = (s: Shape, backend: string, gflops: number) =>
     rows.push({ shape: label(s), backend, gflops, vsOpenblas: ref?.has(label(s)) ? gflops / ref.get(label(s))! : null });
   const initial = native?.threads ?? 1;
   for (const s of SHAPES) {
+    // the reference right before ours, shape by shape, so both see the same machine load
+    ref = openblas([s], seconds);
     const A = new Float32Array(s.batch * s.M * s.K).map(() => Math.random() - 0.5);
     const B = new Float32Array(s.batch * s.K * s.N).map(() => Math.random() - 0.5);
     const C = new Float32Array(s.batch * s.M * s.N);

@@ -56,7 +56,7 @@ describe('native gemm', { skip }, () => {
   });
 
   it('threaded paths: large single matrix, many small matrices, K=0 and N beyond one B block', () => {
-    const big = [300, 200, 600] as const; // K over one KC block, threads split the rows
+    const big = [300, 200, 600] as const; // K over two KC blocks, threads split the rows
     {
       const [M, N, K] = big;
       const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
