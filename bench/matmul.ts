@@ -52,7 +52,7 @@ function time(k: Kernels, s: Shape, A: Float32Array, B: Float32Array, C: Float32
 function openblas(shapes: Shape[], seconds: number): Map<string, number> | null {
   const script = fileURLToPath(new URL('./ref/sgemm.py', import.meta.url));
   if (!existsSync('/usr/bin/python3')) return null;
-  const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   // A batch is timed as one matrix: numpy would loop in Python; the per-matrix rate is the fair bar.
