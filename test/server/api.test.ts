@@ -148,7 +148,7 @@ test('models list, model lookup, and errors through the client', async (t) => {
   const bad = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: 'sk-ponder-wrong', maxRetries: 0 });
   await assert.rejects(bad.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError);
   // /healthz and /metrics
-  const h = await (await fetch(`${srv.url}/healthz`)).json();
+  const h = await (await fetch(`${srv.url}/healthz`)).json() as { status: string };
   assert.equal(h.status, 'ok');
   const metrics = await (await fetch(`${srv.url}/metrics`)).text();
   assert.match(metrics, /ponder_http_requests_total\{route="\/v1\/chat\/completions",status="404"\} 1/);
