@@ -37,6 +37,7 @@ float row_max(const float *x, long n) {
 
 static inline float silu_(float x) { return x / (1.0f + expf(-x)); }
 
+// min and max propagate NaN from either side, as Math.min/Math.max do (the reference).
 void k_binary(int op, const float *a, long na, const float *b, long nb, float *out) {
   int nt = par_threads(na, PAR_ELEMS);
   long rows = na / nb;
@@ -51,8 +52,8 @@ void k_binary(int op, const float *a, long na, const float *b, long nb, float *o
         case 1: for (long j = 0; j < nb; j++) o[j] = x[j] - b[j]; break;
         case 2: for (long j = 0; j < nb; j++) o[j] = x[j] * b[j]; break;
         case 3: for (long j = 0; j < nb; j++) o[j] = x[j] / b[j]; break;
-        case 4: for (long j = 0; j < nb; j++) o[j] = x[j] < b[j] ? x[j] : b[j]; break;
-        default: for (long j = 0; j < nb; j++) o[j] = x[j] > b[j] ? x[j] : b[j]; break;
+        case 4: for (long j = 0; j < nb; j++) o[j] = x[j] < b[j] || x[j] != x[j] ? x[j] : b[j]; break;
+        default: for (long j = 0; j < nb; j++) o[j] = x[j] > b[j] || x[j] != x[j] ? x[j] : b[j]; break;
       }
     }
   } else {
@@ -64,8 +65,8 @@ void k_binary(int op, const float *a, long na, const float *b, long nb, float *o
         case 1: out[i] = x - y; break;
         case 2: out[i] = x * y; break;
         case 3: out[i] = x / y; break;
-        case 4: out[i] = x < y ? x : y; break;
-        default: out[i] = x > y ? x : y; break;
+        case 4: out[i] = x < y || x != x ? x : y; break;
+        default: out[i] = x > y || x != x ? x : y; break;
       }
     }
   }
@@ -100,11 +101,12 @@ void k_affine(const float *a, long n, float s, float t, float *out) {
   for (long i = 0; i < n; i++) out[i] = a[i] * s + t;
 }
 
+// NaN stays NaN, as Math.min(Math.max(x, lo), hi) does.
 void k_clamp(const float *a, long n, float lo, float hi, float *out) {
 #pragma omp parallel for num_threads(par_threads(n, PAR_ELEMS)) schedule(static)
   for (long i = 0; i < n; i++) {
-    float x = a[i] > lo ? a[i] : lo;
-    out[i] = x < hi ? x : hi;
+    float x = a[i] < lo ? lo : a[i];
+    out[i] = x > hi ? hi : x;
   }
 }
 

@@ -86,6 +86,18 @@ describe('native elementwise and reductions', { skip }, () => {
       both([new Float32Array(n * 3)], (k, [o]) => k.binary(op, a, n * 3, b3, 3, o), 1e-6, 1e-6, `${op} nb=3`);
       both([a], (k, [o]) => k.binary(op, o, n * 3, b, n, o), 1e-6, 1e-6, `${op} in place`);
     }
+    const nan = rand(n * 3);
+    nan[5] = NaN;
+    const bn = copy(b);
+    bn[7] = NaN;
+    for (const op of ['min', 'max'] as const) { // NaN propagates from either side, as in Math.min
+      const o = new Float32Array(n * 3);
+      nk.binary(op, nan, n * 3, bn, n, o);
+      assert.ok(Number.isNaN(o[5]) && Number.isNaN(o[7]) && !Number.isNaN(o[6]), `${op} NaN`);
+    }
+    const cl = new Float32Array(n * 3);
+    nk.clamp(nan, n * 3, -1, 1, cl);
+    assert.ok(Number.isNaN(cl[5]), 'clamp NaN');
     const pos = rand(n).map(Math.abs);
     for (const op of ['exp', 'log', 'silu', 'neg', 'sqrt', 'abs'] as const) {
       const x = op === 'log' || op === 'sqrt' ? pos : a;
