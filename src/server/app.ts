@@ -171,7 +171,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     // Everything else needs an owner: a live key, or loopback without one when keys are optional.
     const auth = req.headers.authorization;
     let bearer: string | undefined;
-    if (auth !== undefined) {
+    if (auth !== undefined && auth.trim() !== '') { // an empty header is no key at all
       const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
       if (!m) throw unauthorized('the Authorization header must be "Bearer <key>"');
       bearer = m[1];
