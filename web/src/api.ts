@@ -1,0 +1,81 @@
+// The page's client for ponder's API: OpenAI chat completions (streamed as server-sent events)
+// and the product endpoints in docs/product-api.md.
+export interface Settings {
+  model: string;
+  temperature: number;
+  thinkingBudget: number;
+  search: boolean;
+  apiKey: string;
+}
+
+const SETTINGS_KEY = 'ponder.settings';
+export const DEFAULT_SETTINGS: Settings = { model: 'ponder-r1-zero', temperature: 0.7, thinkingBudget: 512, search: false, apiKey: '' };
+
+export function loadSettings(): Settings {
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? '{}') };
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+export function saveSettings(s: Settings): void {
+  localStorage.setItem(SETTINGS_KEY, JSON.stringify(s));
+}
+
+function headers(s: Settings): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json' };
+  if (s.apiKey) h.authorization = `Bearer ${s.apiKey}`;
+  return h;
+}
+
+export class ApiError extends Error {}
+
+async function check(res: Response): Promise<Response> {
+  if (res.ok) return res;
+  let msg = `HTTP ${res.status}`;
+  try { msg = (await res.json()).error?.message ?? msg; } catch { /* not JSON */ }
+  throw new ApiError(msg);
+}
+
+export async function api<T>(s: Settings, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await check(await fetch(path, { method, headers: headers(s), body: body === undefined ? undefined : JSON.stringify(body) }));
+  return res.json() as Promise<T>;
+}
+
+/** One parsed `data:` event of a chat completion stream. */
+export interface Chunk {
+  conversation_id?: string;
+  message_id?: string;
+  user_message_id?: string;
+  citations?: Citation[];
+  moderation?: { category?: string; rule?: string };
+  choices?: { delta?: { content?: string | null; reasoning_content?: string | null }; finish_reason?: string | null;
+    logprobs?: { content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[] } | null }[];
+  error?: { message: string };
+}
+
+export interface Citation { index: number; title: string; source: string; snippet: string }
+
+/** POSTs a streaming chat completion and calls onChunk for each event until [DONE]. */
+export async function streamChat(s: Settings, body: Record<string, unknown>, onChunk: (c: Chunk) => void, signal: AbortSignal): Promise<void> {
+  const res = await check(await fetch('/v1/chat/completions', { method: 'POST', headers: headers(s), body: JSON.stringify({ ...body, stream: true }), signal }));
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let end: number;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const event = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      const data = event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      if (data === '') continue;
+      if (data === '[DONE]') return;
+      const chunk = JSON.parse(data) as Chunk;
+      if (chunk.error) throw new ApiError(chunk.error.message);
+      onChunk(chunk);
+    }
+  }
+}
