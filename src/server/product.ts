@@ -43,11 +43,12 @@ export function getConversationHandler(db: DB, userId: string, id: string): Http
   const feedback = listFeedback(db, { userId });
   const messages = listMessages(db, c.id).map((m) => {
     const fb = feedback.filter((f) => f.message_id === m.id);
-    const last = fb[fb.length - 1];
+    // The latest of each kind: a later rewrite does not erase an earlier thumbs-up.
+    const latest = <K extends 'rating' | 'comment' | 'rewrite'>(k: K) => fb.map((f) => f[k]).filter((v) => v !== null).pop() ?? null;
     return {
       id: m.id, role: m.role, content: m.content, reasoning_content: m.reasoning_content, status: m.status,
       model: m.model, created_at: m.created_at,
-      ...(m.role === 'assistant' ? { feedback: last ? { rating: last.rating, comment: last.comment, rewrite: fb.map((f) => f.rewrite).filter((r) => r !== null).pop() ?? null } : null } : {}),
+      ...(m.role === 'assistant' ? { feedback: fb.length ? { rating: latest('rating'), comment: latest('comment'), rewrite: latest('rewrite') } : null } : {}),
     };
   });
   return { status: 200, json: { id: c.id, object: 'conversation', title: c.title, created_at: c.created_at, updated_at: c.updated_at, messages } };

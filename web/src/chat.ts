@@ -142,8 +142,8 @@ function regenerateOnly(): HTMLElement {
 
 function answerActions(m: Msg, i: number): HTMLElement {
   const bar = el('div', { class: 'actions' });
-  const up = el('button', { class: 'small rate', 'aria-label': 'Good answer', 'aria-pressed': String(m.rating === 1) }, '👍');
-  const down = el('button', { class: 'small rate', 'aria-label': 'Bad answer', 'aria-pressed': String(m.rating === -1) }, '👎');
+  const up = el('button', { class: 'small rate', 'aria-label': 'Good answer', 'aria-pressed': String(m.rating === 1) }, '▲ Good');
+  const down = el('button', { class: 'small rate', 'aria-label': 'Bad answer', 'aria-pressed': String(m.rating === -1) }, '▼ Bad');
   up.addEventListener('click', () => feedbackForm(m, bar, 1));
   down.addEventListener('click', () => feedbackForm(m, bar, -1));
   const rewrite = el('button', { class: 'small', 'aria-label': 'Rewrite answer' }, 'Rewrite');
