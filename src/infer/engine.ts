@@ -42,6 +42,8 @@ export interface EngineRequest {
   stopTokens?: number[];
   /** Alternatives per token to report (0..20). */
   topLogprobs?: number;
+  /** Sample only ids below this (a tokenizer smaller than the model's vocabulary: other ids have no text). */
+  vocabLimit?: number;
   /** The prompt ends inside an open <think> (forced thinking). */
   startsInThink?: boolean;
   /** Most tokens inside a think block; when reached, </think> is forced as the next token. */
@@ -127,6 +129,7 @@ export class Engine {
     if (!Array.isArray(req.prompt) || req.prompt.length === 0) throw new PonderError('engine: the prompt is empty (it needs at least one token)');
     for (const t of req.prompt) if (!(Number.isInteger(t) && t >= 0 && t < this.V)) throw new PonderError(`engine: prompt token ${t} is outside the vocabulary [0, ${this.V})`);
     if (req.prompt.length >= ctx) throw new PonderError(`the prompt has ${req.prompt.length} tokens, but the model's context is ${ctx}: nothing is left to generate into`);
+    if (req.vocabLimit !== undefined && !(Number.isInteger(req.vocabLimit) && req.vocabLimit > END_THINK_ID)) throw new PonderError(`engine: vocabLimit must be an integer above the special tokens, got ${req.vocabLimit}`);
     if (!(Number.isInteger(req.maxTokens) && req.maxTokens >= 1)) throw new PonderError(`engine: maxTokens must be a positive integer, got ${req.maxTokens}`);
     if (this.queue.length >= this.maxQueue + Math.max(0, this.maxActive - this.active.length)) {
       throw new EngineOverloadedError(`the server is busy: ${this.active.length} generations running and ${this.queue.length} waiting; retry later`);
@@ -197,7 +200,8 @@ export class Engine {
   }
 
   /** Picks the next token of s from its logits row (V), reports it, and ends s when it is done. */
-  private advance(s: Sequence, row: Float32Array): void {
+  private advance(s: Sequence, full: Float32Array): void {
+    const row = s.req.vocabLimit !== undefined && s.req.vocabLimit < full.length ? full.subarray(0, s.req.vocabLimit) : full;
     const budget = s.req.thinkingBudget;
     const forced = s.inThink && budget !== undefined && s.thinkTokens >= budget;
     const token = forced ? END_THINK_ID : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP }, s.rng, this.probs, this.order);

@@ -95,7 +95,7 @@ export class LocalBackend implements ChatBackend {
     try {
       done = this.engine.submit({
         prompt, maxTokens, temperature: req.temperature ?? 1, topP: req.topP, seed: req.seed,
-        stopTokens: [EOS_ID], topLogprobs: req.logprobs ? req.topLogprobs : 0,
+        stopTokens: [EOS_ID], vocabLimit: tok.vocabSize, topLogprobs: req.logprobs ? req.topLogprobs : 0,
         startsInThink: req.thinking === 'enabled', thinkingBudget: req.thinkingBudget,
         onToken, signal,
       }).then((r) => {

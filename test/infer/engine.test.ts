@@ -108,3 +108,17 @@ test('the thinking budget forces </think> after that many reasoning tokens', asy
   assert.ok(evs.slice(close + 1).every((e) => !e.reasoning));
   assert.equal(r.reasoningTokens, close + 1);
 });
+
+test('vocabLimit keeps sampling to ids below it (a tokenizer smaller than the model)', async () => {
+  const engine = new Engine(model);
+  const evs: TokenEvent[] = [];
+  const r = await engine.submit({ prompt: [1, 2, 3], maxTokens: 40, temperature: 5, seed: 1, vocabLimit: 20, topLogprobs: 25, onToken: (e) => { evs.push(e); } });
+  assert.ok(r.tokens.every((t) => t < 20));
+  // log-probabilities are over the allowed ids: they sum to 1 there.
+  for (const e of evs) {
+    assert.equal(e.top!.length, 20);
+    assert.ok(Math.abs(e.top!.reduce((a, x) => a + Math.exp(x.logprob), 0) - 1) < 1e-4);
+  }
+  const free = await engine.submit({ prompt: [1, 2, 3], maxTokens: 40, temperature: 5, seed: 1 });
+  assert.ok(free.tokens.some((t) => t >= 20), 'without the limit, higher ids do come up');
+});

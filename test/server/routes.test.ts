@@ -1,0 +1,53 @@
+// The other routes and the command: user export/delete over the API, metrics counting tokens,
+// opt-in content logging, and `ponder serve`'s flag checks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDatabase } from '../../src/store/db.ts';
+import { createKey } from '../../src/store/keys.ts';
+import { listConversations } from '../../src/store/conversations.ts';
+import { createLogger } from '../../src/server/log.ts';
+import { command as serve } from '../../src/cli/commands/serve.ts';
+import { MODEL_ID, startTestServer, tempDir } from './helpers.ts';
+
+test('a key\'s user exports and deletes their data through the API; others\' data stays', async (t) => {
+  const dir = tempDir(t);
+  const db = openDatabase({ dataDir: dir });
+  const srv = await startTestServer(t, { db, dataDir: dir });
+  const alice = createKey(db, { name: 'alice' }), bob = createKey(db, { name: 'bob' });
+  const call = (key: string, path: string, init: RequestInit = {}) =>
+    fetch(`${srv.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
+  for (const [k, text] of [[alice.key, 'alice asks'], [bob.key, 'bob asks']]) {
+    const r = await call(k, '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: text }], max_tokens: 3 }) });
+    assert.equal(r.status, 200);
+  }
+  const exp = await (await call(alice.key, '/v1/user/export')).json() as { conversations: { messages: { content: string }[] }[] };
+  assert.equal(exp.conversations.length, 1);
+  assert.equal(exp.conversations[0].messages[0].content, 'alice asks');
+  assert.ok(!JSON.stringify(exp).includes('bob asks'));
+  const del = await call(alice.key, '/v1/user', { method: 'DELETE' });
+  assert.equal(del.status, 200);
+  assert.equal(((await del.json()) as { counts: { conversations: number } }).counts.conversations, 1);
+  assert.equal(listConversations(db, alice.userId).length, 0);
+  assert.equal(listConversations(db, bob.userId).length, 1);
+  assert.equal((await call(alice.key, '/v1/models')).status, 401, 'the deleted user\'s key is gone too');
+});
+
+test('metrics count tokens and time to first token; message text is logged only when asked', async (t) => {
+  const lines: string[] = [];
+  const srv = await startTestServer(t, { log: createLogger({ logContent: true, destination: { write: (l: string) => { lines.push(l); } } }) });
+  const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'secret words' }], max_tokens: 4, thinking: { type: 'disabled' } }) });
+  const body = await r.json() as { usage: { prompt_tokens: number; completion_tokens: number } };
+  const m = await (await fetch(`${srv.url}/metrics`)).text();
+  assert.match(m, new RegExp(`ponder_tokens_total\\{kind="prompt"\\} ${body.usage.prompt_tokens}\\n`));
+  assert.match(m, new RegExp(`ponder_tokens_total\\{kind="completion"\\} ${body.usage.completion_tokens}\\n`));
+  assert.match(m, /ponder_time_to_first_token_seconds_count 1\n/);
+  assert.ok(lines.join('').includes('secret words'), 'with content logging on, the prompt is in the request line');
+});
+
+test('ponder serve refuses contradictory or bad flags before loading anything', async () => {
+  await assert.rejects(async () => serve.run(['--checkpoint', 'x', '--upstream', 'http://127.0.0.1:1/v1']), /exclude each other/);
+  await assert.rejects(async () => serve.run(['--upstream-key', 'k']), /needs --upstream/);
+  await assert.rejects(async () => serve.run(['--port', 'eighty']), /--port must be an integer/);
+  await assert.rejects(async () => serve.run(['--bogus']), /bogus/);
+  await assert.rejects(async () => serve.run(['--checkpoint', '/nonexistent/ckpt']), /no such folder/);
+});
