@@ -30,8 +30,16 @@ function load(): Addon | null {
   if (addon !== undefined) return addon;
   addon = null;
   if (!existsSync(addonPath)) return null;
-  // libgomp's default wait (spin ~300k iterations, then sleep) is kept on purpose: with a short
-  // spin (GOMP_SPINCOUNT=20000) waking the sleeping thread made 2-thread kernels 2-10x slower here.
+  // libgomp reads its environment when the addon loads. Threads are bound one per core: unbound,
+  // when other processes busy a core the OS often stacks our two threads on the other one, and a
+  // thread spin-waiting for its partner on the same core made 2-thread kernels 10-100x slower
+  // (measured on this 2-core machine under load; bound, they stay ~2x faster than 1 thread).
+  // Side effect: the main thread is bound to the first core, and threads it starts later inherit
+  // that. PONDER_PIN=0 leaves placement to the OS. libgomp's default spin-then-sleep wait is kept.
+  if (process.env.PONDER_PIN !== '0') {
+    process.env.OMP_PROC_BIND ??= 'true';
+    process.env.OMP_PLACES ??= 'cores';
+  }
   try {
     const a = createRequire(import.meta.url)(addonPath) as Addon;
     if (KERNEL_NAMES.some((k) => typeof a[k] !== 'function')) return null; // a stale build
