@@ -76,6 +76,12 @@ export interface EngineOptions {
   maxActive?: number;
   /** Requests waiting beyond the active ones (default 64); more are refused. */
   maxQueue?: number;
+  /**
+   * Prompt tokens prefilled per tick before the running sequences get their next token
+   * (default 1024; at least one request is admitted per tick). Bounds how long a burst of
+   * long prompts stalls the streams already running.
+   */
+  prefillTokensPerTick?: number;
 }
 
 interface Sequence {
@@ -100,6 +106,7 @@ interface Sequence {
 export class Engine {
   readonly maxActive: number;
   readonly maxQueue: number;
+  readonly prefillTokensPerTick: number;
   private readonly queue: Sequence[] = [];
   private active: Sequence[] = [];
   private running = false;
@@ -112,6 +119,7 @@ export class Engine {
   constructor(readonly model: Transformer, opts: EngineOptions = {}) {
     this.maxActive = opts.maxActive ?? 16;
     this.maxQueue = opts.maxQueue ?? 64;
+    this.prefillTokensPerTick = opts.prefillTokensPerTick ?? 1024;
     if (!(Number.isInteger(this.maxActive) && this.maxActive >= 1)) throw new PonderError(`engine maxActive must be a positive integer, got ${this.maxActive}`);
     if (!(Number.isInteger(this.maxQueue) && this.maxQueue >= 0)) throw new PonderError(`engine maxQueue must be a non-negative integer, got ${this.maxQueue}`);
     this.V = model.config.vocab_size;
@@ -170,9 +178,11 @@ export class Engine {
   /** One step: admit (prefill) while slots are free, then decode one token for every active sequence. */
   private tick(): void {
     this.totals.ticks++;
-    while (this.active.length < this.maxActive && this.queue.length > 0) {
+    let prefilled = 0;
+    while (this.active.length < this.maxActive && this.queue.length > 0 && prefilled < this.prefillTokensPerTick) {
       const s = this.queue.shift()!;
       if (s.done) continue;
+      prefilled += s.req.prompt.length;
       s.queueMs = performance.now() - s.t0;
       this.active.push(s);
       try {

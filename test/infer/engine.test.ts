@@ -122,3 +122,13 @@ test('vocabLimit keeps sampling to ids below it (a tokenizer smaller than the mo
   const free = await engine.submit({ prompt: [1, 2, 3], maxTokens: 40, temperature: 5, seed: 1 });
   assert.ok(free.tokens.some((t) => t >= 20), 'without the limit, higher ids do come up');
 });
+
+test('a prefill budget spreads admissions over ticks without changing results', async () => {
+  const engine = new Engine(model, { maxActive: 8, prefillTokensPerTick: 8 });
+  const firstTick: number[] = [];
+  const results = await Promise.all(prompts.map((p, i) => engine.submit({ prompt: p, maxTokens: lengths[i], temperature: 0,
+    onToken: () => { firstTick[i] ??= engine.totals.ticks; } })));
+  prompts.forEach((p, i) => assert.deepEqual(results[i].tokens, generate(model, [p], { maxNewTokens: lengths[i], temperature: 0 })[0].tokens));
+  // Prompts of 7, 2, 4, 13 and 3 tokens, 8 per tick: admitted 7+2 | 4+13 | 3.
+  assert.deepEqual(firstTick, [1, 1, 2, 2, 3]);
+});
