@@ -2,7 +2,7 @@
 // sizes (1, 3, 17, 257: not multiples of the SIMD width or of the GEMM tiles).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadNativeBackend } from '../../src/backend/native/index.ts';
+import { loadNativeBackend, setThreads } from '../../src/backend/native/index.ts';
 import { tsKernels } from '../../src/backend/ts/kernels.ts';
 import type { Kernels } from '../../src/backend/kernels.ts';
 import { assertClose, randn, rng } from '../helpers.ts';
@@ -264,5 +264,33 @@ describe('native argument checks', { skip }, () => {
     assert.throws(() => nk.rope(f(8), 1, 2, 1, 4, 3, f(8), f(8), false, f(8)), /rope: cos is too short/);
     assert.throws(() => (nk.sumSquares as (...a: unknown[]) => number)(f(4)), /sumSquares: expected 2 arguments/);
     assert.throws(() => nk.unary('exp', new Float64Array(4) as unknown as Float32Array, 4, f(4)), /unary: a must be a Float32Array/);
+  });
+});
+
+describe('native threads', { skip }, () => {
+  it('setThreads changes the count, and results do not depend on it (same bits)', () => {
+    const initial = native!.threads;
+    const run = (threads: number) => {
+      assert.equal(setThreads(threads), threads);
+      assert.equal(native!.threads, threads);
+      const [M, N, K] = [300, 260, 600], s0 = seed;
+      const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
+      nk.gemm(1, M, N, K, A, 0, false, B, 0, true, C, 0, false);
+      const [Bt, T, H, D] = [2, 70, 4, 32];
+      const q = rand(Bt * T * H * D), k = rand(Bt * T * H * D), v = rand(Bt * T * H * D), dout = rand(q.length);
+      const out = new Float32Array(q.length), lse = new Float32Array(Bt * H * T);
+      const dq = new Float32Array(q.length), dk = new Float32Array(q.length), dv = new Float32Array(q.length);
+      nk.attention(q, k, v, Bt, T, T, H, H, D, 0, null, 0.2, out, lse);
+      nk.attentionBackward(dout, q, k, v, out, lse, Bt, T, T, H, H, D, 0, null, 0.2, dq, dk, dv);
+      seed = s0;
+      return [C, out, lse, dq, dk, dv];
+    };
+    try {
+      const one = run(1), two = run(2);
+      one.forEach((x, i) => assert.deepEqual(two[i], x, `output ${i}`));
+    } finally {
+      setThreads(initial);
+    }
+    assert.throws(() => setThreads(0), /threads must be an integer from 1 to 64/);
   });
 });

@@ -14,8 +14,9 @@ interface Addon extends Kernels {
   readonly simdWidth: number;
 }
 
-/** Where the build puts the addon (repository root / build / Release). */
-export const addonPath = fileURLToPath(new URL('../../../build/Release/ponder_native.node', import.meta.url));
+/** Where the build puts the addon (repository root / build / Release); PONDER_NATIVE_ADDON overrides it (tests of other builds). */
+export const addonPath = process.env.PONDER_NATIVE_ADDON ||
+  fileURLToPath(new URL('../../../build/Release/ponder_native.node', import.meta.url));
 
 const KERNEL_NAMES = [
   'gemm', 'binary', 'unary', 'affine', 'clamp', 'where', 'sumAxis', 'reduceBroadcast', 'embedding',
