@@ -1,10 +1,13 @@
 // GEMM in the BLIS/GotoBLAS shape: C (M×N) = op(A) (M×K) · op(B) (K×N).
 // Loops, outermost first: jc over NC columns (packed B block lives in L3), pc over KC of K (pack
 // B: KC×NC into NR-wide panels), ic over MC rows (pack A: MC×KC into MR-tall panels, lives in L2),
-// jr over NR panels (one B micro-panel, KC×NR, lives in L1), ir over MR panels: the micro-kernel
-// keeps an MR×NR tile of C in registers (14×32 = 28 zmm accumulators) and does rank-1 updates.
+// jr over NR panels (one B micro-panel, KC×NR, streamed from L2), ir over MR panels (the MR×KC A
+// micro-panel stays in L1): the micro-kernel keeps an MR×NR tile of C in registers (14×32 = 28
+// zmm accumulators) and does rank-1 updates with broadcast A and two vectors of B.
 // Packing absorbs the transposes, so one micro-kernel serves all four transA/transB cases, and
 // zero padding in the packs lets edge tiles run the same kernel into a scratch tile.
+// On several threads: gemm_parallel (dynamic chunks); many small matrices: one per thread;
+// M <= 4 (decode): no packing at all, gemm_small_m.
 #include "common.h"
 #include <sched.h>
 #include <stdlib.h>
