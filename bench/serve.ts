@@ -43,7 +43,7 @@ function checkpoint(tmp: string): { dir: string; what: string } {
 
 async function startServer(dir: string, dataDir: string): Promise<{ child: ChildProcess; url: string; model: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--checkpoint', dir, '--port', '0',
-    '--data-dir', dataDir, '--max-active', String(MAX_ACTIVE), '--max-queue', String(N), '--rate-limit', '0'],
+    '--data-dir', dataDir, '--max-active', String(MAX_ACTIVE), '--max-queue', String(N), '--rate-limit', '0', '--moderation', 'off'],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PONDER_LOG_LEVEL: 'warn' } });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {

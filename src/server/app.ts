@@ -2,7 +2,7 @@
 // shape, and one log line, request-log row and metrics sample per request. node:http only.
 //
 // Routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /v1/user/export,
-// DELETE /v1/user, GET /healthz (no key), GET /metrics.
+// DELETE /v1/user, POST /v1/moderations (src/moderation's handler), GET /healthz (no key), GET /metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DB } from '../store/db.ts';
@@ -11,7 +11,8 @@ import { logRequest } from '../store/requests.ts';
 import { deleteUserData, exportUserData } from '../store/export.ts';
 import { PonderError } from '../errors.ts';
 import type { ChatBackend } from './backend.ts';
-import { chatCompletion, type ChatContext } from './chat.ts';
+import { chatCompletion, type ChatContext, type ChatModeration } from './chat.ts';
+import { handleModerations } from '../moderation/index.ts';
 import { ApiError, badRequest, internalError, notFound, rateLimited, tooLarge, unauthorized } from './errors.ts';
 import { createLogger, logRequestLine, newRequestId, requestLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   keepAliveMs?: number;
   /** Milliseconds between writes of a streamed message to the database (default 100). */
   flushMs?: number;
+  /** Filter chat input and output (finish_reason content_filter); off without it. */
+  moderation?: ChatModeration;
 }
 
 export interface PonderServer {
@@ -64,6 +67,7 @@ const ROUTES: Record<string, string[]> = {
   '/v1/models': ['GET'],
   '/v1/user/export': ['GET'],
   '/v1/user': ['DELETE'],
+  '/v1/moderations': ['POST'],
   '/healthz': ['GET'],
   '/metrics': ['GET'],
 };
@@ -209,11 +213,16 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       sendJson(res, 200, { deleted: true, counts });
       return;
     }
+    if (ctx.route === '/v1/moderations') {
+      const r = handleModerations(parseJson(await readBody(req, maxBody)), opts.moderation?.moderator);
+      sendJson(res, r.status, r.json);
+      return;
+    }
     // POST /v1/chat/completions
     const body = parseJson(await readBody(req, maxBody));
     await chatCompletion({
       req, res, body, owner, requestId: ctx.requestId, log: ctx.log, db, backend, metrics, maxPromptChars,
-      keepAliveMs, flushMs, signal: ctx.controller.signal, t0: ctx.t0, usage: ctx.usage,
+      keepAliveMs, flushMs, moderation: opts.moderation, signal: ctx.controller.signal, t0: ctx.t0, usage: ctx.usage,
       onStreamOpen: (open) => { openStreams += open ? 1 : -1; },
     });
   }

@@ -17,6 +17,16 @@ import type { ChatBackend, GenEvent, GenResult, LogprobEntry } from './backend.t
 import { ApiError, notFound } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { validateChatRequest, type ChatRequest } from './validate.ts';
+import { StreamFilter, type Moderator, type ModerationResult, type PolicyBook } from '../moderation/index.ts';
+import { addModerationEvent } from '../store/moderation.ts';
+
+/** Moderation of chats: the user's last turn before generation, the output as it streams. */
+export interface ChatModeration {
+  moderator: Moderator;
+  policies: PolicyBook;
+  /** Characters between output checks (default 64). */
+  every?: number;
+}
 
 export interface ChatContext {
   req: IncomingMessage;
@@ -37,6 +47,20 @@ export interface ChatContext {
   /** Filled in for the request log line. */
   usage: { promptTokens?: number; completionTokens?: number; reasoningTokens?: number; model?: string; stream?: boolean; messages?: unknown; content?: string; reasoningContent?: string };
   onStreamOpen: (open: boolean) => void;
+  moderation?: ChatModeration;
+}
+
+/** Records what a filter decided (one event per flagged category); never fails the request. */
+function recordModeration(ctx: ChatContext, r: ModerationResult, direction: 'input' | 'output', messageId?: string): void {
+  try {
+    for (const [category, flagged] of Object.entries(r.categories)) {
+      if (!flagged) continue;
+      const rule = r.rule?.category === category ? r.rule.rule : undefined;
+      addModerationEvent(ctx.db, { userId: ctx.owner.userId, messageId, direction, category, rule, score: r.scores[category], action: 'block' });
+    }
+  } catch (e) {
+    ctx.log.error({ err: e }, 'storing a moderation event failed');
+  }
 }
 
 interface Stored { conversationId: string; messageId: string }
@@ -70,11 +94,34 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
     if (!c || c.user_id !== ctx.owner.userId) throw notFound(`no conversation '${creq.conversationId}'`, 'conversation_id', 'conversation_not_found');
   }
 
+  const policy = ctx.moderation?.policies.forKey(ctx.owner.keyId);
+  if (ctx.moderation && policy?.enabled && policy.input) {
+    const last = [...creq.messages].reverse().find((m) => m.role === 'user');
+    const r = last ? ctx.moderation.moderator.moderate(last.content, policy) : null;
+    if (r?.flagged) {
+      recordModeration(ctx, r, 'input');
+      const cats = Object.keys(r.categories).filter((c) => r.categories[c]).join(', ');
+      throw new ApiError(400, `the input was flagged by the content policy (${cats})`, 'invalid_request_error', 'messages', 'content_filter');
+    }
+  }
+  // The output filter stops the generation on its first hit: finish_reason content_filter.
+  const filter = ctx.moderation && policy?.enabled && policy.output ? new StreamFilter(ctx.moderation.moderator, policy, ctx.moderation.every ?? 64) : null;
+  let filtered: ModerationResult | null = null;
+  const genAbort = new AbortController();
+  const onOuterAbort = () => genAbort.abort();
+  ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+
   // Events may come before we are ready to write (an upstream answering fast): hold them.
   const events: GenEvent[] = [];
   let deliver: ((ev: GenEvent) => void) | null = null;
   const emit = (ev: GenEvent) => { if (deliver) deliver(ev); else events.push(ev); };
-  const gen = await ctx.backend.start(creq, ctx.signal, emit);
+  let gen;
+  try {
+    gen = await ctx.backend.start(creq, genAbort.signal, emit);
+  } catch (e) {
+    ctx.signal.removeEventListener('abort', onOuterAbort);
+    throw e;
+  }
 
   const id = `chatcmpl-${newId('c').slice(2)}`;
   const created = Math.floor(Date.now() / 1000);
@@ -118,6 +165,12 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   }
 
   deliver = (ev) => {
+    if (filtered) return; // the generation is being stopped: nothing more goes out
+    if (filter && filter.push(ev.text)) {
+      filtered = filter.hit;
+      genAbort.abort();
+      return;
+    }
     if (firstTokenMs === null && (ev.text !== '' || ev.kind === 'reasoning')) {
       firstTokenMs = performance.now() - ctx.t0;
       metrics.firstToken(firstTokenMs / 1000);
@@ -137,6 +190,7 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   } catch (e) {
     clearInterval(flushTimer);
     if (keepAlive) clearInterval(keepAlive);
+    ctx.signal.removeEventListener('abort', onOuterAbort);
     flush();
     if (stored) finishQuietly(ctx, stored, { status: 'error' });
     if (creq.stream && res.headersSent) {
@@ -165,6 +219,15 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   metrics.tokens.completion += result.completionTokens;
   metrics.tokens.reasoning += result.reasoningTokens;
 
+  ctx.signal.removeEventListener('abort', onOuterAbort);
+  if (!filtered && filter && result.finish !== 'cancelled') {
+    const hit = filter.end();
+    if (hit) filtered = hit; // flagged in the last characters: the full answer is withheld below
+  }
+  if (filtered) {
+    result = { ...result, finish: 'content_filter' };
+    recordModeration(ctx, filtered, 'output', stored?.messageId);
+  }
   if (result.finish === 'cancelled') {
     // The client left: keep what was said, marked partial (the answer is incomplete).
     flush();
@@ -196,8 +259,9 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
     id, object: 'chat.completion', created, model: creq.model, system_fingerprint: null,
     choices: [{
       index: 0,
-      message: { role: 'assistant', content, reasoning_content: sawReasoning ? reasoning : null, refusal: null },
-      logprobs: creq.logprobs ? { content: logprobs, refusal: null } : null,
+      // A filtered answer is withheld (it is kept in the store, status 'filtered', for review).
+      message: { role: 'assistant', content: filtered ? '' : content, reasoning_content: filtered ? null : sawReasoning ? reasoning : null, refusal: null },
+      logprobs: creq.logprobs && !filtered ? { content: logprobs, refusal: null } : null,
       finish_reason: finish,
     }],
     usage,

@@ -47,7 +47,7 @@ test('a conversation survives a restart and continues on a new server over the s
 test('a server process SIGKILLed mid-stream leaves a readable database, the message partial', async (t) => {
   const dataDir = tempDir(t);
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--checkpoint', testCheckpoint('slow'), '--port', '0',
-    '--data-dir', dataDir, '--flush-ms', '5'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--data-dir', dataDir, '--flush-ms', '5', '--moderation', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   let stderr = '';

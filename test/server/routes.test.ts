@@ -51,3 +51,42 @@ test('ponder serve refuses contradictory or bad flags before loading anything', 
   await assert.rejects(async () => serve.run(['--bogus']), /bogus/);
   await assert.rejects(async () => serve.run(['--checkpoint', '/nonexistent/ckpt']), /no such folder/);
 });
+
+test('moderation: a flagged input is refused (400 content_filter), a flagged output stops with finish_reason content_filter', async (t) => {
+  const { Moderator, parseRules, PolicyBook, DEFAULT_POLICY } = await import('../../src/moderation/index.ts');
+  const { listModerationEvents } = await import('../../src/store/moderation.ts');
+  const { getMessage } = await import('../../src/store/messages.ts');
+  // Input side: a keyword rule.
+  const dir = tempDir(t);
+  const db = openDatabase({ dataDir: dir });
+  const words = new Moderator(parseRules({ categories: { blocked: { keywords: ['forbiddenword'] } } }));
+  const a = await startTestServer(t, { db, dataDir: dir, moderation: { moderator: words, policies: new PolicyBook(DEFAULT_POLICY, new Map(), true) } });
+  const post = (url: string, body: Record<string, unknown>) => fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 30, ...body }) });
+  const r = await post(a.url, { messages: [{ role: 'user', content: 'please say the ForbiddenWord' }] });
+  assert.equal(r.status, 400);
+  const e = await r.json() as { error: { code: string; message: string } };
+  assert.equal(e.error.code, 'content_filter');
+  assert.match(e.error.message, /blocked/);
+  assert.deepEqual(listModerationEvents(db).map((x) => [x.direction, x.category, x.action]), [['input', 'blocked', 'block']]);
+  assert.equal((await post(a.url, { messages: [{ role: 'user', content: 'harmless' }] })).status, 200);
+  // /v1/moderations is mounted.
+  const m = await fetch(`${a.url}/v1/moderations`, { method: 'POST', body: JSON.stringify({ input: ['forbiddenword here', 'fine'] }) });
+  assert.deepEqual(((await m.json()) as { results: { flagged: boolean }[] }).results.map((x) => x.flagged), [true, false]);
+
+  // Output side: a rule any generated letter or digit trips, checked every 8 characters.
+  const anything = new Moderator(parseRules({ categories: { test: { patterns: ['[a-z0-9]'] } } }));
+  const outOnly = { ...DEFAULT_POLICY, input: false };
+  const b = await startTestServer(t, { db, dataDir: dir, moderation: { moderator: anything, policies: new PolicyBook(outOnly, new Map(), true), every: 8 } });
+  const body = { messages: [{ role: 'user', content: 'talk' }], max_tokens: 200, temperature: 1, seed: 4, thinking: { type: 'disabled' } };
+  const whole = await post(b.url, body);
+  const wj = await whole.json() as { choices: { finish_reason: string; message: { content: string } }[]; usage: { completion_tokens: number } };
+  assert.equal(wj.choices[0].finish_reason, 'content_filter');
+  assert.equal(wj.choices[0].message.content, '', 'the flagged answer is withheld');
+  assert.ok(wj.usage.completion_tokens < 200, 'generation stopped early');
+  const stored = getMessage(db, whole.headers.get('x-ponder-message-id')!)!;
+  assert.equal(stored.status, 'filtered');
+  const streamed = await (await post(b.url, { ...body, stream: true })).text();
+  assert.match(streamed, /"finish_reason":"content_filter"/);
+  assert.match(streamed, /data: \[DONE\]\n\n$/);
+  assert.ok(listModerationEvents(db).some((x) => x.direction === 'output' && x.category === 'test' && x.message_id === stored.id));
+});

@@ -7,18 +7,21 @@ import { LocalBackend } from '../../server/local.ts';
 import { UpstreamBackend } from '../../server/upstream.ts';
 import { startServer } from '../../server/app.ts';
 import type { ChatBackend } from '../../server/backend.ts';
+import { defaultModerator, moderationEnabledByEnv, PolicyBook } from '../../moderation/index.ts';
 import { EMBEDDED_MODEL, loadModel, num } from '../shared.ts';
 import { parseFlags, type Command } from '../command.ts';
 
 const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint DIR | --upstream URL [--upstream-key KEY]]
                     [--data-dir DIR] [--cors-origin ORIGIN] [--require-key] [--model-name NAME]
                     [--max-active 16] [--max-queue 64] [--max-tokens 1024] [--rate-limit 600] [--max-body 1048576]
+                    [--moderation on|off]
 
 Serves POST /v1/chat/completions (OpenAI's API with DeepSeek's reasoning_content), GET /v1/models,
 GET /healthz and GET /metrics. The model is the embedded one unless --checkpoint names another,
 or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
 reasoning. Beyond loopback an API key (\`ponder keys create\`) is required on every request,
-and the server refuses to start without one. See src/server/README.md for the request fields.`;
+and the server refuses to start without one. Chat input and output pass the moderation filter
+(src/moderation) unless --moderation off or PONDER_MODERATION=off. See src/server/README.md.`;
 
 export const command: Command = {
   name: 'serve',
@@ -41,6 +44,7 @@ export const command: Command = {
       'max-body': { type: 'string' },
       'keep-alive-ms': { type: 'string' },
       'flush-ms': { type: 'string' },
+      moderation: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) { console.log(HELP); return 0; }
@@ -48,6 +52,10 @@ export const command: Command = {
     if (values.upstream && values.checkpoint) throw new PonderError('--checkpoint and --upstream exclude each other: serve a local model or forward to a server');
     if (values['upstream-key'] && !values.upstream) throw new PonderError('--upstream-key needs --upstream');
     const port = num('port', values.port, 8000, { int: true, min: 0, max: 65535 });
+    if (values.moderation !== undefined && values.moderation !== 'on' && values.moderation !== 'off') {
+      throw new PonderError(`--moderation must be on or off, got '${values.moderation}'`);
+    }
+    const moderate = values.moderation === undefined ? moderationEnabledByEnv() : values.moderation === 'on';
 
     let backend: ChatBackend;
     if (values.upstream) {
@@ -71,6 +79,7 @@ export const command: Command = {
         maxBodyBytes: num('max-body', values['max-body'], 1 << 20, { int: true, min: 1024 }),
         keepAliveMs: num('keep-alive-ms', values['keep-alive-ms'], 10_000, { int: true, min: 10 }),
         flushMs: num('flush-ms', values['flush-ms'], 100, { int: true, min: 1 }),
+        moderation: moderate ? { moderator: defaultModerator(), policies: new PolicyBook(undefined, undefined, true) } : undefined,
       });
     } catch (e) {
       db.close();
