@@ -244,7 +244,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       const status = res.writableFinished ? res.statusCode : 499; // 499: the client closed the request
       metrics.request(ctx.route, status, latencyMs / 1000);
       const u = ctx.usage;
-      logRequestLine(rlog, {
+      logRequestLine(log, { // the base logger: the line names request_id itself
         requestId, method: req.method ?? '', route: ctx.route, status, latencyMs, keyId: ctx.owner?.keyId, userId: ctx.owner?.userId,
         model: u.model, stream: u.stream, promptTokens: u.promptTokens, completionTokens: u.completionTokens, reasoningTokens: u.reasoningTokens,
         messages: u.messages, content: u.content, reasoningContent: u.reasoningContent,
