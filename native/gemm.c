@@ -48,34 +48,10 @@ typedef struct {
 
 // ---- packing ----
 
-// op(A)[i0:i0+mc, k0:k0+kc] into MR-tall panels, each k-major (MR floats per k), zero padded.
-static void pack_a(const gemm_t *g, long i0, long mc, long k0, long kc, float *restrict dst) {
-  for (long p = 0; p < mc; p += MR, dst += MR * kc) {
-    long mr = mc - p < MR ? mc - p : MR;
-    if (g->tA) { // stored K×M: each k gives mr contiguous floats
-      for (long k = 0; k < kc; k++) {
-        const float *src = g->A + (k0 + k) * g->M + i0 + p;
-        long i = 0;
-        for (; i < mr; i++) dst[k * MR + i] = src[i];
-        for (; i < MR; i++) dst[k * MR + i] = 0.0f;
-      }
-    } else { // stored M×K: each row is contiguous along k
-      long i = 0;
-      for (; i < mr; i++) {
-        const float *src = g->A + (i0 + p + i) * g->K + k0;
-        for (long k = 0; k < kc; k++) dst[k * MR + i] = src[k];
-      }
-      for (; i < MR; i++)
-        for (long k = 0; k < kc; k++) dst[k * MR + i] = 0.0f;
-    }
-  }
-}
-
 #ifdef __AVX512F__
-// dst[c·ldd + r] = src[r·lds + c] for a 16×16 block: unpack pairs, then quads, then 128-bit lanes.
-static inline void transpose16(const float *src, long lds, float *dst, long ldd) {
-  __m512 r[16], t[16];
-  for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+// In-register 16×16 transpose: on return r[c] holds column c (unpack pairs, quads, then lanes).
+static inline void transpose16_regs(__m512 r[16]) {
+  __m512 t[16];
   for (int i = 0; i < 16; i += 2) {
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -92,11 +68,49 @@ static inline void transpose16(const float *src, long lds, float *dst, long ldd)
       t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
     }
   for (int i = 0; i < 8; i++) {
-    _mm512_store_ps(dst + i * ldd, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
-    _mm512_store_ps(dst + (i + 8) * ldd, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd));
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
   }
 }
+
+// dst[c·ldd + r] = src[r·lds + c] for a 16×16 block.
+static inline void transpose16(const float *src, long lds, float *dst, long ldd) {
+  __m512 r[16];
+  for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+  transpose16_regs(r);
+  for (int i = 0; i < 16; i++) _mm512_store_ps(dst + i * ldd, r[i]);
+}
 #endif
+
+// op(A)[i0:i0+mc, k0:k0+kc] into MR-tall panels, each k-major (MR floats per k), zero padded.
+static void pack_a(const gemm_t *g, long i0, long mc, long k0, long kc, float *restrict dst) {
+  for (long p = 0; p < mc; p += MR, dst += MR * kc) {
+    long mr = mc - p < MR ? mc - p : MR;
+    if (g->tA) { // stored K×M: each k gives mr contiguous floats
+      for (long k = 0; k < kc; k++) {
+        const float *src = g->A + (k0 + k) * g->M + i0 + p;
+        long i = 0;
+        for (; i < mr; i++) dst[k * MR + i] = src[i];
+        for (; i < MR; i++) dst[k * MR + i] = 0.0f;
+      }
+    } else { // stored M×K: each row is contiguous along k
+      long k = 0;
+#ifdef __AVX512F__
+      // 16 k at a time: load mr rows (the rest zero), transpose, store MR lanes per k.
+      for (; k + 16 <= kc; k += 16) {
+        __m512 r[16];
+        for (int i = 0; i < 16; i++)
+          r[i] = i < mr ? _mm512_loadu_ps(g->A + (i0 + p + i) * g->K + k0 + k) : _mm512_setzero_ps();
+        transpose16_regs(r);
+        for (int c = 0; c < 16; c++) _mm512_mask_storeu_ps(dst + (k + c) * MR, (1u << MR) - 1, r[c]);
+      }
+#endif
+      for (; k < kc; k++)
+        for (long i = 0; i < MR; i++) dst[k * MR + i] = i < mr ? g->A[(i0 + p + i) * g->K + k0 + k] : 0.0f;
+    }
+  }
+}
+
 
 // op(B)[k0:k0+kc, j0 + panel·NR ...] for one NR-wide panel, k-major (NR floats per k), zero padded.
 static void pack_b_panel(const gemm_t *g, long k0, long kc, long j0, long nr, float *restrict dst) {

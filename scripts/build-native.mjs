@@ -9,9 +9,21 @@ if (process.env.PONDER_SKIP_NATIVE === '1') {
 }
 if (!existsSync('binding.gyp')) process.exit(0);
 // npm puts its node-gyp on PATH for lifecycle scripts; outside npm fall back to npx.
-const args = ['rebuild', '--nodedir=/usr'];
-let r = spawnSync('node-gyp', args, { stdio: 'inherit', shell: false });
-if (r.error) r = spawnSync('npx', ['--no-install', 'node-gyp', ...args], { stdio: 'inherit' });
+// Install does a clean rebuild. `npm run build:native` (--force) builds incrementally instead:
+// configure, then make, so a compile error leaves the last working addon in place for the
+// other processes using it (a rebuild deletes it first).
+function gyp(args) {
+  let r = spawnSync('node-gyp', [...args, '--nodedir=/usr'], { stdio: 'inherit', shell: false });
+  if (r.error) r = spawnSync('npx', ['--no-install', 'node-gyp', ...args, '--nodedir=/usr'], { stdio: 'inherit' });
+  return r;
+}
+let r;
+if (process.argv.includes('--force')) {
+  r = gyp(['configure']);
+  if (r.status === 0) r = gyp(['build']);
+} else {
+  r = gyp(['rebuild']);
+}
 if (r.status !== 0) {
   console.warn('ponder: the native kernels did not build; ponder will use the slower TypeScript backend.');
 }
