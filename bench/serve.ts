@@ -4,7 +4,7 @@
 // aggregate completion tokens/s, beside a reference run of the same requests one at a time
 // (no batching) on the same server. Writes bench/results/serve.json.
 //
-// Run: npx tsx bench/serve.ts [--checkpoint DIR] [--requests 50] [--max-tokens 64] [--max-active 16]
+// Run: npx tsx bench/serve.ts [--checkpoint DIR] [--requests 50] [--max-tokens 64] [--max-active 16] [--profile DIR]
 // Without --checkpoint: the embedded model when it exists, else random weights of reference
 // configuration (b) (d_model 256, 6 layers) with a BPE tokenizer trained on the test corpus.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +23,7 @@ import { sseData } from '../src/server/upstream.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: {
   checkpoint: { type: 'string' }, requests: { type: 'string' }, 'max-tokens': { type: 'string' },
-  'max-active': { type: 'string' }, sequential: { type: 'string' },
+  'max-active': { type: 'string' }, sequential: { type: 'string' }, profile: { type: 'string' },
 } });
 const N = Number(values.requests ?? 50);
 const MAX_TOKENS = Number(values['max-tokens'] ?? 64);
@@ -42,7 +42,9 @@ function checkpoint(tmp: string): { dir: string; what: string } {
 }
 
 async function startServer(dir: string, dataDir: string): Promise<{ child: ChildProcess; url: string; model: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--checkpoint', dir, '--port', '0',
+  // --profile DIR writes the server's V8 CPU profile there (open it in Chrome's DevTools).
+  const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--checkpoint', dir, '--port', '0',
     '--data-dir', dataDir, '--max-active', String(MAX_ACTIVE), '--max-queue', String(N), '--rate-limit', '0', '--moderation', 'off'],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PONDER_LOG_LEVEL: 'warn' } });
   let err = '';
