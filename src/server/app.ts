@@ -1,14 +1,22 @@
 // The HTTP server: routing, bearer keys, rate limits, body limits, CORS, errors in OpenAI's
 // shape, and one log line, request-log row and metrics sample per request. node:http only.
 //
-// Routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /v1/user/export,
-// DELETE /v1/user, POST /v1/moderations (src/moderation's handler), GET /healthz (no key), GET /metrics.
+// Routes: POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, POST /v1/moderations
+// (src/moderation's handler), the product endpoints of docs/product-api.md (conversations,
+// feedback, my data: product.ts's handlers), GET /healthz (no key), GET /metrics, and the web
+// page's static files (web/dist, no key: the page sends the key with its API calls).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DB } from '../store/db.ts';
 import { listKeys, resolveOwner } from '../store/keys.ts';
 import { logRequest } from '../store/requests.ts';
-import { deleteUserData, exportUserData } from '../store/export.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  deleteConversationHandler, deleteMeHandler, exportHandler, feedbackHandler, getConversationHandler, listConversationsHandler,
+  type HttpResult,
+} from './product.ts';
 import { PonderError } from '../errors.ts';
 import type { ChatBackend } from './backend.ts';
 import { chatCompletion, type ChatContext, type ChatModeration } from './chat.ts';
@@ -43,6 +51,42 @@ export interface ServerOptions {
   flushMs?: number;
   /** Filter chat input and output (finish_reason content_filter); off without it. */
   moderation?: ChatModeration;
+  /** The local search index for chat requests with `search: true`. */
+  searchDb?: string;
+  /** The built web page to serve at / (default web/dist when it exists; null: none). */
+  webDir?: string | null;
+}
+
+/** Where `npm run build` of web/ puts the page. */
+export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+/** A file of the web page, or null when the path is not one (no traversal out of the folder). */
+function webFile(dir: string, path: string): { body: Buffer; type: string } | null {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  if (rel === '/') rel = '/index.html';
+  if (rel.includes('\0')) return null;
+  const root = resolve(dir);
+  const file = resolve(join(root, rel));
+  if (!file.startsWith(root + sep)) return null;
+  const type = CONTENT_TYPES[extname(file)];
+  if (!type) return null;
+  try {
+    if (!statSync(file).isFile()) return null;
+    return { body: readFileSync(file), type };
+  } catch {
+    return null;
+  }
 }
 
 export interface PonderServer {
@@ -65,9 +109,11 @@ function isLoopbackAddress(addr: string | undefined): boolean {
 const ROUTES: Record<string, string[]> = {
   '/v1/chat/completions': ['POST'],
   '/v1/models': ['GET'],
-  '/v1/user/export': ['GET'],
-  '/v1/user': ['DELETE'],
   '/v1/moderations': ['POST'],
+  '/v1/conversations': ['GET'],
+  '/v1/feedback': ['POST'],
+  '/v1/me/export': ['GET'],
+  '/v1/me': ['DELETE'],
   '/healthz': ['GET'],
   '/metrics': ['GET'],
 };
@@ -76,6 +122,8 @@ const ROUTES: Record<string, string[]> = {
 function routeOf(path: string): string {
   if (Object.hasOwn(ROUTES, path)) return path;
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
+  if (path.startsWith('/v1/conversations/')) return '/v1/conversations/{id}';
+  if (!path.startsWith('/v1/')) return 'web';
   return 'unknown';
 }
 
@@ -141,6 +189,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
   const limiter = new RateLimiter(opts.rateLimitPerMinute ?? 600, opts.rateBurst);
   const keepAliveMs = opts.keepAliveMs ?? 10_000;
   const flushMs = opts.flushMs ?? 100;
+  const webDir = opts.webDir === undefined ? WEB_DIST : opts.webDir;
   let openStreams = 0;
   const metrics = new Metrics(() => ({ ...backend.stats(), streams: openStreams }));
   const inflight = new Set<AbortController>();
@@ -161,12 +210,23 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
         return;
       }
     }
+    if (ctx.route === 'web') {
+      const f = webDir && (method === 'GET' || method === 'HEAD') ? webFile(webDir, path) : null;
+      if (!f) throw notFound(`no route ${method} ${path}`, null, 'unknown_route');
+      res.writeHead(200, { 'content-type': f.type, 'content-length': f.body.length, 'x-content-type-options': 'nosniff',
+        'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' });
+      res.end(method === 'HEAD' ? undefined : f.body);
+      return;
+    }
     const known = ROUTES[ctx.route];
     if (ctx.route === 'unknown') throw notFound(`no route ${method} ${path}`, null, 'unknown_route');
     if (known && !known.includes(method)) {
       throw new ApiError(405, `${path} accepts ${known.join(', ')}, not ${method}`, 'invalid_request_error', null, 'method_not_allowed', { Allow: known.join(', ') });
     }
     if (ctx.route === '/v1/models/{id}' && method !== 'GET') throw new ApiError(405, `${path} accepts GET`, 'invalid_request_error', null, 'method_not_allowed', { Allow: 'GET' });
+    if (ctx.route === '/v1/conversations/{id}' && method !== 'GET' && method !== 'DELETE') {
+      throw new ApiError(405, `${path} accepts GET, DELETE`, 'invalid_request_error', null, 'method_not_allowed', { Allow: 'GET, DELETE' });
+    }
     if (ctx.route === '/healthz') {
       sendJson(res, 200, { status: 'ok', backend: backend.kind, ...backend.stats() });
       return;
@@ -203,15 +263,19 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       sendJson(res, 200, m);
       return;
     }
-    if (ctx.route === '/v1/user/export') {
-      sendJson(res, 200, exportUserData(db, owner.userId));
-      return;
+    const product = (r: HttpResult) => sendJson(res, r.status, r.json);
+    if (ctx.route === '/v1/conversations') return product(listConversationsHandler(db, owner.userId));
+    if (ctx.route === '/v1/conversations/{id}') {
+      let id: string;
+      try { id = decodeURIComponent(path.slice('/v1/conversations/'.length)); } catch { throw badRequest(`the conversation id in ${path} is not valid URL encoding`); }
+      return product(method === 'DELETE' ? deleteConversationHandler(db, owner.userId, id) : getConversationHandler(db, owner.userId, id));
     }
-    if (ctx.route === '/v1/user') {
-      const counts = deleteUserData(db, owner.userId);
+    if (ctx.route === '/v1/feedback') return product(feedbackHandler(db, owner.userId, parseJson(await readBody(req, maxBody))));
+    if (ctx.route === '/v1/me/export') return product(exportHandler(db, owner.userId));
+    if (ctx.route === '/v1/me') {
+      const r = deleteMeHandler(db, owner.userId);
       ctx.owner = null; // the user (and key) are gone: the request log row cannot name them
-      sendJson(res, 200, { deleted: true, counts });
-      return;
+      return product(r);
     }
     if (ctx.route === '/v1/moderations') {
       const r = handleModerations(parseJson(await readBody(req, maxBody)), opts.moderation?.moderator);
@@ -222,7 +286,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     const body = parseJson(await readBody(req, maxBody));
     await chatCompletion({
       req, res, body, owner, requestId: ctx.requestId, log: ctx.log, db, backend, metrics, maxPromptChars,
-      keepAliveMs, flushMs, moderation: opts.moderation, signal: ctx.controller.signal, t0: ctx.t0, usage: ctx.usage,
+      keepAliveMs, flushMs, moderation: opts.moderation, searchDb: opts.searchDb, signal: ctx.controller.signal, t0: ctx.t0, usage: ctx.usage,
       onStreamOpen: (open) => { openStreams += open ? 1 : -1; },
     });
   }

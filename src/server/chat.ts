@@ -13,8 +13,11 @@ import type { DB } from '../store/db.ts';
 import { createConversation, getConversation } from '../store/conversations.ts';
 import { addMessage, appendToMessage, finishMessage, startMessage } from '../store/messages.ts';
 import { newId } from '../store/ids.ts';
-import type { ChatBackend, GenEvent, GenResult, LogprobEntry } from './backend.ts';
-import { ApiError, notFound } from './errors.ts';
+import { existsSync } from 'node:fs';
+import { PonderError } from '../errors.ts';
+import { formatContext, search as searchIndex, type Citation } from '../search/index.ts';
+import type { ChatBackend, GenEvent, GenResult, Generation, LogprobEntry } from './backend.ts';
+import { ApiError, notFound, unprocessable } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { validateChatRequest, type ChatRequest } from './validate.ts';
 import { StreamFilter, type Moderator, type ModerationResult, type PolicyBook } from '../moderation/index.ts';
@@ -48,6 +51,8 @@ export interface ChatContext {
   usage: { promptTokens?: number; completionTokens?: number; reasoningTokens?: number; model?: string; stream?: boolean; messages?: unknown; content?: string; reasoningContent?: string };
   onStreamOpen: (open: boolean) => void;
   moderation?: ChatModeration;
+  /** The local search index for `search: true` (PONDER_DATA_DIR/search.db). */
+  searchDb?: string;
 }
 
 /** Records what a filter decided (one event per flagged category); never fails the request. */
@@ -63,7 +68,7 @@ function recordModeration(ctx: ChatContext, r: ModerationResult, direction: 'inp
   }
 }
 
-interface Stored { conversationId: string; messageId: string }
+interface Stored { conversationId: string; messageId: string; userMessageId: string | null }
 
 /** Saves the new turns and starts the partial assistant message. */
 function storeStart(ctx: ChatContext, creq: ChatRequest, model: string): Stored {
@@ -74,13 +79,41 @@ function storeStart(ctx: ChatContext, creq: ChatRequest, model: string): Stored 
     if (conversationId === undefined) {
       const firstUser = creq.messages.find((m) => m.role === 'user')?.content ?? '';
       conversationId = createConversation(db, { userId: owner.userId, title: firstUser.slice(0, 80) || undefined }).id;
+    } else if (creq.regenerate) {
+      turns = []; // the question is stored already: only a new answer
     } else {
       turns = creq.messages.slice(-1).filter((m) => m.role !== 'assistant'); // the earlier turns are stored already
     }
-    for (const m of turns) addMessage(db, { conversationId, role: m.role, content: m.content });
+    let userMessageId: string | null = null;
+    for (const m of turns) {
+      const added = addMessage(db, { conversationId, role: m.role, content: m.content });
+      if (m.role === 'user') userMessageId = added.id;
+    }
+    if (userMessageId === null) {
+      const last = db.prepare("SELECT id FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY seq DESC LIMIT 1").get(conversationId) as { id: string } | undefined;
+      userMessageId = last?.id ?? null;
+    }
     const msg = startMessage(db, { conversationId, model, reasoningContent: null });
-    return { conversationId, messageId: msg.id };
+    return { conversationId, messageId: msg.id, userMessageId };
   })();
+}
+
+/** Local search results for the last user turn: a system turn for the model, citations for the client. */
+function searchContext(ctx: ChatContext, creq: ChatRequest): { messages: ChatRequest['messages']; citations: Citation[] } {
+  const last = [...creq.messages].reverse().find((m) => m.role === 'user');
+  if (!ctx.searchDb || !existsSync(ctx.searchDb)) {
+    throw unprocessable(`'search' is on, but this server has no search index (build one with \`ponder index <folder>\`)`, 'search', 'search_unavailable');
+  }
+  let hits;
+  try {
+    hits = last ? searchIndex(ctx.searchDb, last.content, 3) : [];
+  } catch (e) {
+    if (e instanceof PonderError) throw unprocessable(e.message, 'search', 'search_unavailable');
+    throw e;
+  }
+  const { context, citations } = formatContext(hits.map((h) => ({ title: h.title, source: h.path, text: h.text, snippet: h.snippet })));
+  if (!context) return { messages: creq.messages, citations };
+  return { messages: [{ role: 'system', content: context }, ...creq.messages], citations };
 }
 
 export async function chatCompletion(ctx: ChatContext): Promise<void> {
@@ -94,19 +127,19 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
     if (!c || c.user_id !== ctx.owner.userId) throw notFound(`no conversation '${creq.conversationId}'`, 'conversation_id', 'conversation_not_found');
   }
 
+  // A flagged question is not answered: the reply is an empty answer with finish_reason
+  // content_filter (stored as 'filtered'), as the web page expects.
   const policy = ctx.moderation?.policies.forKey(ctx.owner.keyId);
+  let filtered: ModerationResult | null = null;
+  let inputFlagged = false;
   if (ctx.moderation && policy?.enabled && policy.input) {
     const last = [...creq.messages].reverse().find((m) => m.role === 'user');
     const r = last ? ctx.moderation.moderator.moderate(last.content, policy) : null;
-    if (r?.flagged) {
-      recordModeration(ctx, r, 'input');
-      const cats = Object.keys(r.categories).filter((c) => r.categories[c]).join(', ');
-      throw new ApiError(400, `the input was flagged by the content policy (${cats})`, 'invalid_request_error', 'messages', 'content_filter');
-    }
+    if (r?.flagged) { filtered = r; inputFlagged = true; }
   }
   // The output filter stops the generation on its first hit: finish_reason content_filter.
   const filter = ctx.moderation && policy?.enabled && policy.output ? new StreamFilter(ctx.moderation.moderator, policy, ctx.moderation.every ?? 64) : null;
-  let filtered: ModerationResult | null = null;
+  const { messages: modelMessages, citations } = creq.search && !inputFlagged ? searchContext(ctx, creq) : { messages: creq.messages, citations: undefined };
   const genAbort = new AbortController();
   const onOuterAbort = () => genAbort.abort();
   ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
@@ -115,9 +148,11 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   const events: GenEvent[] = [];
   let deliver: ((ev: GenEvent) => void) | null = null;
   const emit = (ev: GenEvent) => { if (deliver) deliver(ev); else events.push(ev); };
-  let gen;
+  let gen: Generation;
   try {
-    gen = await ctx.backend.start(creq, genAbort.signal, emit);
+    gen = inputFlagged
+      ? { done: Promise.resolve({ finish: 'content_filter', promptTokens: 0, completionTokens: 0, reasoningTokens: 0 }) }
+      : await ctx.backend.start({ ...creq, messages: modelMessages }, genAbort.signal, emit);
   } catch (e) {
     ctx.signal.removeEventListener('abort', onOuterAbort);
     throw e;
@@ -143,10 +178,14 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   if (stored) { res.setHeader('x-ponder-conversation-id', stored.conversationId); res.setHeader('x-ponder-message-id', stored.messageId); }
   const flushTimer = setInterval(flush, ctx.flushMs);
 
-  const chunk = (delta: Record<string, unknown>, finish: string | null, lp?: LogprobEntry[]) => ({
+  // ponder's fields for the web page: where the exchange is stored, and the search citations.
+  const ids = stored ? { conversation_id: stored.conversationId, message_id: stored.messageId, user_message_id: stored.userMessageId } : {};
+  const extra = { ...ids, ...(citations ? { citations } : {}) };
+  const chunk = (delta: Record<string, unknown>, finish: string | null, lp?: LogprobEntry[], more: Record<string, unknown> = {}) => ({
     id, object: 'chat.completion.chunk', created, model: creq.model, system_fingerprint: null,
     choices: [{ index: 0, delta, logprobs: creq.logprobs && lp ? { content: lp, refusal: null } : null, finish_reason: finish }],
     ...(creq.includeUsage ? { usage: null } : {}),
+    ...more,
   });
   let lastWrite = performance.now();
   const send = (obj: unknown) => {
@@ -158,7 +197,7 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   if (creq.stream) {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     ctx.onStreamOpen(true);
-    send(chunk({ role: 'assistant', content: '' }, null));
+    send(chunk({ role: 'assistant', content: '' }, null, undefined, extra));
     keepAlive = setInterval(() => {
       if (performance.now() - lastWrite >= ctx.keepAliveMs * 0.9 && !res.writableEnded && !res.destroyed) { res.write(': keep-alive\n\n'); lastWrite = performance.now(); }
     }, ctx.keepAliveMs);
@@ -226,8 +265,10 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   }
   if (filtered) {
     result = { ...result, finish: 'content_filter' };
-    recordModeration(ctx, filtered, 'output', stored?.messageId);
+    recordModeration(ctx, filtered, inputFlagged ? 'input' : 'output', (inputFlagged ? stored?.userMessageId : stored?.messageId) ?? undefined);
   }
+  const hit = filtered?.rule ?? (filtered ? { category: Object.keys(filtered.categories).find((c) => filtered!.categories[c]) ?? '', rule: undefined } : null);
+  const moderationField = hit ? { moderation: { category: hit.category, ...(hit.rule ? { rule: hit.rule } : {}) } } : {};
   if (result.finish === 'cancelled') {
     // The client left: keep what was said, marked partial (the answer is incomplete).
     flush();
@@ -249,7 +290,7 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
   }
   const finish = result.finish;
   if (creq.stream) {
-    send(chunk({}, finish));
+    send(chunk({}, finish, undefined, moderationField));
     if (creq.includeUsage) send({ id, object: 'chat.completion.chunk', created, model: creq.model, system_fingerprint: null, choices: [], usage });
     if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
     ctx.onStreamOpen(false);
@@ -265,6 +306,8 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
       finish_reason: finish,
     }],
     usage,
+    ...extra,
+    ...moderationField,
   };
   const text = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

@@ -6,7 +6,10 @@
 // Ponder's extensions (see README.md here):
 //   thinking: {type: "enabled" | "disabled" | "auto", budget_tokens?: int}   force or skip reasoning
 //   reasoning_effort: "low" | "medium" | "high"   a thinking budget of 256, 1024, or none
+//   thinking_budget: int                           the same budget (the web page's name for it)
 //   conversation_id: string                        continue a stored conversation
+//   regenerate: true                               the last user turn is stored already: answer it again
+//   search: true                                   put local search results into the prompt (citations)
 import type { ChatMessage } from '../tokenizer/index.ts';
 import { ApiError, badRequest, unprocessable } from './errors.ts';
 
@@ -30,6 +33,8 @@ export interface ChatRequest {
   conversationId: string | undefined;
   /** store: false keeps the exchange out of the database. */
   store: boolean;
+  regenerate: boolean;
+  search: boolean;
 }
 
 export const REASONING_EFFORT_BUDGET: Record<string, number | undefined> = { low: 256, medium: 1024, high: undefined };
@@ -142,6 +147,8 @@ function parseThinking(o: Record<string, unknown>): { mode: ThinkingMode; budget
     const b = optNumber(t, 'budget_tokens', 0, 1 << 20, true);
     if (b !== undefined) budget = b;
   }
+  const tb = optNumber(o, 'thinking_budget', 0, 1 << 20, true);
+  if (tb !== undefined) budget = tb;
   return { mode, budget };
 }
 
@@ -170,6 +177,9 @@ export function validateChatRequest(body: unknown, limits: ValidateLimits): Chat
   if (topLogprobs !== undefined && !logprobs) throw unprocessable(`'top_logprobs' needs 'logprobs': true`, 'top_logprobs');
   const { mode, budget } = parseThinking(body);
   let conversationId: string | undefined;
+  if (body.regenerate === true && (body.conversation_id === undefined || body.conversation_id === null)) {
+    throw unprocessable(`'regenerate' needs 'conversation_id': the question to answer again is stored there`, 'regenerate');
+  }
   if (body.conversation_id !== undefined && body.conversation_id !== null) {
     if (typeof body.conversation_id !== 'string' || body.conversation_id.length === 0 || body.conversation_id.length > 100) {
       throw badRequest(`'conversation_id' must be a non-empty string, got ${describe(body.conversation_id)}`, 'conversation_id');
@@ -196,5 +206,7 @@ export function validateChatRequest(body: unknown, limits: ValidateLimits): Chat
     thinkingBudget: budget,
     conversationId,
     store: optBool(body, 'store') ?? true,
+    regenerate: optBool(body, 'regenerate') ?? false,
+    search: optBool(body, 'search') ?? false,
   };
 }

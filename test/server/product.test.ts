@@ -1,77 +1,102 @@
+// What the web page needs from the server (docs/product-api.md): ids on the first chunk,
+// conversations, feedback, regenerate, thinking_budget, search citations, and the page itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addMessage, createConversation, createUser, exportPreferences, LOCAL_USER_ID, openDatabase, type DB } from '../../src/store/index.ts';
-import {
-  deleteConversationHandler, deleteMeHandler, exportHandler, feedbackHandler, getConversationHandler, listConversationsHandler,
-} from '../../src/server/product.ts';
+import { request } from 'node:http';
+import { openDatabase } from '../../src/store/db.ts';
+import { listMessages } from '../../src/store/messages.ts';
+import { buildIndex } from '../../src/search/index.ts';
+import { sseData } from '../../src/server/upstream.ts';
+import { MODEL_ID, startTestServer, tempDir } from './helpers.ts';
 
-function setup(t: { after: (fn: () => void) => void }): { db: DB; conv: string; answer: string; question: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ponder-product-'));
-  const db = openDatabase({ dataDir: dir });
-  t.after(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
-  const conv = createConversation(db, { userId: LOCAL_USER_ID }).id;
-  const question = addMessage(db, { conversationId: conv, role: 'user', content: 'What is 2+3?' }).id;
-  const answer = addMessage(db, { conversationId: conv, role: 'assistant', content: '5', reasoningContent: '2+3=5' }).id;
-  return { db, conv, answer, question };
+async function streamChat(url: string, body: Record<string, unknown>) {
+  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 6, stream: true, ...body }) });
+  assert.equal(res.status, 200);
+  const chunks: any[] = [];
+  for await (const d of sseData(res.body!)) if (d !== '[DONE]') chunks.push(JSON.parse(d));
+  return chunks;
 }
 
-test('conversations: list (titled by the first question), get with feedback, delete; other users see 404', (t) => {
-  const { db, conv, answer } = setup(t);
-  createUser(db, { id: 'bob' });
-  const list = listConversationsHandler(db, LOCAL_USER_ID);
-  assert.equal(list.status, 200);
-  assert.deepEqual((list.json as { data: { id: string; title: string }[] }).data.map((c) => [c.id, c.title]), [[conv, 'What is 2+3?']]);
-  assert.deepEqual((listConversationsHandler(db, 'bob').json as { data: unknown[] }).data, []);
-  feedbackHandler(db, LOCAL_USER_ID, { message_id: answer, rating: 1, comment: 'good' });
-  const got = getConversationHandler(db, LOCAL_USER_ID, conv);
-  const msgs = (got.json as { messages: { role: string; reasoning_content: string | null; feedback?: { rating: number } | null }[] }).messages;
-  assert.deepEqual(msgs.map((m) => m.role), ['user', 'assistant']);
-  assert.equal(msgs[1].reasoning_content, '2+3=5');
-  assert.equal(msgs[1].feedback?.rating, 1);
-  assert.equal(getConversationHandler(db, 'bob', conv).status, 404);
-  assert.equal(deleteConversationHandler(db, 'bob', conv).status, 404);
-  assert.equal(getConversationHandler(db, LOCAL_USER_ID, 'conv_nope').status, 404);
-  assert.equal(deleteConversationHandler(db, LOCAL_USER_ID, conv).status, 200);
-  assert.equal(getConversationHandler(db, LOCAL_USER_ID, conv).status, 404);
+test('the page\'s flow: ids on the first chunk, conversations, feedback, regenerate without a second question', async (t) => {
+  const srv = await startTestServer(t);
+  const first = await streamChat(srv.url, { messages: [{ role: 'user', content: 'why is the sky blue' }], thinking_budget: 2, thinking: { type: 'enabled' } });
+  const { conversation_id: conv, message_id: msg, user_message_id: userMsg } = first[0];
+  assert.ok(conv && msg && userMsg, 'the first chunk names the stored conversation and messages');
+  const usage = await (await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 10, temperature: 0, thinking_budget: 2, thinking: { type: 'enabled' }, messages: [{ role: 'user', content: 'q' }] }) })).json() as any;
+  assert.ok(usage.usage.completion_tokens_details.reasoning_tokens <= 3, 'thinking_budget caps reasoning at 2 tokens (+ </think>)');
+
+  const list = await (await fetch(`${srv.url}/v1/conversations`)).json() as any;
+  assert.ok(list.data.some((c: any) => c.id === conv && c.title === 'why is the sky blue'));
+  const fb = await fetch(`${srv.url}/v1/feedback`, { method: 'POST', body: JSON.stringify({ message_id: msg, rating: 1, rewrite: 'Rayleigh scattering.' }) });
+  assert.equal(fb.status, 200);
+
+  // Regenerate: the question is not stored twice; a second answer is.
+  const again = await streamChat(srv.url, { conversation_id: conv, regenerate: true, messages: [{ role: 'user', content: 'why is the sky blue' }] });
+  assert.equal(again[0].user_message_id, userMsg);
+  assert.notEqual(again[0].message_id, msg);
+  const got = await (await fetch(`${srv.url}/v1/conversations/${conv}`)).json() as any;
+  assert.deepEqual(got.messages.map((m: any) => m.role), ['user', 'assistant', 'assistant']);
+  assert.deepEqual(got.messages[1].feedback, { rating: 1, comment: null, rewrite: 'Rayleigh scattering.' });
+  assert.equal((await fetch(`${srv.url}/v1/conversations/${conv}`, { method: 'DELETE' })).status, 200);
+  assert.equal((await fetch(`${srv.url}/v1/conversations/${conv}`)).status, 404);
+  const bad = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, regenerate: true, messages: [{ role: 'user', content: 'x' }] }) });
+  assert.equal(bad.status, 422);
 });
 
-test('feedback: rating, comment, rewrite stored with the prompt; rewrites become preference pairs', (t) => {
-  const { db, answer } = setup(t);
-  const r = feedbackHandler(db, LOCAL_USER_ID, { message_id: answer, rewrite: 'The answer is 5, because 2 + 3 = 5.' });
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.deepEqual(exportPreferences(db), [{ prompt: [{ role: 'user', content: 'What is 2+3?' }], chosen: 'The answer is 5, because 2 + 3 = 5.', rejected: '5' }]);
+test('search: true puts the local index\'s passages into the prompt and returns citations', async (t) => {
+  const dir = tempDir(t);
+  const docs = join(dir, 'docs');
+  mkdirSync(docs);
+  writeFileSync(join(docs, 'sky.md'), '# Sky colour\n\nThe sky is blue because of Rayleigh scattering of sunlight.\n');
+  writeFileSync(join(docs, 'bread.md'), '# Bread\n\nBread rises because yeast makes carbon dioxide.\n');
+  const searchDb = join(dir, 'search.db');
+  buildIndex(docs, searchDb);
+  const srv = await startTestServer(t, { searchDb });
+  const ask = (search: boolean) => fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 3, search, messages: [{ role: 'user', content: 'why is the sky blue' }] }) }).then((r) => r.json() as Promise<any>);
+  const withS = await ask(true), without = await ask(false);
+  assert.equal(withS.citations[0].index, 1);
+  assert.equal(withS.citations[0].title, 'Sky colour');
+  assert.match(withS.citations[0].source, /sky\.md$/);
+  assert.ok(withS.usage.prompt_tokens > without.usage.prompt_tokens + 10, 'the passages went into the prompt');
+  assert.equal(without.citations, undefined);
+  // The stored conversation holds the user's words, not the search context.
+  const db = openDatabase({ dataDir: srv.dataDir });
+  t.after(() => db.close());
+  assert.deepEqual(listMessages(db, withS.conversation_id).map((m) => m.role), ['user', 'assistant']);
+  const streamed = await streamChat(srv.url, { search: true, messages: [{ role: 'user', content: 'bread yeast' }] });
+  assert.equal(streamed[0].citations[0].title, 'Bread');
+  // Without an index, search is a 422 that says so.
+  const none = await startTestServer(t);
+  const r = await fetch(`${none.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, search: true, messages: [{ role: 'user', content: 'x' }] }) });
+  assert.equal(r.status, 422);
+  assert.match(((await r.json()) as any).error.message, /no search index/);
 });
 
-test('feedback: bad input is a 400/404 with an OpenAI-style error naming the field', (t) => {
-  const { db, answer, question } = setup(t);
-  createUser(db, { id: 'bob' });
-  const cases: [unknown, number, string | null][] = [
-    [null, 400, null], [[], 400, null], [{}, 400, 'message_id'], [{ message_id: answer }, 400, null],
-    [{ message_id: answer, rating: 5 }, 400, 'rating'], [{ message_id: answer, rating: '1' }, 400, 'rating'],
-    [{ message_id: answer, comment: 7 }, 400, 'comment'], [{ message_id: answer, rating: 1, extra: 1 }, 400, 'extra'],
-    [{ message_id: answer, comment: '   ' }, 400, null], [{ message_id: 'msg_nope', rating: 1 }, 404, 'message_id'],
-    [{ message_id: question, rating: 1 }, 400, 'message_id'],
-  ];
-  for (const [body, status, param] of cases) {
-    const r = feedbackHandler(db, LOCAL_USER_ID, body);
-    assert.equal(r.status, status, JSON.stringify(body));
-    assert.equal((r.json as { error: { param: string | null } }).error.param, param, JSON.stringify(body));
+test('the web page is served at / without a key; nothing outside its folder is', async (t) => {
+  const outer = tempDir(t);
+  const web = join(outer, 'web');
+  mkdirSync(join(web, 'assets'), { recursive: true });
+  writeFileSync(join(outer, 'secret.html'), 'not for you');
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>ponder</title>');
+  writeFileSync(join(web, 'assets', 'app.js'), 'console.log(1)');
+  const srv = await startTestServer(t, { webDir: web, requireKey: true });
+  const page = await fetch(`${srv.url}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type')!, /text\/html/);
+  assert.equal(await page.text(), '<!doctype html><title>ponder</title>');
+  const js = await fetch(`${srv.url}/assets/app.js`);
+  assert.match(js.headers.get('content-type')!, /javascript/);
+  // Raw paths (fetch would normalise the dots away before sending).
+  const raw = (path: string) => new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: srv.port, path, method: 'GET' }, (res) => { res.resume(); resolve(res.statusCode!); });
+    req.on('error', reject);
+    req.end();
+  });
+  for (const p of ['/../secret.html', '/%2e%2e/secret.html', '/assets/../../secret.html', '/..%2fsecret.html', '/nothing.html', '/index.html%00.js']) {
+    assert.equal(await raw(p), 404, p);
   }
-  assert.equal(feedbackHandler(db, 'bob', { message_id: answer, rating: 1 }).status, 404);
-});
-
-test('export and delete my data', (t) => {
-  const { db, answer } = setup(t);
-  feedbackHandler(db, LOCAL_USER_ID, { message_id: answer, rating: -1 });
-  const ex = exportHandler(db, LOCAL_USER_ID).json as { format: string; conversations: { messages: unknown[] }[]; feedback: unknown[] };
-  assert.equal(ex.format, 'ponder-user-export');
-  assert.equal(ex.conversations[0].messages.length, 2);
-  assert.equal(ex.feedback.length, 1);
-  const del = deleteMeHandler(db, LOCAL_USER_ID);
-  assert.deepEqual((del.json as { deleted: { conversations: number; messages: number; feedback: number } }).deleted.conversations, 1);
-  assert.deepEqual((listConversationsHandler(db, LOCAL_USER_ID).json as { data: unknown[] }).data, []);
-  assert.equal((exportHandler(db, LOCAL_USER_ID).json as { feedback: unknown[] }).feedback.length, 0);
+  assert.equal(await raw('/assets/../index.html'), 200, 'dots inside the folder are fine');
+  assert.equal((await fetch(`${srv.url}/v1/conversations`)).status, 401, 'the API still needs the key');
 });

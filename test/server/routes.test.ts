@@ -20,13 +20,13 @@ test('a key\'s user exports and deletes their data through the API; others\' dat
     const r = await call(k, '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: text }], max_tokens: 3 }) });
     assert.equal(r.status, 200);
   }
-  const exp = await (await call(alice.key, '/v1/user/export')).json() as { conversations: { messages: { content: string }[] }[] };
+  const exp = await (await call(alice.key, '/v1/me/export')).json() as { conversations: { messages: { content: string }[] }[] };
   assert.equal(exp.conversations.length, 1);
   assert.equal(exp.conversations[0].messages[0].content, 'alice asks');
   assert.ok(!JSON.stringify(exp).includes('bob asks'));
-  const del = await call(alice.key, '/v1/user', { method: 'DELETE' });
+  const del = await call(alice.key, '/v1/me', { method: 'DELETE' });
   assert.equal(del.status, 200);
-  assert.equal(((await del.json()) as { counts: { conversations: number } }).counts.conversations, 1);
+  assert.equal(((await del.json()) as { deleted: { conversations: number } }).deleted.conversations, 1);
   assert.equal(listConversations(db, alice.userId).length, 0);
   assert.equal(listConversations(db, bob.userId).length, 1);
   assert.equal((await call(alice.key, '/v1/models')).status, 401, 'the deleted user\'s key is gone too');
@@ -52,7 +52,7 @@ test('ponder serve refuses contradictory or bad flags before loading anything', 
   await assert.rejects(async () => serve.run(['--checkpoint', '/nonexistent/ckpt']), /no such folder/);
 });
 
-test('moderation: a flagged input is refused (400 content_filter), a flagged output stops with finish_reason content_filter', async (t) => {
+test('moderation: a flagged input is not answered (finish_reason content_filter), a flagged output stops with finish_reason content_filter', async (t) => {
   const { Moderator, parseRules, PolicyBook, DEFAULT_POLICY } = await import('../../src/moderation/index.ts');
   const { listModerationEvents } = await import('../../src/store/moderation.ts');
   const { getMessage } = await import('../../src/store/messages.ts');
@@ -62,12 +62,18 @@ test('moderation: a flagged input is refused (400 content_filter), a flagged out
   const words = new Moderator(parseRules({ categories: { blocked: { keywords: ['forbiddenword'] } } }));
   const a = await startTestServer(t, { db, dataDir: dir, moderation: { moderator: words, policies: new PolicyBook(DEFAULT_POLICY, new Map(), true) } });
   const post = (url: string, body: Record<string, unknown>) => fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 30, ...body }) });
+  // Not answered: an empty reply with finish_reason content_filter, stored as filtered, with an input event.
   const r = await post(a.url, { messages: [{ role: 'user', content: 'please say the ForbiddenWord' }] });
-  assert.equal(r.status, 400);
-  const e = await r.json() as { error: { code: string; message: string } };
-  assert.equal(e.error.code, 'content_filter');
-  assert.match(e.error.message, /blocked/);
-  assert.deepEqual(listModerationEvents(db).map((x) => [x.direction, x.category, x.action]), [['input', 'blocked', 'block']]);
+  assert.equal(r.status, 200);
+  const e = await r.json() as { choices: { finish_reason: string; message: { content: string } }[]; moderation: { category: string; rule: string }; message_id: string; user_message_id: string };
+  assert.equal(e.choices[0].finish_reason, 'content_filter');
+  assert.equal(e.choices[0].message.content, '');
+  assert.deepEqual(e.moderation, { category: 'blocked', rule: 'keyword:forbiddenword' });
+  assert.equal(getMessage(db, e.message_id)!.status, 'filtered');
+  assert.deepEqual(listModerationEvents(db).map((x) => [x.direction, x.category, x.action, x.message_id]), [['input', 'blocked', 'block', e.user_message_id]]);
+  const s = await (await post(a.url, { stream: true, messages: [{ role: 'user', content: 'forbiddenword' }] })).text();
+  assert.match(s, /"finish_reason":"content_filter".*"moderation":\{"category":"blocked"/);
+  assert.match(s, /data: \[DONE\]\n\n$/);
   assert.equal((await post(a.url, { messages: [{ role: 'user', content: 'harmless' }] })).status, 200);
   // /v1/moderations is mounted.
   const m = await fetch(`${a.url}/v1/moderations`, { method: 'POST', body: JSON.stringify({ input: ['forbiddenword here', 'fine'] }) });

@@ -1,7 +1,9 @@
 // `ponder serve`: the OpenAI/DeepSeek-compatible API server on the local model or an upstream.
 import { basename, resolve } from 'node:path';
 import { PonderError } from '../../errors.ts';
-import { openDatabase } from '../../store/db.ts';
+import { join } from 'node:path';
+import { defaultDataDir, openDatabase } from '../../store/db.ts';
+import { SEARCH_DB_FILE } from '../../search/index.ts';
 import { Engine } from '../../infer/engine.ts';
 import { LocalBackend } from '../../server/local.ts';
 import { UpstreamBackend } from '../../server/upstream.ts';
@@ -17,7 +19,8 @@ const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint
                     [--moderation on|off]
 
 Serves POST /v1/chat/completions (OpenAI's API with DeepSeek's reasoning_content), GET /v1/models,
-GET /healthz and GET /metrics. The model is the embedded one unless --checkpoint names another,
+GET /healthz, GET /metrics, the product endpoints (docs/product-api.md) and the web page
+(web/dist) at /. The model is the embedded one unless --checkpoint names another,
 or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
 reasoning. Beyond loopback an API key (\`ponder keys create\`) is required on every request,
 and the server refuses to start without one. Chat input and output pass the moderation filter
@@ -79,6 +82,7 @@ export const command: Command = {
         maxBodyBytes: num('max-body', values['max-body'], 1 << 20, { int: true, min: 1024 }),
         keepAliveMs: num('keep-alive-ms', values['keep-alive-ms'], 10_000, { int: true, min: 10 }),
         flushMs: num('flush-ms', values['flush-ms'], 100, { int: true, min: 1 }),
+        searchDb: join(values['data-dir'] ?? defaultDataDir(), SEARCH_DB_FILE),
         moderation: moderate ? { moderator: defaultModerator(), policies: new PolicyBook(undefined, undefined, true) } : undefined,
       });
     } catch (e) {
