@@ -10,7 +10,8 @@
         "native/elementwise.c",
         "native/norm.c",
         "native/loss.c",
-        "native/optim.c"
+        "native/optim.c",
+        "native/threads.c"
       ],
       "cflags": ["-O3", "-march=native", "-mprefer-vector-width=512", "-fno-math-errno", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
       "cflags!": ["-O2", "-O0"],

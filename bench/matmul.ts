@@ -55,8 +55,6 @@ function openblas(shapes: Shape[], seconds: number): Map<string, number> | null 
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  delete env.OMP_PROC_BIND; // set by our loader for our threads, not part of the reference's setup
-  delete env.OMP_PLACES;
   // A batch is timed as one matrix: numpy would loop in Python; the per-matrix rate is the fair bar.
   const arg = JSON.stringify(shapes.map((s) => [s.M, s.K, s.N, +s.tA, +s.tB]));
   const r = spawnSync('/usr/bin/python3', [script, arg, String(seconds)], { env, encoding: 'utf8' });

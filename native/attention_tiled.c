@@ -64,11 +64,22 @@ static void load_rows(const float *src, long ld, long n, long rows, long D, long
   }
 }
 
-// kb keys (stride ld) transposed into dst (D × KB), keys beyond kb zero
+// kb keys (stride ld) transposed into dst (D × KB), keys beyond kb zero: 16×16 blocks through
+// registers (rows past kb load as zeros), a D tail below 16 scalar.
 static void load_transposed(const float *src, long ld, long kb, long D, float *dst) {
-  for (long d = 0; d < D; d++) memset(dst + d * KB + kb, 0, sizeof(float) * (size_t)(KB - kb));
-  for (long j = 0; j < kb; j++)
-    for (long d = 0; d < D; d++) dst[d * KB + j] = src[j * ld + d];
+  long d0 = 0;
+  for (; d0 + 16 <= D; d0 += 16)
+    for (long j0 = 0; j0 < KB; j0 += 16) {
+      __m512 r[16];
+      for (int i = 0; i < 16; i++)
+        r[i] = j0 + i < kb ? _mm512_loadu_ps(src + (j0 + i) * ld + d0) : _mm512_setzero_ps();
+      transpose16_regs(r);
+      for (int c = 0; c < 16; c++) _mm512_store_ps(dst + (d0 + c) * KB + j0, r[c]);
+    }
+  for (long d = d0; d < D; d++) {
+    for (long j = 0; j < kb; j++) dst[d * KB + j] = src[j * ld + d];
+    for (long j = kb; j < KB; j++) dst[d * KB + j] = 0.0f;
+  }
 }
 
 // S (QB × KB) = X (QB × Dp) · Yt (D × KB)
@@ -163,8 +174,10 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D, nqb = (Tq + QB - 1) / QB;
   long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
   int nt = par_threads(work, PAR_FLOPS);
+  int cpu = team_pin_caller(nt);
 #pragma omp parallel num_threads(nt)
   {
+    team_pin_worker(cpu);
     tiles_t t;
     tiles_get(&t, D, 0);
     long Dp = t.Dp;
@@ -217,6 +230,7 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
           }
         }
   }
+  team_release_caller(cpu);
 }
 
 //   P = exp(scale·Q·Kᵀ - lse), dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P·(dP - Σ dO·O)·scale,
@@ -227,8 +241,10 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D, nqb = (Tq + QB - 1) / QB;
   long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
   int nt = par_threads(work, PAR_FLOPS);
+  int cpu = team_pin_caller(nt);
 #pragma omp parallel num_threads(nt)
   {
+    team_pin_worker(cpu);
     tiles_t t;
     tiles_get(&t, D, G * Tq);
     long Dp = t.Dp;
@@ -294,6 +310,7 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
         }
       }
   }
+  team_release_caller(cpu);
 }
 
 #endif

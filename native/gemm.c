@@ -49,30 +49,6 @@ typedef struct {
 // ---- packing ----
 
 #ifdef __AVX512F__
-// In-register 16×16 transpose: on return r[c] holds column c (unpack pairs, quads, then lanes).
-static inline void transpose16_regs(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
-    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
-  }
-  for (int h = 0; h < 16; h += 8)
-    for (int i = 0; i < 4; i++) {
-      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
-      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
-    }
-  for (int i = 0; i < 8; i++) {
-    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-  }
-}
-
 // dst[c·ldd + r] = src[r·lds + c] for a 16×16 block.
 static inline void transpose16(const float *src, long lds, float *dst, long ldd) {
   __m512 r[16];
@@ -259,8 +235,10 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
   if (!rows && per > 16) per = 16;
   long nchunks = rows ? (mpan + per - 1) / per : (npan + per - 1) / per;
   next_b = next_c = done_b = 0;
+  int cpu = team_pin_caller(nt);
 #pragma omp parallel num_threads(nt)
   {
+    team_pin_worker(cpu);
     float *Ap = bufA[omp_get_thread_num()].p;
     for (long w; (w = __atomic_fetch_add(&next_b, 1, __ATOMIC_RELAXED)) < nkb * npan;) {
       long kb = w / npan, p = w % npan, pc = kb * KC, kc = g->K - pc < KC ? g->K - pc : KC;
@@ -289,6 +267,7 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
       }
     }
   }
+  team_release_caller(cpu);
 }
 
 // Few rows (decode: one token per sequence): packing B would cost as much as the product, and the
@@ -397,11 +376,17 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
   // are disjoint: a broadcast C (stride 0) accumulates over the batch and must run in order.
   int disjoint = sC >= M * N;
   if (T > 1 && batch > 1 && disjoint && flops * batch >= 2e6 && (flops < 3e7 || batch % T == 0 || batch >= 4 * T)) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
-    for (long b = 0; b < batch; b++) {
-      gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
-      gemm_single(&g, omp_get_thread_num());
+    int cpu = team_pin_caller(T);
+#pragma omp parallel num_threads(T)
+    {
+      team_pin_worker(cpu);
+#pragma omp for schedule(dynamic, 1)
+      for (long b = 0; b < batch; b++) {
+        gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
+        gemm_single(&g, omp_get_thread_num());
+      }
     }
+    team_release_caller(cpu);
     return;
   }
   int nt = flops < 2e6 ? 1 : T;

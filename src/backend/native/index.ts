@@ -31,16 +31,9 @@ function load(): Addon | null {
   if (addon !== undefined) return addon;
   addon = null;
   if (!existsSync(addonPath)) return null;
-  // libgomp reads its environment when the addon loads. Threads are bound one per core: unbound,
-  // when other processes busy a core the OS often stacks our two threads on the other one, and a
-  // thread spin-waiting for its partner on the same core made 2-thread kernels 10-100x slower
-  // (measured on this 2-core machine under load; bound, they stay ~2x faster than 1 thread).
-  // Side effect: the main thread is bound to the first core, and threads it starts later inherit
-  // that. PONDER_PIN=0 leaves placement to the OS. libgomp's default spin-then-sleep wait is kept.
-  if (process.env.PONDER_PIN !== '0') {
-    process.env.OMP_PROC_BIND ??= 'true';
-    process.env.OMP_PLACES ??= 'cores';
-  }
+  // Thread placement is done per parallel region in the addon (native/threads.c; PONDER_PIN=0
+  // turns it off): process-wide binding (OMP_PROC_BIND) would trap the main thread on one core.
+  // libgomp's default wait (spin, then sleep) is kept: a short spin made wake-ups slow here.
   try {
     const a = createRequire(import.meta.url)(addonPath) as Addon;
     if (KERNEL_NAMES.some((k) => typeof a[k] !== 'function')) return null; // a stale build
