@@ -174,7 +174,16 @@ export async function chatCompletion(ctx: ChatContext): Promise<void> {
     }
     pending = { content: '', reasoning: '' };
   };
-  if (creq.store) stored = storeStart(ctx, creq, creq.model);
+  if (creq.store) {
+    try {
+      stored = storeStart(ctx, creq, creq.model);
+    } catch (e) {
+      genAbort.abort(); // nothing will read this generation: free its slot
+      gen.done.catch(() => {});
+      ctx.signal.removeEventListener('abort', onOuterAbort);
+      throw e;
+    }
+  }
   if (stored) { res.setHeader('x-ponder-conversation-id', stored.conversationId); res.setHeader('x-ponder-message-id', stored.messageId); }
   const flushTimer = setInterval(flush, ctx.flushMs);
 
