@@ -10,10 +10,11 @@ export function reasoningFor(task: Task, p: Problem): string {
   return lines.slice(0, -1).join('\n');
 }
 
+/** A question and its answer; without thinking the think block is empty (<think></think>). */
 export function chatExample(task: Task, p: Problem, think: boolean): ChatMessage[] {
   return [
     { role: 'user', content: p.question },
-    think ? { role: 'assistant', content: p.answer, reasoning: reasoningFor(task, p) } : { role: 'assistant', content: p.answer },
+    { role: 'assistant', content: p.answer, reasoning: think ? reasoningFor(task, p) : '' },
   ];
 }
 

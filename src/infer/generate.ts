@@ -16,6 +16,8 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** The token used for left padding (any valid id: it is masked). */
   padToken?: number;
+  /** Tokens that may not be the first generated token (e.g. </think> when thinking is forced on). */
+  banFirst?: number[];
   /** Return the k most likely alternatives at each step (OpenAI's top_logprobs). */
   topLogprobs?: number;
   /** Called for every new token; return false to stop that row early (a client went away, say). */
@@ -66,6 +68,7 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
       for (let b = 0; b < B; b++) {
         if (!running[b]) { next[b] = pad; continue; }
         const row = logits.subarray(b * V, (b + 1) * V);
+        if (step === 0 && opts.banFirst) for (const t of opts.banFirst) row[t] = -Infinity;
         const { token: tok, logprob: lp } = sampleWithLogprob(row, opts, rng, probs, order);
         next[b] = tok;
         const o = out[b];

@@ -53,12 +53,12 @@ export const PRESETS: Record<string, SpeedrunPreset> = {
   },
   // CI's shortened pipeline: a few minutes, asserts that RL raises the reward.
   ci: {
-    task: 'long-multiplication', difficulty: 3, heldOut: 100, vocabSize: 320,
+    task: 'multiplication', difficulty: 2, heldOut: 200, vocabSize: 320,
     model: { ...SMALL_MODEL, d_model: 64, n_layers: 2, n_heads: 2, n_kv_heads: 2, d_ff: 192, max_seq_len: 96 },
-    baseA: { steps: 500, batch: 16, seqLen: 96, lr: 3e-3, thinkFraction: 0.5, maxSeconds: 90 },
-    baseC: { steps: 60, lr: 1e-3, thinkFraction: 0.05, maxSeconds: 20 },
+    baseA: { steps: 2500, batch: 32, seqLen: 96, lr: 3e-3, thinkFraction: 0.5, maxSeconds: 120 },
+    baseC: { steps: 150, lr: 1e-3, thinkFraction: 0.05, maxSeconds: 20 },
     coldStart: { examples: 200, steps: 20, batch: 16, lr: 5e-4 },
-    grpo: { steps: 20, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 48, maxSeconds: 90 },
+    grpo: { steps: 60, prompts: 16, group: 8, lr: 2e-4, maxNewTokens: 64, maxSeconds: 90 },
     evalK: 4, r1: false,
   },
 };

@@ -1,7 +1,8 @@
 // How a problem becomes a prompt for the policy, and how thinking is forced on or off.
-// The chat template ends the prompt with <|assistant|>; the model then chooses to open <think>
-// (reason) or to answer at once. Forcing on appends <think>; forcing off appends <think></think>,
-// as DeepSeek-R1's templates do to skip the reasoning.
+// The assistant always writes a think block, as DeepSeek-R1 does: <think>reasoning</think>answer,
+// or <think></think>answer when it chooses not to reason. The chat template ends the prompt with
+// <|assistant|>. Forcing off appends <think></think> (the answer comes at once); forcing on
+// appends <think> and forbids </think> as the first generated token, so some reasoning comes first.
 import { encodeChat, THINK_ID, END_THINK_ID, type Tokenizer } from '../tokenizer/index.ts';
 
 export type ThinkingMode = 'free' | 'on' | 'off';
@@ -11,6 +12,11 @@ export function promptIds(tok: Tokenizer, question: string, mode: ThinkingMode =
   if (mode === 'on') ids.push(THINK_ID);
   if (mode === 'off') ids.push(THINK_ID, END_THINK_ID);
   return ids;
+}
+
+/** Tokens the first generated token may not be, for a mode. */
+export function bannedFirst(mode: ThinkingMode): number[] | undefined {
+  return mode === 'on' ? [END_THINK_ID] : undefined;
 }
 
 /** The prompt's forced prefix as text, so that parsing sees the whole assistant turn. */

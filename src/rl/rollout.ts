@@ -3,9 +3,9 @@
 import type { Transformer } from '../model/transformer.ts';
 import { generate } from '../infer/generate.ts';
 import { parseThink, type ParsedThink } from '../infer/think.ts';
-import { EOS_ID, THINK_ID, type Tokenizer } from '../tokenizer/index.ts';
+import { EOS_ID, type Tokenizer } from '../tokenizer/index.ts';
 import type { Problem } from '../tasks/types.ts';
-import { promptIds, forcedPrefix, type ThinkingMode } from './prompt.ts';
+import { promptIds, forcedPrefix, bannedFirst, type ThinkingMode } from './prompt.ts';
 
 export interface Rollout {
   problem: Problem;
@@ -18,7 +18,7 @@ export interface Rollout {
   parsed: ParsedThink;
   /** Stopped by the length limit before the end-of-text token. */
   truncated: boolean;
-  /** The completion opened a <think> block (or thinking was forced on). */
+  /** The completion reasons: its think block is not empty. */
   reasons: boolean;
 }
 
@@ -46,15 +46,16 @@ export function rollouts(policy: Transformer, tok: Tokenizer, problems: Problem[
     const part = items.slice(s, s + chunk);
     const gens = generate(policy, part.map((i) => i.prompt), {
       maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topP: o.topP, stopTokens: [EOS_ID],
-      seed: (o.seed ?? 0) + s, padToken: 0,
+      seed: (o.seed ?? 0) + s, padToken: 0, banFirst: bannedFirst(mode),
     });
     gens.forEach((g, i) => {
       const it = part[i];
       const body = g.tokens[g.tokens.length - 1] === EOS_ID ? g.tokens.slice(0, -1) : g.tokens;
       const text = forcedPrefix(mode) + tok.decode(body);
+      const parsed = parseThink(text);
       out.push({
-        ...it, completion: g.tokens, text, parsed: parseThink(text), truncated: g.finish !== 'stop',
-        reasons: mode === 'on' || (mode === 'free' && g.tokens[0] === THINK_ID),
+        ...it, completion: g.tokens, text, parsed, truncated: g.finish !== 'stop',
+        reasons: (parsed.reasoning ?? '').trim() !== '',
       });
     });
   }
