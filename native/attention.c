@@ -52,7 +52,8 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D;
   long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
   int nt = par_threads(work, PAR_FLOPS);
-#pragma omp parallel for collapse(3) num_threads(nt) schedule(dynamic, 4)
+  PAR_REGION(nt)
+#pragma omp for collapse(3)  schedule(dynamic, 4)
   for (long b = 0; b < B; b++)
     for (long h = 0; h < Hq; h++)
       for (long i = 0; i < Tq; i++) {
@@ -82,6 +83,7 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
         for (long d = 0; d < D; d++) oi[d] *= inv;
         *li = m + logf(l);
       }
+  PAR_REGION_END
 }
 
 // One work item is a (batch, kv head) pair: it owns dk, dv of that head and dq of its G query
@@ -94,7 +96,8 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D;
   long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
   int nt = par_threads(work, PAR_FLOPS);
-#pragma omp parallel for collapse(2) num_threads(nt) schedule(dynamic, 1)
+  PAR_REGION(nt)
+#pragma omp for collapse(2)  schedule(dynamic, 1)
   for (long b = 0; b < B; b++)
     for (long hk = 0; hk < Hkv; hk++) {
       const float *kb = k + b * Tk * ldk + hk * D, *vb = v + b * Tk * ldk + hk * D;
@@ -123,5 +126,6 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
           }
         }
     }
+  PAR_REGION_END
 }
 #endif

@@ -17,7 +17,8 @@
 #endif
 
 // Below these sizes a parallel region costs more than it saves (waking a thread is microseconds).
-#define PAR_ELEMS 32768L   // elementwise: floats touched
+#define PAR_ELEMS 32768L   // elementwise with math per element (exp, sqrt, rows): floats touched
+#define PAR_MEM 262144L    // plain copies and adds: bound by memory, a second thread rarely pays
 #define PAR_FLOPS 200000L  // row kernels: rough work units
 
 static inline int par_threads(long work, long threshold) {
@@ -92,6 +93,21 @@ float row_max(const float *x, long n);
 int team_pin_caller(int nt);
 void team_pin_worker(int caller_cpu);
 void team_release_caller(int caller_cpu);
+
+// A parallel region of n threads with that placement. Use as
+//   PAR_REGION(n)
+//   #pragma omp for ...
+//   for (...) ...
+//   PAR_REGION_END
+#define PAR_REGION(n)                                                              \
+  {                                                                                \
+    const int par_nt_ = (n), par_cpu_ = team_pin_caller(par_nt_);                  \
+    _Pragma("omp parallel num_threads(par_nt_)") {                                 \
+      team_pin_worker(par_cpu_);
+#define PAR_REGION_END          \
+    }                           \
+    team_release_caller(par_cpu_); \
+  }
 
 // ---- kernels (one family per file) ----
 void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA, const float *B, long sB, int tB,

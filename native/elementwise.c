@@ -1,6 +1,6 @@
 // Elementwise kernels, broadcasting reductions, embedding, RoPE and the SwiGLU family.
 // Plain loops that gcc vectorises at -O3 -march=native; exp goes through exp16 (common.h).
-// Work below PAR_ELEMS stays on the calling thread.
+// Work below PAR_ELEMS (PAR_MEM for plain memory traffic) stays on the calling thread.
 #include "common.h"
 #include <string.h>
 
@@ -39,11 +39,12 @@ static inline float silu_(float x) { return x / (1.0f + expf(-x)); }
 
 // min and max propagate NaN from either side, as Math.min/Math.max do (the reference).
 void k_binary(int op, const float *a, long na, const float *b, long nb, float *out) {
-  int nt = par_threads(na, PAR_ELEMS);
+  int nt = par_threads(na, PAR_MEM);
   long rows = na / nb;
   // Broadcast b over rows of length nb; when nb is small the rows are short, so flatten to i % nb.
   if (nb >= 64 || nb == na) {
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
     for (long r = 0; r < rows; r++) {
       const float *x = a + r * nb;
       float *o = out + r * nb;
@@ -56,8 +57,10 @@ void k_binary(int op, const float *a, long na, const float *b, long nb, float *o
         default: for (long j = 0; j < nb; j++) o[j] = x[j] > b[j] || x[j] != x[j] ? x[j] : b[j]; break;
       }
     }
+  PAR_REGION_END
   } else {
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
     for (long i = 0; i < na; i++) {
       float x = a[i], y = b[i % nb];
       switch (op) {
@@ -69,6 +72,7 @@ void k_binary(int op, const float *a, long na, const float *b, long nb, float *o
         default: out[i] = x > y || x != x ? x : y; break;
       }
     }
+  PAR_REGION_END
   }
 }
 
@@ -76,14 +80,17 @@ void k_unary(int op, const float *a, long n, float *out) {
   int nt = par_threads(n, PAR_ELEMS);
   if (op == 0) { // exp: SIMD polynomial
     long chunk = (n + nt - 1) / nt;
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
     for (int t = 0; t < nt; t++) {
       long s = t * chunk, e = s + chunk < n ? s + chunk : n;
       if (s < e) exp_shift_sum(a + s, e - s, 0.0f, out + s);
     }
+  PAR_REGION_END
     return;
   }
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (long i = 0; i < n; i++) {
     float x = a[i];
     switch (op) {
@@ -94,32 +101,40 @@ void k_unary(int op, const float *a, long n, float *out) {
       default: out[i] = fabsf(x); break;
     }
   }
+  PAR_REGION_END
 }
 
 void k_affine(const float *a, long n, float s, float t, float *out) {
-#pragma omp parallel for num_threads(par_threads(n, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(n, PAR_MEM))
+#pragma omp for schedule(static)
   for (long i = 0; i < n; i++) out[i] = a[i] * s + t;
+  PAR_REGION_END
 }
 
 // NaN stays NaN, as Math.min(Math.max(x, lo), hi) does.
 void k_clamp(const float *a, long n, float lo, float hi, float *out) {
-#pragma omp parallel for num_threads(par_threads(n, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(n, PAR_MEM))
+#pragma omp for schedule(static)
   for (long i = 0; i < n; i++) {
     float x = a[i] < lo ? lo : a[i];
     out[i] = x > hi ? hi : x;
   }
+  PAR_REGION_END
 }
 
 void k_where(const float *cond, const float *a, const float *b, long n, float *out) {
-#pragma omp parallel for num_threads(par_threads(n, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(n, PAR_MEM))
+#pragma omp for schedule(static)
   for (long i = 0; i < n; i++) out[i] = cond[i] != 0.0f ? a[i] : b[i];
+  PAR_REGION_END
 }
 
 // out (outer, inner) = Σ_j a (outer, axis, inner)
 void k_sum_axis(const float *a, long outer, long axis, long inner, float *out, int acc) {
-  int nt = par_threads(outer * axis * inner, PAR_ELEMS);
+  int nt = par_threads(outer * axis * inner, PAR_MEM);
   if (outer >= nt || inner < 64) {
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
     for (long o = 0; o < outer; o++) {
       float *d = out + o * inner;
       if (!acc) memset(d, 0, sizeof(float) * (size_t)inner);
@@ -128,11 +143,13 @@ void k_sum_axis(const float *a, long outer, long axis, long inner, float *out, i
         for (long i = 0; i < inner; i++) d[i] += s[i];
       }
     }
+  PAR_REGION_END
   } else { // few outer rows (a bias gradient: outer 1): split the inner columns instead
     long chunk = ((inner + nt - 1) / nt + 15) / 16 * 16;
     for (long o = 0; o < outer; o++) {
       float *d = out + o * inner;
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
       for (int t = 0; t < nt; t++) {
         long i0 = t * chunk, i1 = i0 + chunk < inner ? i0 + chunk : inner;
         if (i0 >= i1) continue;
@@ -142,6 +159,7 @@ void k_sum_axis(const float *a, long outer, long axis, long inner, float *out, i
           for (long i = i0; i < i1; i++) d[i] += s[i];
         }
       }
+  PAR_REGION_END
     }
   }
 }
@@ -150,9 +168,10 @@ void k_sum_axis(const float *a, long outer, long axis, long inner, float *out, i
 // partial last row (na % n != 0) adds into the first na % n entries.
 void k_reduce_broadcast(const float *a, long na, float *out, long n) {
   long rows = (na + n - 1) / n;
-  int nt = n >= 256 ? par_threads(na, PAR_ELEMS) : 1;
+  int nt = n >= 256 ? par_threads(na, PAR_MEM) : 1;
   long chunk = ((n + nt - 1) / nt + 15) / 16 * 16;
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (int t = 0; t < nt; t++) {
     long i0 = t * chunk, i1 = i0 + chunk < n ? i0 + chunk : n;
     for (long r = 0; r < rows; r++) {
@@ -161,18 +180,22 @@ void k_reduce_broadcast(const float *a, long na, float *out, long n) {
       for (long i = i0; i < e; i++) out[i] += s[i];
     }
   }
+  PAR_REGION_END
 }
 
 void k_embedding(const float *table, long C, const int32_t *ids, long n, float *out) {
-#pragma omp parallel for num_threads(par_threads(n * C, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(n * C, PAR_MEM))
+#pragma omp for schedule(static)
   for (long r = 0; r < n; r++) memcpy(out + r * C, table + (long)ids[r] * C, sizeof(float) * (size_t)C);
+  PAR_REGION_END
 }
 
 // Scatter-add with repeated ids: threads own disjoint column ranges, so no two write one float.
 void k_embedding_backward(const float *dout, long C, const int32_t *ids, long n, float *dtable) {
-  int nt = C >= 64 ? par_threads(n * C, PAR_ELEMS) : 1;
+  int nt = C >= 64 ? par_threads(n * C, PAR_MEM) : 1;
   long chunk = ((C + nt - 1) / nt + 15) / 16 * 16;
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (int t = 0; t < nt; t++) {
     long c0 = t * chunk, c1 = c0 + chunk < C ? c0 + chunk : C;
     for (long r = 0; r < n; r++) {
@@ -181,6 +204,7 @@ void k_embedding_backward(const float *dout, long C, const int32_t *ids, long n,
       for (long c = c0; c < c1; c++) d[c] += s[c];
     }
   }
+  PAR_REGION_END
 }
 
 // x (B, T, H, D); rotate-half with tables cos, sin (maxPos, D/2).
@@ -188,7 +212,8 @@ void k_rope(const float *x, long B, long T, long H, long D, long posOffset, cons
             int inverse, float *out) {
   long half = D / 2;
   float sg = inverse ? -1.0f : 1.0f;
-#pragma omp parallel for collapse(2) num_threads(par_threads(B * T * H * D, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(B * T * H * D, PAR_ELEMS))
+#pragma omp for collapse(2) schedule(static)
   for (long b = 0; b < B; b++)
     for (long t = 0; t < T; t++) {
       const float *c = cos + (posOffset + t) * half, *s = sin + (posOffset + t) * half;
@@ -202,11 +227,13 @@ void k_rope(const float *x, long B, long T, long H, long D, long posOffset, cons
         }
       }
     }
+  PAR_REGION_END
 }
 
 void k_swiglu(const float *g, const float *u, long n, float *out) {
   int nt = par_threads(n, PAR_ELEMS / 4);
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (long i0 = 0; i0 < n; i0 += 4096) {
     long m = n - i0 < 4096 ? n - i0 : 4096;
     float e[4096];
@@ -214,12 +241,14 @@ void k_swiglu(const float *g, const float *u, long n, float *out) {
     exp_shift_sum(e, m, 0.0f, e); // e = exp(-g)
     for (long i = 0; i < m; i++) out[i0 + i] = g[i0 + i] / (1.0f + e[i]) * u[i0 + i];
   }
+  PAR_REGION_END
 }
 
 // With s = sigmoid(g): silu(g) = g·s, silu'(g) = s·(1 + g·(1 - s)).
 void k_swiglu_backward(const float *dout, const float *g, const float *u, long n, float *dg, float *du, int acc) {
   int nt = par_threads(n, PAR_ELEMS / 4);
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (long i0 = 0; i0 < n; i0 += 4096) {
     long m = n - i0 < 4096 ? n - i0 : 4096;
     float e[4096];
@@ -233,11 +262,13 @@ void k_swiglu_backward(const float *dout, const float *g, const float *u, long n
       du[j] = acc ? du[j] + vu : vu;
     }
   }
+  PAR_REGION_END
 }
 
 void k_silu_backward(const float *dout, const float *a, long n, float *da) {
   int nt = par_threads(n, PAR_ELEMS / 4);
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (long i0 = 0; i0 < n; i0 += 4096) {
     long m = n - i0 < 4096 ? n - i0 : 4096;
     float e[4096];
@@ -248,4 +279,5 @@ void k_silu_backward(const float *dout, const float *a, long n, float *da) {
       da[i0 + i] += dout[i0 + i] * s * (1.0f + x * (1.0f - s));
     }
   }
+  PAR_REGION_END
 }

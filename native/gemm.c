@@ -308,7 +308,8 @@ static void gemm_small_m(const gemm_t *g, int nt, int tid) {
     A = a;
   }
   long nch = (N + JB - 1) / JB;
-#pragma omp parallel for num_threads(nt) schedule(static)
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
   for (long ch = 0; ch < nch; ch++) {
     long j0 = ch * JB, j1 = j0 + JB < N ? j0 + JB : N;
     if (g->tB) {
@@ -336,6 +337,7 @@ static void gemm_small_m(const gemm_t *g, int nt, int tid) {
       }
     }
   }
+  PAR_REGION_END
 }
 
 static size_t bsize(long N) {

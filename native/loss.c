@@ -4,7 +4,8 @@
 // logp[r] = logits[r, t_r] - logsumexp(logits[r]); lse[r] saved for every row; ignored rows
 // (t_r < 0) get logp = 0.
 void k_token_logprobs(const float *logits, const int32_t *t, long rows, long V, float *logp, float *lse) {
-#pragma omp parallel for num_threads(par_threads(rows * V, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * V, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     const float *x = logits + r * V;
     float m = row_max(x, V);
@@ -12,12 +13,14 @@ void k_token_logprobs(const float *logits, const int32_t *t, long rows, long V, 
     lse[r] = l;
     logp[r] = t[r] < 0 ? 0.0f : x[t[r]] - l;
   }
+  PAR_REGION_END
 }
 
 // dlogits[r] += g[r]·(onehot(t_r) - softmax(logits[r])), softmax from the saved lse.
 void k_token_logprobs_backward(const float *logits, const int32_t *t, const float *lse, const float *g, long rows,
                                long V, float *dlogits) {
-#pragma omp parallel for num_threads(par_threads(rows * V, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * V, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     if (t[r] < 0) continue;
     const float *x = logits + r * V;
@@ -30,4 +33,5 @@ void k_token_logprobs_backward(const float *logits, const int32_t *t, const floa
     }
     d[t[r]] += gr;
   }
+  PAR_REGION_END
 }

@@ -9,7 +9,8 @@ static inline float dot_(const float *a, const float *b, long n) {
 }
 
 void k_rmsnorm(const float *x, const float *w, long rows, long C, float eps, float *out, float *rstd) {
-#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * C, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     const float *xr = x + r * C;
     float *o = out + r * C;
@@ -17,13 +18,14 @@ void k_rmsnorm(const float *x, const float *w, long rows, long C, float eps, flo
     rstd[r] = rs;
     for (long i = 0; i < C; i++) o[i] = xr[i] * rs * w[i];
   }
+  PAR_REGION_END
 }
 
 // With xhat = x·rstd and dy = dout·w: dx = rstd·(dy - xhat·mean(dy·xhat)); dw += Σ_rows dout·xhat.
 void k_rmsnorm_backward(const float *dout, const float *x, const float *w, const float *rstd, long rows, long C,
                         float *dx, float *dw, int acc) {
   int nt = par_threads(rows * C, PAR_ELEMS);
-#pragma omp parallel num_threads(nt)
+  PAR_REGION(nt)
   {
 #pragma omp for schedule(static)
     for (long r = 0; r < rows; r++) {
@@ -47,10 +49,12 @@ void k_rmsnorm_backward(const float *dout, const float *x, const float *w, const
       for (long i = c0; i < c1; i++) dw[i] += d[i] * xr[i] * rs;
     }
   }
+  PAR_REGION_END
 }
 
 void k_softmax(const float *x, long rows, long C, float *out) {
-#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * C, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     const float *xr = x + r * C;
     float *o = out + r * C;
@@ -59,20 +63,24 @@ void k_softmax(const float *x, long rows, long C, float *out) {
     float inv = 1.0f / exp_shift_sum(xr, C, m, o);
     for (long i = 0; i < C; i++) o[i] *= inv;
   }
+  PAR_REGION_END
 }
 
 void k_softmax_backward(const float *dy, const float *y, long rows, long C, float *dx) {
-#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * C, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     const float *d = dy + r * C, *yr = y + r * C;
     float *o = dx + r * C;
     float s = dot_(d, yr, C);
     for (long i = 0; i < C; i++) o[i] += yr[i] * (d[i] - s);
   }
+  PAR_REGION_END
 }
 
 void k_log_softmax(const float *x, long rows, long C, float *out) {
-#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * C, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     const float *xr = x + r * C;
     float *o = out + r * C;
@@ -81,10 +89,12 @@ void k_log_softmax(const float *x, long rows, long C, float *out) {
     float lse = m + logf(exp_shift_sum(xr, C, m, NULL)); // NULL: sum only, so out may alias x
     for (long i = 0; i < C; i++) o[i] = xr[i] - lse;
   }
+  PAR_REGION_END
 }
 
 void k_log_softmax_backward(const float *dy, const float *y, long rows, long C, float *dx) {
-#pragma omp parallel for num_threads(par_threads(rows * C, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(rows * C, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long r = 0; r < rows; r++) {
     const float *d = dy + r * C, *yr = y + r * C;
     float *o = dx + r * C;
@@ -96,4 +106,5 @@ void k_log_softmax_backward(const float *dy, const float *y, long rows, long C, 
       for (long i = 0; i < n; i++) o[i0 + i] += d[i0 + i] - e[i] * s;
     }
   }
+  PAR_REGION_END
 }

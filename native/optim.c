@@ -7,7 +7,8 @@ void k_adamw(float *p, const float *g, float *m, float *v, long n, double lr, do
   // Bias corrections in double (as the reference computes them), the update in float.
   float c1 = (float)(1.0 / (1.0 - pow(b1, step))), c2 = (float)(1.0 / (1.0 - pow(b2, step)));
   float fb1 = (float)b1, fb2 = (float)b2, flr = (float)lr, feps = (float)eps, fwd = (float)wd;
-#pragma omp parallel for num_threads(par_threads(n, PAR_ELEMS)) schedule(static)
+  PAR_REGION(par_threads(n, PAR_ELEMS))
+#pragma omp for schedule(static)
   for (long i = 0; i < n; i++) {
     float gi = g[i];
     float mi = fb1 * m[i] + (1.0f - fb1) * gi;
@@ -16,18 +17,21 @@ void k_adamw(float *p, const float *g, float *m, float *v, long n, double lr, do
     v[i] = vi;
     p[i] -= flr * (mi * c1 / (sqrtf(vi * c2) + feps) + fwd * p[i]);
   }
+  PAR_REGION_END
 }
 
 // Σ x² in double: float lanes per 1024-block, added into a double total.
 double k_sum_squares(const float *x, long n) {
   double total = 0.0;
-#pragma omp parallel for num_threads(par_threads(n, PAR_ELEMS)) schedule(static) reduction(+ : total)
+  PAR_REGION(par_threads(n, PAR_ELEMS))
+#pragma omp for schedule(static) reduction(+ : total)
   for (long i0 = 0; i0 < n; i0 += 1024) {
     long e = i0 + 1024 < n ? i0 + 1024 : n;
     float s = 0.0f;
     for (long i = i0; i < e; i++) s += x[i] * x[i];
     total += s;
   }
+  PAR_REGION_END
   return total;
 }
 

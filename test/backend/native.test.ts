@@ -126,6 +126,20 @@ describe('native elementwise and reductions', { skip }, () => {
     assert.ok(Math.abs(s - r) <= 1e-5 * r, `sumSquares ${s} vs ${r}`);
   });
 
+  it('the threaded paths of the memory-bound kernels (sizes above their threshold)', () => {
+    const na = 300000, a = rand(na), b = rand(300), b3 = rand(3);
+    both([new Float32Array(na)], (k, [o]) => k.binary('mul', a, na, b, 300, o), 1e-6, 1e-6, 'binary big');
+    both([new Float32Array(na)], (k, [o]) => k.binary('sub', a, na, b3, 3, o), 1e-6, 1e-6, 'binary big nb=3');
+    both([new Float32Array(na)], (k, [o]) => k.affine(a, na, 0.5, 2, o), 1e-6, 1e-6, 'affine big');
+    both([rand(500)], (k, [o]) => k.sumAxis(a, 1, 600, 500, o, true), 1e-4, 1e-5, 'sumAxis outer=1');
+    both([rand(3 * 500)], (k, [o]) => k.sumAxis(a, 3, 200, 500, o, false), 1e-4, 1e-5, 'sumAxis outer=3');
+    both([rand(500)], (k, [o]) => k.reduceBroadcast(a, na, o, 500), 1e-4, 1e-5, 'reduceBroadcast big');
+    const [V, C, n] = [50, 256, 1100], r = rng(11);
+    const ids = Int32Array.from({ length: n }, () => Math.floor(r() * V)), table = rand(V * C), dout = rand(n * C);
+    both([new Float32Array(n * C)], (k, [o]) => k.embedding(table, C, ids, n, o), 0, 0, 'embedding big');
+    both([rand(V * C)], (k, [d]) => k.embeddingBackward(dout, C, ids, n, d), 1e-5, 1e-5, 'embeddingBackward big');
+  });
+
   it('embedding and its scatter-add backward with repeated ids', () => {
     const [V, C, n] = [19, 17, 41];
     const table = rand(V * C), r = rng(7);
