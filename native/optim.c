@@ -43,9 +43,10 @@ static double now_s(void) {
 
 // Peak FMA throughput: every thread runs independent FMA chains on registers for `seconds`.
 double k_peak_gflops(double seconds) {
-  double total = 0.0, t0 = now_s();
-#pragma omp parallel reduction(+ : total)
-  {
+  double flops[64] = {0}, total = 0.0, t0 = now_s();
+  int nt = omp_get_max_threads() < 64 ? omp_get_max_threads() : 64;
+  PAR_REGION(nt) // placed one thread per core, as the kernels are
+    double total = 0.0;
 #ifdef __AVX512F__
     __m512 a[12];
     for (int j = 0; j < 12; j++) a[j] = _mm512_set1_ps(1.0f + j * 1e-3f);
@@ -78,6 +79,8 @@ double k_peak_gflops(double seconds) {
     (void)sink;
     total += (double)it * 8 * 2;
 #endif
-  }
+    flops[omp_get_thread_num()] = total;
+  PAR_REGION_END
+  for (int t = 0; t < nt; t++) total += flops[t];
   return total / (now_s() - t0) * 1e-9;
 }
