@@ -45,10 +45,10 @@ export const PRESETS: Record<string, SpeedrunPreset> = {
   // The full run: at most 30 minutes on the 2-core reference machine.
   full: {
     task: 'long-multiplication', difficulty: 3, heldOut: 500, vocabSize: 512, model: SMALL_MODEL,
-    baseA: { steps: 3000, batch: 32, seqLen: 128, lr: 3e-3, thinkFraction: 0.5, maxSeconds: 540 },
-    baseC: { steps: 400, lr: 1e-3, thinkFraction: 0.05, maxSeconds: 90 },
+    baseA: { steps: 3000, batch: 32, seqLen: 128, lr: 3e-3, thinkFraction: 0.5, maxSeconds: 900 },
+    baseC: { steps: 400, lr: 1e-3, thinkFraction: 0.05, maxSeconds: 150 },
     coldStart: { examples: 400, steps: 60, batch: 32, lr: 5e-4 },
-    grpo: { steps: 80, prompts: 32, group: 8, lr: 5e-5, maxNewTokens: 64, maxSeconds: 270 },
+    grpo: { steps: 150, prompts: 32, group: 8, lr: 5e-5, maxNewTokens: 64, maxSeconds: 400 },
     evalK: 8, r1: true,
   },
   // CI's shortened pipeline: a few minutes, asserts that RL raises the reward.
