@@ -2,7 +2,7 @@
 import { backend } from '../backend/index.ts';
 import { peakGflops } from '../backend/native/index.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { trainFlopsPerToken } from '../../bench/flops.ts';
+import { trainFlopsPerToken } from '../model/flops.ts';
 
 let peak: number | null = null;
 
