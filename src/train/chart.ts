@@ -31,7 +31,7 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function lineChartSvg(series: Series[], o: ChartOptions): string {
-  const W = o.width ?? 640, H = o.height ?? 360, L = 64, R = 16, T = 36, Bm = 48;
+  const W = o.width ?? 640, H = o.height ?? 360, L = 64, R = 16, T = 52, Bm = 48;
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
   const x0 = xs.length ? Math.min(...xs) : 0, x1 = xs.length ? Math.max(...xs) : 1;
@@ -55,12 +55,16 @@ export function lineChartSvg(series: Series[], o: ChartOptions): string {
     `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - Bm}" stroke="#6b7280"/>`,
     `<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`,
     `<text transform="translate(16 ${(T + H - Bm) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
+  // The legend is one row between the title and the plot, so it never covers a line.
+  let lx = L;
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    if (pts.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<rect x="${W - R - 150}" y="${T + 4 + i * 16}" width="10" height="10" fill="${color}"/>`,
-      `<text x="${W - R - 134}" y="${T + 13 + i * 16}">${esc(s.name)}</text>`);
+    // Later series draw dashed, so a series hidden under an identical one still shows.
+    const dash = i > 0 ? ' stroke-dasharray="6 3"' : '';
+    if (pts.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8"${dash} points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(`<rect x="${lx}" y="30" width="10" height="10" fill="${color}"/>`, `<text x="${lx + 14}" y="39">${esc(s.name)}</text>`);
+    lx += 24 + s.name.length * 6.5;
   });
   parts.push('</svg>');
   return parts.join('\n');
