@@ -16,6 +16,8 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** The token used for left padding (any valid id: it is masked). */
   padToken?: number;
+  /** Only ids below this are generated (a tokenizer smaller than the model's vocabulary). */
+  vocabLimit?: number;
   /** Tokens that may not be the first generated token (e.g. </think> when thinking is forced on). */
   banFirst?: number[];
   /** Return the k most likely alternatives at each step (OpenAI's top_logprobs). */
@@ -69,6 +71,7 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
         if (!running[b]) { next[b] = pad; continue; }
         const row = logits.subarray(b * V, (b + 1) * V);
         if (step === 0 && opts.banFirst) for (const t of opts.banFirst) row[t] = -Infinity;
+        if (opts.vocabLimit !== undefined && opts.vocabLimit < V) row.fill(-Infinity, opts.vocabLimit);
         const { token: tok, logprob: lp } = sampleWithLogprob(row, opts, rng, probs, order);
         next[b] = tok;
         const o = out[b];

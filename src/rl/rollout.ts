@@ -46,7 +46,7 @@ export function rollouts(policy: Transformer, tok: Tokenizer, problems: Problem[
     const part = items.slice(s, s + chunk);
     const gens = generate(policy, part.map((i) => i.prompt), {
       maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topP: o.topP, stopTokens: [EOS_ID],
-      seed: (o.seed ?? 0) + s, padToken: 0, banFirst: bannedFirst(mode),
+      seed: (o.seed ?? 0) + s, padToken: 0, banFirst: bannedFirst(mode), vocabLimit: tok.vocabSize,
     });
     gens.forEach((g, i) => {
       const it = part[i];

@@ -57,7 +57,7 @@ export const command: Command = {
         }
       };
       const [g] = generate(model, [ids], {
-        maxNewTokens: maxNew, temperature, stopTokens: [EOS_ID], seed: Date.now() % 100000,
+        maxNewTokens: maxNew, temperature, stopTokens: [EOS_ID], seed: Date.now() % 100000, vocabLimit: tok.vocabSize,
         onToken: (_r, t) => {
           if (t === EOS_ID) return;
           out.push(t);

@@ -42,7 +42,7 @@ export const command: Command = {
       topK: num('top-k', values['top-k'], 0, { int: true, min: 0 }),
       topP: num('top-p', values['top-p'], 1, { min: 0, max: 1 }),
       seed: num('seed', values.seed, 0, { int: true }),
-      stopTokens: values.raw ? [] : [EOS_ID],
+      stopTokens: values.raw ? [] : [EOS_ID], vocabLimit: tok.vocabSize,
     });
     const body = g.tokens[g.tokens.length - 1] === EOS_ID ? g.tokens.slice(0, -1) : g.tokens;
     const prefix = values.think === 'on' ? '<think>' : values.think === 'off' ? '<think></think>' : '';
