@@ -340,6 +340,108 @@ static void gemm_small_m(const gemm_t *g, int nt, int tid) {
   PAR_REGION_END
 }
 
+// Decode-sized products with the Linear layout (transB: W stored N×K, 4 < M <= SMALL_MT): packing
+// W would cost as much as the product. Instead compute Cᵀ = W · op(A)ᵀ: op(A) is small, so it is
+// packed k-major (K × 32 per chunk of 32 rows, zero padded), and W is read in place, RW rows at a
+// time, each element broadcast against 32 lanes of packed A (the micro-kernel with the operands'
+// roles swapped). A tile of RW×32 of Cᵀ in 2·RW zmm accumulators is stored transposed into C.
+// Each C entry is one FMA chain over k in order, so results do not depend on the thread count.
+#define SMALL_MT 64
+#define RW 14
+
+#ifdef __AVX512F__
+static inline __attribute__((always_inline)) void tw_kernel(long K, const float *restrict w, long ldw,
+                                                            const float *restrict at, float *restrict t,
+                                                            const int R, const int NV) {
+  __m512 c0[RW], c1[RW];
+  for (int i = 0; i < R; i++) { c0[i] = _mm512_setzero_ps(); c1[i] = _mm512_setzero_ps(); }
+  for (long k = 0; k < K; k++) {
+    __m512 a0 = _mm512_load_ps(at + k * 32), a1 = NV > 1 ? _mm512_load_ps(at + k * 32 + 16) : a0;
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+      __m512 wi = _mm512_set1_ps(w[i * ldw + k]);
+      c0[i] = _mm512_fmadd_ps(wi, a0, c0[i]);
+      if (NV > 1) c1[i] = _mm512_fmadd_ps(wi, a1, c1[i]);
+    }
+  }
+  for (int i = 0; i < R; i++) {
+    _mm512_store_ps(t + i * 32, c0[i]);
+    if (NV > 1) _mm512_store_ps(t + i * 32 + 16, c1[i]);
+  }
+}
+
+// t (r × 32) = W rows [0, r) · packed op(A)ᵀ chunk, for any r <= RW (a switch instantiates each).
+static void tw_tile(long K, const float *w, long ldw, const float *at, float *t, long r, int nv) {
+#define TW_CASE(R) case R: if (nv > 1) tw_kernel(K, w, ldw, at, t, R, 2); else tw_kernel(K, w, ldw, at, t, R, 1); break;
+  switch (r) {
+    TW_CASE(1) TW_CASE(2) TW_CASE(3) TW_CASE(4) TW_CASE(5) TW_CASE(6) TW_CASE(7)
+    TW_CASE(8) TW_CASE(9) TW_CASE(10) TW_CASE(11) TW_CASE(12) TW_CASE(13) TW_CASE(14)
+  }
+#undef TW_CASE
+}
+#endif
+
+static fbuf bufAt; // packed op(A)ᵀ for gemm_small_mt (filled before the parallel region)
+
+static void gemm_small_mt(const gemm_t *g, int nt) {
+  long M = g->M, N = g->N, K = g->K, nmc = (M + 31) / 32;
+  float *at = grow(&bufAt, (size_t)(nmc * K * 32));
+  if (!at) abort();
+  // chunk c holds rows [32c, 32c + 32) of op(A), k-major: at[c·K·32 + k·32 + i]
+  for (long c = 0; c < nmc; c++) {
+    float *d = at + c * K * 32;
+    long m0 = c * 32, mc = M - m0 < 32 ? M - m0 : 32;
+    if (g->tA) {
+      for (long k = 0; k < K; k++) {
+        const float *src = g->A + k * M + m0;
+        for (long i = 0; i < 32; i++) d[k * 32 + i] = i < mc ? src[i] : 0.0f;
+      }
+    } else {
+      long k = 0;
+#ifdef __AVX512F__
+      for (; k + 16 <= K; k += 16)
+        for (long i0 = 0; i0 < 32; i0 += 16) {
+          __m512 r[16];
+          for (int i = 0; i < 16; i++)
+            r[i] = i0 + i < mc ? _mm512_loadu_ps(g->A + (m0 + i0 + i) * K + k) : _mm512_setzero_ps();
+          transpose16_regs(r);
+          for (int q = 0; q < 16; q++) _mm512_store_ps(d + (k + q) * 32 + i0, r[q]);
+        }
+#endif
+      for (; k < K; k++)
+        for (long i = 0; i < 32; i++) d[k * 32 + i] = i < mc ? g->A[(m0 + i) * K + k] : 0.0f;
+    }
+  }
+  long nblk = (N + RW - 1) / RW;
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
+  for (long bj = 0; bj < nblk; bj++) {
+    long n0 = bj * RW, r = N - n0 < RW ? N - n0 : RW;
+    float t[RW * 32] __attribute__((aligned(64)));
+    for (long c = 0; c < nmc; c++) {
+      long m0 = c * 32, mc = M - m0 < 32 ? M - m0 : 32;
+#ifdef __AVX512F__
+      tw_tile(K, g->B + n0 * K, K, at + c * K * 32, t, r, mc > 16 ? 2 : 1);
+#else
+      for (long i = 0; i < r; i++)
+        for (long m = 0; m < mc; m++) {
+          float acc = 0.0f;
+          for (long k = 0; k < K; k++) acc += g->B[(n0 + i) * K + k] * at[c * K * 32 + k * 32 + m];
+          t[i * 32 + m] = acc;
+        }
+#endif
+      for (long m = 0; m < mc; m++) {
+        float *cr = g->C + (m0 + m) * N + n0;
+        if (g->acc)
+          for (long i = 0; i < r; i++) cr[i] += t[i * 32 + m];
+        else
+          for (long i = 0; i < r; i++) cr[i] = t[i * 32 + m];
+      }
+    }
+  }
+  PAR_REGION_END
+}
+
 static size_t bsize(long N) {
   long nc = N < NC ? N : NC;
   return (size_t)KC * (size_t)((nc + NR - 1) / NR * NR);
@@ -396,6 +498,13 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
     for (long b = 0; b < batch; b++) {
       gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
       gemm_small_m(&g, nt, 0);
+    }
+    return;
+  }
+  if (M <= SMALL_MT && tB) {
+    for (long b = 0; b < batch; b++) {
+      gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
+      gemm_small_mt(&g, nt);
     }
     return;
   }

@@ -29,6 +29,8 @@ describe('native gemm', { skip }, () => {
     [1, 1, 1], [3, 17, 257], [17, 3, 5], [257, 33, 64], [15, 40, 300], [16, 32, 256],
     [1, 600, 77], [4, 1000, 300], // few rows: the unpacked path, threaded over columns
     [20, 40, 1100], // K over two KC blocks
+    // 4 < M <= 64 with transB: W read in place, op(A) packed in 32-row chunks (tails in rows and in W's 14-row blocks)
+    [5, 14, 1], [33, 29, 19], [64, 45, 130], [48, 300, 33],
   ];
   for (const [M, N, K] of shapes)
     for (const tA of [false, true])
@@ -243,6 +245,9 @@ describe('native attention', { skip }, () => {
     { B: 1, Tq: 6, Tk: 10, Hq: 2, Hkv: 1, D: 8, qOffset: 4, keyStart: Int32Array.of(7) }, // early queries see nothing
     { B: 1, Tq: 300, Tk: 300, Hq: 2, Hkv: 1, D: 33, qOffset: 0, keyStart: null }, // several key blocks
     { B: 3, Tq: 1, Tk: 17, Hq: 8, Hkv: 2, D: 64, qOffset: 16, keyStart: Int32Array.of(0, 5, 16) }, // decode step
+    { B: 2, Tq: 1, Tk: 150, Hq: 3, Hkv: 1, D: 20, qOffset: 140, keyStart: Int32Array.of(0, 139) }, // decode: key blocks, D tail
+    { B: 2, Tq: 1, Tk: 10, Hq: 2, Hkv: 2, D: 8, qOffset: 3, keyStart: Int32Array.of(5, 0) }, // decode: a row that sees nothing
+    { B: 1, Tq: 1, Tk: 5, Hq: 40, Hkv: 40, D: 16, qOffset: 4, keyStart: null }, // decode with more heads than the row path takes
   ];
   for (const c of cases)
     it(`B=${c.B} Tq=${c.Tq} Tk=${c.Tk} Hq=${c.Hq} Hkv=${c.Hkv} D=${c.D} qOffset=${c.qOffset} keyStart=${c.keyStart ? [...c.keyStart] : null}`, () => {
@@ -296,8 +301,15 @@ describe('native threads', { skip }, () => {
       const dq = new Float32Array(q.length), dk = new Float32Array(q.length), dv = new Float32Array(q.length);
       nk.attention(q, k, v, Bt, T, T, H, H, D, 0, null, 0.2, out, lse);
       nk.attentionBackward(dout, q, k, v, out, lse, Bt, T, T, H, H, D, 0, null, 0.2, dq, dk, dv);
+      // decode-sized: a 32-row product with W read in place, and one attention step per row
+      const [m, n, kk] = [32, 704, 256];
+      const a = rand(m * kk), w = rand(n * kk), c = new Float32Array(m * n);
+      nk.gemm(1, m, n, kk, a, 0, false, w, 0, true, c, 0, false);
+      const q1 = rand(8 * H * D), o1 = new Float32Array(q1.length), l1 = new Float32Array(8 * H);
+      const kc = rand(8 * T * H * D), vc = rand(8 * T * H * D);
+      nk.attention(q1, kc, vc, 8, 1, T, H, H, D, T - 1, null, 0.2, o1, l1);
       seed = s0;
-      return [C, out, lse, dq, dk, dv];
+      return [C, out, lse, dq, dk, dv, c, o1, l1];
     };
     try {
       const one = run(1), two = run(2);
