@@ -82,55 +82,66 @@ static void load_transposed(const float *src, long ld, long kb, long D, float *d
   }
 }
 
-// S (QB × KB) = X (QB × Dp) · Yt (D × KB)
-static void scores(const float *X, const float *Yt, long D, long Dp, float *S) {
-  for (long i = 0; i < QB; i += 4) {
-    __m512 c[4][4];
-    for (int r = 0; r < 4; r++)
-      for (int v = 0; v < 4; v++) c[r][v] = _mm512_setzero_ps();
-    for (long d = 0; d < D; d++) {
-      const float *y = Yt + d * KB;
-      __m512 y0 = _mm512_load_ps(y), y1 = _mm512_load_ps(y + 16), y2 = _mm512_load_ps(y + 32), y3 = _mm512_load_ps(y + 48);
+// S rows [i, i + R) = X rows · Yt (D × KB): R rows × 64 keys in 4R zmm accumulators.
+static inline __attribute__((always_inline)) void scores_r(const float *X, const float *Yt, long D, long Dp, float *S,
+                                                           long i, const int R) {
+  __m512 c[4][4];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < 4; v++) c[r][v] = _mm512_setzero_ps();
+  for (long d = 0; d < D; d++) {
+    const float *y = Yt + d * KB;
+    __m512 y0 = _mm512_load_ps(y), y1 = _mm512_load_ps(y + 16), y2 = _mm512_load_ps(y + 32), y3 = _mm512_load_ps(y + 48);
 #pragma GCC unroll 4
-      for (int r = 0; r < 4; r++) {
-        __m512 x = _mm512_set1_ps(X[(i + r) * Dp + d]);
-        c[r][0] = _mm512_fmadd_ps(x, y0, c[r][0]);
-        c[r][1] = _mm512_fmadd_ps(x, y1, c[r][1]);
-        c[r][2] = _mm512_fmadd_ps(x, y2, c[r][2]);
-        c[r][3] = _mm512_fmadd_ps(x, y3, c[r][3]);
-      }
+    for (int r = 0; r < R; r++) {
+      __m512 x = _mm512_set1_ps(X[(i + r) * Dp + d]);
+      c[r][0] = _mm512_fmadd_ps(x, y0, c[r][0]);
+      c[r][1] = _mm512_fmadd_ps(x, y1, c[r][1]);
+      c[r][2] = _mm512_fmadd_ps(x, y2, c[r][2]);
+      c[r][3] = _mm512_fmadd_ps(x, y3, c[r][3]);
     }
-    for (int r = 0; r < 4; r++)
-      for (int v = 0; v < 4; v++) _mm512_store_ps(S + (i + r) * KB + v * 16, c[r][v]);
   }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < 4; v++) _mm512_store_ps(S + (i + r) * KB + v * 16, c[r][v]);
 }
 
-// O (QB × Dp) += P (QB × KB) · R (kb × Dp): 4 rows of O × NV vectors of D in registers.
+// S (rows × KB) = X (rows × Dp) · Yt (D × KB); rows <= QB (a decode step has one query row:
+// computing all QB would waste 32x).
+static void scores(const float *X, const float *Yt, long D, long Dp, float *S, long rows) {
+  for (long i = 0; i + 4 <= rows; i += 4) scores_r(X, Yt, D, Dp, S, i, 4);
+  for (long i = rows & ~3L; i < rows; i++) scores_r(X, Yt, D, Dp, S, i, 1);
+}
+
+// O rows [i, i + R) += P rows (KB apart) · R (kb × Dp): R rows of O × NV vectors of D in registers.
 static inline __attribute__((always_inline)) void acc_rows_nv(const float *P, const float *R, long kb, long Dp,
-                                                              float *O, long dc, const int NV) {
-  for (long i = 0; i < QB; i += 4) {
-    __m512 c[4][4];
-    for (int r = 0; r < 4; r++)
-      for (int v = 0; v < NV; v++) c[r][v] = _mm512_load_ps(O + (i + r) * Dp + dc + 16 * v);
-    for (long j = 0; j < kb; j++) {
-      __m512 y[4];
-      for (int v = 0; v < NV; v++) y[v] = _mm512_load_ps(R + j * Dp + dc + 16 * v);
+                                                              float *O, long dc, long i, const int NR_, const int NV) {
+  __m512 c[4][4];
+  for (int r = 0; r < NR_; r++)
+    for (int v = 0; v < NV; v++) c[r][v] = _mm512_load_ps(O + (i + r) * Dp + dc + 16 * v);
+  for (long j = 0; j < kb; j++) {
+    __m512 y[4];
+    for (int v = 0; v < NV; v++) y[v] = _mm512_load_ps(R + j * Dp + dc + 16 * v);
 #pragma GCC unroll 4
-      for (int r = 0; r < 4; r++) {
-        __m512 p = _mm512_set1_ps(P[(i + r) * KB + j]);
-        for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(p, y[v], c[r][v]);
-      }
+    for (int r = 0; r < NR_; r++) {
+      __m512 p = _mm512_set1_ps(P[(i + r) * KB + j]);
+      for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(p, y[v], c[r][v]);
     }
-    for (int r = 0; r < 4; r++)
-      for (int v = 0; v < NV; v++) _mm512_store_ps(O + (i + r) * Dp + dc + 16 * v, c[r][v]);
   }
+  for (int r = 0; r < NR_; r++)
+    for (int v = 0; v < NV; v++) _mm512_store_ps(O + (i + r) * Dp + dc + 16 * v, c[r][v]);
 }
 
-static void acc_rows(const float *P, const float *R, long kb, long Dp, float *O) {
+static inline __attribute__((always_inline)) void acc_rows_r(const float *P, const float *R, long kb, long Dp,
+                                                             float *O, long i, const int NR_) {
   long dc = 0;
-  for (; dc + 64 <= Dp; dc += 64) acc_rows_nv(P, R, kb, Dp, O, dc, 4);
-  for (; dc + 32 <= Dp; dc += 32) acc_rows_nv(P, R, kb, Dp, O, dc, 2);
-  for (; dc < Dp; dc += 16) acc_rows_nv(P, R, kb, Dp, O, dc, 1);
+  for (; dc + 64 <= Dp; dc += 64) acc_rows_nv(P, R, kb, Dp, O, dc, i, NR_, 4);
+  for (; dc + 32 <= Dp; dc += 32) acc_rows_nv(P, R, kb, Dp, O, dc, i, NR_, 2);
+  for (; dc < Dp; dc += 16) acc_rows_nv(P, R, kb, Dp, O, dc, i, NR_, 1);
+}
+
+// O (rows × Dp) += P (rows × KB) · R (kb × Dp); rows <= QB.
+static void acc_rows(const float *P, const float *R, long kb, long Dp, float *O, long rows) {
+  for (long i = 0; i + 4 <= rows; i += 4) acc_rows_r(P, R, kb, Dp, O, i, 4);
+  for (long i = rows & ~3L; i < rows; i++) acc_rows_r(P, R, kb, Dp, O, i, 1);
 }
 
 // Out (kb × Dp) += Pᵀ (kb × QB) · X (QB × Dp): 4 keys × NV vectors of D in registers.
@@ -169,11 +180,89 @@ static inline long visible(long pos, long j0, long kb, long Tk) {
   return n < 0 ? 0 : n > kb ? kb : n;
 }
 
+// A decode step (Tq = 1): one batch row, all Hq heads at once, keys [lo, last] read in place.
+// The cache row of a position holds every head's key contiguously (Hkv·D floats), so walking
+// positions with all heads streams the cache sequentially; one head at a time would stride
+// through it (and through its pages) Hq times. No transposes or copies: for one query row they
+// cost more than the arithmetic. S (Hq × KB) holds scores then probabilities, oacc (Hq × Dp)
+// the unnormalised outputs; the online softmax runs per block of KB keys.
+static void attend_row(const float *qb, const float *kb, const float *vb, long Hq, long G, long ldk, long D,
+                       long Dp, long lo, long last, float scale, float *S, float *oacc, float *ob, float *lb) {
+  long nd = Dp / 16;
+  float m[QB], l[QB];
+  for (long h = 0; h < Hq; h++) { m[h] = -INFINITY; l[h] = 0.0f; }
+  memset(oacc, 0, sizeof(float) * (size_t)(Hq * Dp));
+  long Hkv = Hq / G;
+  __mmask16 mk[16]; // D tail masks per 16-float chunk (nd <= 16: the caller checks Dp <= 256)
+  for (long c = 0; c < nd; c++) mk[c] = tail_mask(D - 16 * c);
+  for (long j0 = lo; j0 <= last; j0 += KB) {
+    long n = last + 1 - j0 < KB ? last + 1 - j0 : KB;
+    for (long j = 0; j < n; j++) {
+      const float *kj = kb + (j0 + j) * ldk;
+      for (long hk = 0, h = 0; hk < Hkv; hk++)
+        for (long g = 0; g < G; g++, h++) {
+          const float *qh = qb + h * D, *kh = kj + hk * D;
+          __m512 acc = _mm512_setzero_ps();
+          for (long c = 0; c < nd; c++)
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk[c], qh + 16 * c), _mm512_maskz_loadu_ps(mk[c], kh + 16 * c), acc);
+          S[h * KB + j] = scale * _mm512_reduce_add_ps(acc);
+        }
+    }
+    for (long h = 0; h < Hq; h++) {
+      float *sh = S + h * KB, mb = row_max(sh, n), mn = mb > m[h] ? mb : m[h];
+      if (mn != m[h] && m[h] != -INFINITY) { // rescale what was accumulated under the old max
+        float c = expf(m[h] - mn);
+        l[h] *= c;
+        for (long d = 0; d < Dp; d++) oacc[h * Dp + d] *= c;
+      }
+      m[h] = mn;
+      l[h] += exp_shift_sum(sh, n, mn, sh);
+    }
+    for (long j = 0; j < n; j++) {
+      const float *vj = vb + (j0 + j) * ldk;
+      for (long hk = 0, h = 0; hk < Hkv; hk++)
+        for (long g = 0; g < G; g++, h++) {
+          __m512 p = _mm512_set1_ps(S[h * KB + j]);
+          const float *vh = vj + hk * D;
+          float *o = oacc + h * Dp;
+          for (long c = 0; c < nd; c++)
+            _mm512_store_ps(o + 16 * c, _mm512_fmadd_ps(p, _mm512_maskz_loadu_ps(mk[c], vh + 16 * c), _mm512_load_ps(o + 16 * c)));
+        }
+    }
+  }
+  for (long h = 0; h < Hq; h++) {
+    float *o = ob + h * D;
+    if (l[h] == 0.0f) { // saw no key
+      memset(o, 0, sizeof(float) * (size_t)D);
+      lb[h] = -INFINITY;
+      continue;
+    }
+    float inv = 1.0f / l[h];
+    for (long d = 0; d < D; d++) o[d] = oacc[h * Dp + d] * inv;
+    lb[h] = m[h] + logf(l[h]);
+  }
+}
+
 void k_attention(const float *q, const float *k, const float *v, long B, long Tq, long Tk, long Hq, long Hkv,
                  long D, long qOffset, const int32_t *keyStart, float scale, float *out, float *lse) {
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D, nqb = (Tq + QB - 1) / QB;
   long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
   int nt = par_threads(work, PAR_FLOPS);
+  if (Tq == 1 && Hq <= QB && D <= 256) { // decode step: per batch row, all heads (S and Ob fit QB rows)
+    if (nt > B) nt = (int)B;
+    PAR_REGION(nt)
+    tiles_t t;
+    tiles_get(&t, D, 0);
+#pragma omp for schedule(dynamic, 1)
+    for (long b = 0; b < B; b++) {
+      long lo = keyStart ? keyStart[b] : 0, last = qOffset < Tk - 1 ? qOffset : Tk - 1;
+      if (lo < 0) lo = 0;
+      attend_row(q + b * ldq, k + b * Tk * ldk, v + b * Tk * ldk, Hq, G, ldk, D, t.Dp, lo, last, scale, t.S, t.Ob,
+                 out + b * ldq, lse + b * Hq);
+    }
+    PAR_REGION_END
+    return;
+  }
   int cpu = team_pin_caller(nt);
 #pragma omp parallel num_threads(nt)
   {
@@ -192,16 +281,17 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
           long last = qOffset + i0 + qn - 1 < Tk - 1 ? qOffset + i0 + qn - 1 : Tk - 1;
           float m[QB], l[QB];
           for (long r = 0; r < QB; r++) { m[r] = -INFINITY; l[r] = 0.0f; }
-          load_rows(q + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.Qb);
-          memset(t.Ob, 0, sizeof(float) * (size_t)(QB * Dp));
+          // only the qn real rows are computed (a decode step has one)
+          load_rows(q + (b * Tq + i0) * ldq + h * D, ldq, qn, qn, D, Dp, t.Qb);
+          memset(t.Ob, 0, sizeof(float) * (size_t)(qn * Dp));
           for (long j0 = lo; j0 <= last; j0 += KB) {
             long kb = last + 1 - j0 < KB ? last + 1 - j0 : KB;
             load_transposed(kh + j0 * ldk, ldk, kb, D, t.Kt);
             load_rows(vh + j0 * ldk, ldk, kb, kb, D, Dp, t.Vb);
-            scores(t.Qb, t.Kt, D, Dp, t.S);
-            for (long r = 0; r < QB; r++) {
+            scores(t.Qb, t.Kt, D, Dp, t.S, qn);
+            for (long r = 0; r < qn; r++) {
               float *s = t.S + r * KB, *p = t.P + r * KB;
-              long n = r < qn ? visible(qOffset + i0 + r, j0, kb, Tk) : 0;
+              long n = visible(qOffset + i0 + r, j0, kb, Tk);
               if (n == 0) { memset(p, 0, sizeof(float) * KB); continue; }
               for (long j = 0; j < n; j++) s[j] *= scale;
               float mb = row_max(s, n), mn = mb > m[r] ? mb : m[r];
@@ -214,7 +304,7 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
               l[r] += exp_shift_sum(s, n, mn, p);
               for (long j = n; j < KB; j++) p[j] = 0.0f;
             }
-            acc_rows(t.P, t.Vb, kb, Dp, t.Ob);
+            acc_rows(t.P, t.Vb, kb, Dp, t.Ob, qn);
           }
           for (long r = 0; r < qn; r++) {
             float *o = out + (b * Tq + i0 + r) * ldq + h * D;
@@ -277,8 +367,8 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
               long i0 = qb * QB, qn = Tq - i0 < QB ? Tq - i0 : QB;
               load_rows(q + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.Qb);
               load_rows(dout + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.dOb);
-              scores(t.Qb, t.Kt, D, Dp, t.S);
-              scores(t.dOb, t.Vt, D, Dp, t.P); // P holds dP until overwritten row by row below
+              scores(t.Qb, t.Kt, D, Dp, t.S, QB);
+              scores(t.dOb, t.Vt, D, Dp, t.P, QB); // P holds dP until overwritten row by row below
               int any = 0;
               for (long r = 0; r < QB; r++) {
                 float *s = t.S + r * KB, *p = t.P + r * KB;
@@ -296,7 +386,7 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
               acc_cols(t.S, t.dOb, kb4, Dp, t.dVb);
               acc_cols(t.P, t.Qb, kb4, Dp, t.dKb);
               memset(t.Ob, 0, sizeof(float) * (size_t)(QB * Dp));
-              acc_rows(t.P, t.Kb, kb, Dp, t.Ob);
+              acc_rows(t.P, t.Kb, kb, Dp, t.Ob, QB);
               for (long r = 0; r < qn; r++) {
                 float *o = dq + (b * Tq + i0 + r) * ldq + h * D;
                 for (long d = 0; d < D; d++) o[d] += t.Ob[r * Dp + d];
