@@ -180,6 +180,80 @@ static inline long visible(long pos, long j0, long kb, long Tk) {
   return n < 0 ? 0 : n > kb ? kb : n;
 }
 
+// r[j] = Σ lanes of v[j] for 16 vectors: a transpose-and-add tree (45 shuffles and adds for 16
+// sums instead of 8 per horizontal reduction).
+static inline __m512 reduce16(__m512 v[16]) {
+  __m512 w[8], x[4], y[2];
+  for (int i = 0; i < 8; i++) // per 128-bit lane: [v2i, v2i+1, v2i, v2i+1] partials
+    w[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+  for (int i = 0; i < 4; i++) { // per 128-bit lane: [v4i .. v4i+3] partials
+    __m512d a = _mm512_castps_pd(w[2 * i]), b = _mm512_castps_pd(w[2 * i + 1]);
+    x[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  for (int i = 0; i < 2; i++) // lanes: [v8i..+3 (lanes 0+1), (lanes 2+3), v8i+4..+7 (0+1), (2+3)]
+    y[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0x88), _mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0xdd));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(y[0], y[1], 0x88), _mm512_shuffle_f32x4(y[0], y[1], 0xdd));
+}
+
+// attend_row for D = 16·ND exactly: q and o of a head live in ND registers, scores of 16 keys
+// come out of one reduce16, and p·v accumulates in registers over the whole key block.
+static inline __attribute__((always_inline)) void attend_row_nd(const float *qb, const float *kb, const float *vb,
+                                                                long Hq, long G, long ldk, long lo, long last,
+                                                                float scale, float *S, float *ob, float *lb,
+                                                                const int ND) {
+  const long D = 16 * ND;
+  float m[QB], l[QB];
+  __m512 sc = _mm512_set1_ps(scale);
+  for (long h = 0; h < Hq; h++) {
+    m[h] = -INFINITY; l[h] = 0.0f;
+    for (int c = 0; c < ND; c++) _mm512_storeu_ps(ob + h * D + 16 * c, _mm512_setzero_ps());
+  }
+  for (long j0 = lo; j0 <= last; j0 += KB) {
+    long n = last + 1 - j0 < KB ? last + 1 - j0 : KB;
+    for (long h = 0; h < Hq; h++) {
+      const float *kh = kb + j0 * ldk + (h / G) * D, *vh = vb + j0 * ldk + (h / G) * D;
+      __m512 qv[ND];
+      for (int c = 0; c < ND; c++) qv[c] = _mm512_loadu_ps(qb + h * D + 16 * c);
+      float *sh = S + h * KB;
+      for (long j = 0; j < n; j += 16) {
+        __m512 a[16];
+        for (int u = 0; u < 16; u++) {
+          a[u] = _mm512_setzero_ps();
+          if (j + u < n)
+            for (int c = 0; c < ND; c++) a[u] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kh + (j + u) * ldk + 16 * c), a[u]);
+        }
+        _mm512_store_ps(sh + j, _mm512_mul_ps(sc, reduce16(a)));
+      }
+      float mb = row_max(sh, n), mn = mb > m[h] ? mb : m[h];
+      __m512 o[ND];
+      for (int c = 0; c < ND; c++) o[c] = _mm512_loadu_ps(ob + h * D + 16 * c);
+      if (mn != m[h] && m[h] != -INFINITY) { // rescale what was accumulated under the old max
+        float cf = expf(m[h] - mn);
+        l[h] *= cf;
+        for (int c = 0; c < ND; c++) o[c] = _mm512_mul_ps(o[c], _mm512_set1_ps(cf));
+      }
+      m[h] = mn;
+      l[h] += exp_shift_sum(sh, n, mn, sh);
+      for (long j = 0; j < n; j++) {
+        __m512 p = _mm512_set1_ps(sh[j]);
+        for (int c = 0; c < ND; c++) o[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(vh + j * ldk + 16 * c), o[c]);
+      }
+      for (int c = 0; c < ND; c++) _mm512_storeu_ps(ob + h * D + 16 * c, o[c]);
+    }
+  }
+  for (long h = 0; h < Hq; h++) {
+    float *o = ob + h * D;
+    if (l[h] == 0.0f) { // saw no key
+      memset(o, 0, sizeof(float) * (size_t)D);
+      lb[h] = -INFINITY;
+      continue;
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / l[h]);
+    for (int c = 0; c < ND; c++) _mm512_storeu_ps(o + 16 * c, _mm512_mul_ps(inv, _mm512_loadu_ps(o + 16 * c)));
+    lb[h] = m[h] + logf(l[h]);
+  }
+}
+
 // A decode step (Tq = 1): one batch row, all Hq heads at once, keys [lo, last] read in place.
 // The cache row of a position holds every head's key contiguously (Hkv·D floats), so walking
 // positions with all heads streams the cache sequentially; one head at a time would stride
@@ -257,8 +331,15 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
     for (long b = 0; b < B; b++) {
       long lo = keyStart ? keyStart[b] : 0, last = qOffset < Tk - 1 ? qOffset : Tk - 1;
       if (lo < 0) lo = 0;
-      attend_row(q + b * ldq, k + b * Tk * ldk, v + b * Tk * ldk, Hq, G, ldk, D, t.Dp, lo, last, scale, t.S, t.Ob,
-                 out + b * ldq, lse + b * Hq);
+      const float *qb = q + b * ldq, *kb = k + b * Tk * ldk, *vb = v + b * Tk * ldk;
+      float *ob = out + b * ldq, *lb = lse + b * Hq;
+      switch (D) { // the common head sizes get registers for q and o; others the general row
+      case 32: attend_row_nd(qb, kb, vb, Hq, G, ldk, lo, last, scale, t.S, ob, lb, 2); break;
+      case 64: attend_row_nd(qb, kb, vb, Hq, G, ldk, lo, last, scale, t.S, ob, lb, 4); break;
+      case 128: attend_row_nd(qb, kb, vb, Hq, G, ldk, lo, last, scale, t.S, ob, lb, 8); break;
+      case 16: attend_row_nd(qb, kb, vb, Hq, G, ldk, lo, last, scale, t.S, ob, lb, 1); break;
+      default: attend_row(qb, kb, vb, Hq, G, ldk, D, t.Dp, lo, last, scale, t.S, t.Ob, ob, lb);
+      }
     }
     PAR_REGION_END
     return;

@@ -248,6 +248,9 @@ describe('native attention', { skip }, () => {
     { B: 2, Tq: 1, Tk: 150, Hq: 3, Hkv: 1, D: 20, qOffset: 140, keyStart: Int32Array.of(0, 139) }, // decode: key blocks, D tail
     { B: 2, Tq: 1, Tk: 10, Hq: 2, Hkv: 2, D: 8, qOffset: 3, keyStart: Int32Array.of(5, 0) }, // decode: a row that sees nothing
     { B: 1, Tq: 1, Tk: 5, Hq: 40, Hkv: 40, D: 16, qOffset: 4, keyStart: null }, // decode with more heads than the row path takes
+    { B: 2, Tq: 1, Tk: 200, Hq: 4, Hkv: 2, D: 32, qOffset: 150, keyStart: Int32Array.of(3, 0) }, // decode, q and o in registers
+    { B: 1, Tq: 1, Tk: 40, Hq: 2, Hkv: 1, D: 16, qOffset: 39, keyStart: null },
+    { B: 1, Tq: 1, Tk: 70, Hq: 2, Hkv: 2, D: 128, qOffset: 69, keyStart: null },
   ];
   for (const c of cases)
     it(`B=${c.B} Tq=${c.Tq} Tk=${c.Tk} Hq=${c.Hq} Hkv=${c.Hkv} D=${c.D} qOffset=${c.qOffset} keyStart=${c.keyStart ? [...c.keyStart] : null}`, () => {
