@@ -90,7 +90,8 @@ static void *typed(ctx_t *c, int i, const char *name, napi_typedarray_type want,
   napi_is_typedarray(c->env, c->argv[i], &is);
   if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &len, &data, NULL, NULL);
   if (!is || type != want) {
-    fail(c, "%s must be a %s", name, want == napi_float32_array ? "Float32Array" : "Int32Array");
+    fail(c, "%s must be a %s", name,
+         want == napi_float32_array ? "Float32Array" : want == napi_float64_array ? "Float64Array" : "Int32Array");
     return NULL;
   }
   if ((double)len < need) {
@@ -102,6 +103,7 @@ static void *typed(ctx_t *c, int i, const char *name, napi_typedarray_type want,
 }
 
 #define F32(i, name, need) ((float *)typed(&c, i, name, napi_float32_array, (double)(need), 0))
+#define F64(i, name, need) ((double *)typed(&c, i, name, napi_float64_array, (double)(need), 0))
 #define I32(i, name, need) ((int32_t *)typed(&c, i, name, napi_int32_array, (double)(need), 0))
 #define BEGIN(kernel, n)                                   \
   ctx_t c;                                                 \
@@ -420,6 +422,23 @@ static napi_value js_token_logprobs_backward(napi_env env, napi_callback_info in
   return undef(env);
 }
 
+static napi_value js_sample_rows(napi_env env, napi_callback_info info) {
+  BEGIN("sampleRows", 7);
+  long rows = size(&c, 1, "rows"), V = size(&c, 2, "V");
+  double T = num(&c, 3, "temperature");
+  CHECK(rows == 0 || V > 0, "V must be positive");
+  CHECK(T >= 0 && T < 1e30, "temperature must be a finite number >= 0");
+  const float *logits = F32(0, "logits", (double)rows * V);
+  const double *u = (const double *)typed(&c, 4, "u", napi_float64_array, (double)rows, T <= 0); // unused when greedy
+  int32_t *tokens = I32(5, "tokens", rows);
+  float *logprobs = F32(6, "logprobs", rows);
+  DONE();
+  for (long r = 0; u && r < rows; r++)
+    if (!(u[r] >= 0 && u[r] < 1)) { fail(&c, "u[%ld] = %g is not in [0, 1)", r, u[r]); return NULL; }
+  k_sample_rows(logits, rows, V, (float)T, u, tokens, logprobs);
+  return undef(env);
+}
+
 typedef struct { long B, Tq, Tk, Hq, Hkv, D, qOffset; const int32_t *keyStart; float scale; } attn_t;
 
 // The shape arguments shared by attention and its backward, starting at argument i0.
@@ -530,6 +549,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("logSoftmaxBackward", js_log_softmax_backward),
       FN("tokenLogprobs", js_token_logprobs),
       FN("tokenLogprobsBackward", js_token_logprobs_backward),
+      FN("sampleRows", js_sample_rows),
       FN("attention", js_attention),
       FN("attentionBackward", js_attention_backward),
       FN("adamw", js_adamw),

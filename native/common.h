@@ -140,6 +140,8 @@ void k_log_softmax_backward(const float *dy, const float *y, long rows, long C, 
 void k_token_logprobs(const float *logits, const int32_t *t, long rows, long V, float *logp, float *lse);
 void k_token_logprobs_backward(const float *logits, const int32_t *t, const float *lse, const float *g, long rows,
                                long V, float *dlogits);
+void k_sample_rows(const float *logits, long rows, long V, float temperature, const double *u, int32_t *tokens,
+                   float *logprobs);
 
 void k_attention(const float *q, const float *k, const float *v, long B, long Tq, long Tk, long Hq, long Hkv,
                  long D, long qOffset, const int32_t *keyStart, float scale, float *out, float *lse);

@@ -88,6 +88,14 @@ export interface Kernels {
   tokenLogprobsBackward(logits: Buf, targets: Ids, lse: Buf, g: Buf, rows: number, V: number, dlogits: Buf): void;
 
   /**
+   * Next token for each row of logits (rows, V), as generation samples it: temperature 0 takes the
+   * first maximum; otherwise token r is where the running sum of softmax(logits[r] / temperature)
+   * first exceeds u[r] (a uniform draw in [0, 1)) times the total. logprobs[r] is the chosen token's
+   * log-probability at temperature 1. u may be null at temperature 0.
+   */
+  sampleRows(logits: Buf, rows: number, V: number, temperature: number, u: Float64Array | null, tokens: Ids, logprobs: Buf): void;
+
+  /**
    * Fused causal attention with online softmax and grouped-query heads.
    * q, out (B, Tq, Hq, D); k, v (B, Tk, Hkv, D) with Hq % Hkv == 0 (query head h reads kv head h / (Hq/Hkv)).
    * Query i sits at absolute position qOffset + i and sees key j when j <= qOffset + i (causal) and

@@ -2,6 +2,7 @@
 // length (padding masked out of attention), prefilled in one forward pass, then decoded one token
 // per step for every row still running.
 import { noGrad, withScope } from '../tensor/index.ts';
+import { backend } from '../backend/index.ts';
 import { Rng } from '../tensor/random.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { PonderError } from '../errors.ts';
@@ -66,13 +67,26 @@ export function generate(model: Transformer, prompts: number[][], opts: Generate
     const logits = new Float32Array(B * V);
     const ks = anyPad ? keyStart : null;
     withScope(() => logits.set(model.forward(ids, B, L, { cache, keyStart: ks, lastOnly: true }).data));
+    // Plain sampling and greedy choose every row's token in one kernel call (uniform draws taken
+    // in row order, one per running row, as the per-row path takes them); top-k/top-p go per row.
+    const temperature = opts.temperature ?? 1;
+    const batched = !(opts.topK && opts.topK > 0 && opts.topK < V) && !(opts.topP !== undefined && opts.topP < 1);
+    const u = new Float64Array(B), toks = new Int32Array(B), lps = new Float32Array(B);
     for (let step = 0; step < maxNew && alive > 0; step++) {
       for (let b = 0; b < B; b++) {
-        if (!running[b]) { next[b] = pad; continue; }
+        if (!running[b]) continue;
         const row = logits.subarray(b * V, (b + 1) * V);
         if (step === 0 && opts.banFirst) for (const t of opts.banFirst) row[t] = -Infinity;
         if (opts.vocabLimit !== undefined && opts.vocabLimit < V) row.fill(-Infinity, opts.vocabLimit);
-        const { token: tok, logprob: lp } = sampleWithLogprob(row, opts, rng, probs, order);
+      }
+      if (batched) {
+        if (temperature > 0) for (let b = 0; b < B; b++) u[b] = running[b] ? rng.next() : 0;
+        backend().kernels.sampleRows(logits, B, V, Math.max(temperature, 0), temperature > 0 ? u : null, toks, lps);
+      }
+      for (let b = 0; b < B; b++) {
+        if (!running[b]) { next[b] = pad; continue; }
+        const row = logits.subarray(b * V, (b + 1) * V);
+        const { token: tok, logprob: lp } = batched ? { token: toks[b], logprob: lps[b] } : sampleWithLogprob(row, opts, rng, probs, order);
         next[b] = tok;
         const o = out[b];
         o.tokens.push(tok);

@@ -323,3 +323,45 @@ describe('native threads', { skip }, () => {
     assert.throws(() => setThreads(0), /threads must be an integer from 1 to 64/);
   });
 });
+
+describe('native sampleRows', { skip }, () => {
+  it('picks the same tokens as the reference, greedy and sampled, with their temperature-1 log-probabilities', () => {
+    for (const [rows, V] of [[1, 1], [3, 17], [5, 512], [2, 1500]] as const) {
+      const logits = rand(rows * V, 3);
+      logits[0] = 9; // a clear maximum in row 0
+      if (V > 4) logits[V + 2] = logits[V + 3] = 50; // a tie in row 1: the first one wins
+      for (const T of [0, 1, 0.7, 1.5]) {
+        const u = Float64Array.from({ length: rows }, (_, i) => (i * 0.37 + 0.11) % 1);
+        const tok = [new Int32Array(rows), new Int32Array(rows)], lp = [new Float32Array(rows), new Float32Array(rows)];
+        nk.sampleRows(logits, rows, V, T, T > 0 ? u : null, tok[0], lp[0]);
+        ref.sampleRows(logits, rows, V, T, u, tok[1], lp[1]);
+        assert.deepEqual(tok[0], tok[1], `tokens rows=${rows} V=${V} T=${T}`);
+        assertClose(lp[0], lp[1], 1e-5, 1e-5, `logprobs rows=${rows} V=${V} T=${T}`);
+      }
+    }
+  });
+
+  it('follows the softmax: frequencies over many uniform draws, and the ends of [0, 1)', () => {
+    const V = 3, logits = Float32Array.from([0, Math.log(3), Math.log(6)]); // p = 0.1, 0.3, 0.6
+    const n = 1000, rows = new Float32Array(n * V);
+    for (let r = 0; r < n; r++) rows.set(logits, r * V);
+    const u = Float64Array.from({ length: n }, (_, i) => (i + 0.5) / n);
+    const tok = new Int32Array(n), lp = new Float32Array(n);
+    nk.sampleRows(rows, n, V, 1, u, tok, lp);
+    const counts = [0, 0, 0];
+    tok.forEach((t) => counts[t]++);
+    assert.deepEqual(counts, [100, 300, 600]);
+    tok.forEach((t, i) => assert.ok(Math.abs(lp[i] - Math.log([0.1, 0.3, 0.6][t])) < 1e-6));
+    nk.sampleRows(logits, 1, V, 1, Float64Array.of(0), tok, lp);
+    assert.equal(tok[0], 0);
+    nk.sampleRows(logits, 1, V, 1, Float64Array.of(1 - 2 ** -53), tok, lp);
+    assert.equal(tok[0], 2);
+  });
+
+  it('refuses draws outside [0, 1) and a missing u when sampling', () => {
+    const f = (n: number) => new Float32Array(n);
+    assert.throws(() => nk.sampleRows(f(4), 2, 2, 1, Float64Array.of(0.5, 1), new Int32Array(2), f(2)), /sampleRows: u\[1\] = 1 is not in \[0, 1\)/);
+    assert.throws(() => nk.sampleRows(f(4), 2, 2, 1, null, new Int32Array(2), f(2)), /sampleRows: u must be a Float64Array/);
+    assert.throws(() => nk.sampleRows(f(4), 2, 2, -1, null, new Int32Array(2), f(2)), /sampleRows: temperature must be/);
+  });
+});

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Backend, Kernels } from '../kernels.ts';
+import { tsKernels } from '../ts/kernels.ts';
 import { PonderError } from '../../errors.ts';
 
 interface Addon extends Kernels {
@@ -24,6 +25,8 @@ const KERNEL_NAMES = [
   'softmax', 'softmaxBackward', 'logSoftmax', 'logSoftmaxBackward', 'tokenLogprobs', 'tokenLogprobsBackward',
   'attention', 'attentionBackward', 'adamw', 'sumSquares',
 ] as const satisfies readonly (keyof Kernels)[];
+/** Kernels added since: an addon built before them still loads, and the reference stands in. */
+const NEWER_KERNELS = ['sampleRows'] as const satisfies readonly (keyof Kernels)[];
 
 let addon: Addon | null | undefined;
 
@@ -65,7 +68,10 @@ export function peakGflops(seconds = 0.05): number {
 export function loadNativeBackend(): Backend | null {
   const a = load();
   if (!a) return null;
-  const kernels = Object.fromEntries(KERNEL_NAMES.map((k) => [k, a[k]])) as unknown as Kernels;
+  const kernels = Object.fromEntries([
+    ...KERNEL_NAMES.map((k) => [k, a[k]]),
+    ...NEWER_KERNELS.map((k) => [k, typeof a[k] === 'function' ? a[k] : tsKernels[k]]),
+  ]) as unknown as Kernels;
   return {
     name: 'native',
     get threads() { return a.threads(); },

@@ -244,6 +244,28 @@ export const tsKernels: Kernels = {
     }
   },
 
+  sampleRows(logits, rows, V, temperature, u, tokens, logprobs) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * V;
+      let m = -Infinity, first = -1;
+      for (let i = 0; i < V; i++) if (logits[o + i] > m) { m = logits[o + i]; first = i; }
+      if (first < 0) { tokens[r] = 0; logprobs[r] = -Infinity; continue; } // nothing to choose from
+      let lse1 = 0;
+      for (let i = 0; i < V; i++) lse1 += Math.exp(logits[o + i] - m);
+      lse1 = Math.log(lse1);
+      let tok = first;
+      if (temperature > 0) {
+        const invT = 1 / temperature;
+        let total = 0;
+        for (let i = 0; i < V; i++) total += Math.exp((logits[o + i] - m) * invT);
+        let target = u![r] * total;
+        for (let i = 0; i < V; i++) if ((target -= Math.exp((logits[o + i] - m) * invT)) < 0) { tok = i; break; }
+      }
+      tokens[r] = tok;
+      logprobs[r] = logits[o + tok] - m - lse1;
+    }
+  },
+
   attention(q, k, v, B, Tq, Tk, Hq, Hkv, D, qOffset, keyStart, scale, out, lse) {
     const group = Hq / Hkv;
     const s = new Float64Array(Tk);
