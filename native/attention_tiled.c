@@ -180,21 +180,6 @@ static inline long visible(long pos, long j0, long kb, long Tk) {
   return n < 0 ? 0 : n > kb ? kb : n;
 }
 
-// r[j] = Σ lanes of v[j] for 16 vectors: a transpose-and-add tree (45 shuffles and adds for 16
-// sums instead of 8 per horizontal reduction).
-static inline __m512 reduce16(__m512 v[16]) {
-  __m512 w[8], x[4], y[2];
-  for (int i = 0; i < 8; i++) // per 128-bit lane: [v2i, v2i+1, v2i, v2i+1] partials
-    w[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
-  for (int i = 0; i < 4; i++) { // per 128-bit lane: [v4i .. v4i+3] partials
-    __m512d a = _mm512_castps_pd(w[2 * i]), b = _mm512_castps_pd(w[2 * i + 1]);
-    x[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
-  }
-  for (int i = 0; i < 2; i++) // lanes: [v8i..+3 (lanes 0+1), (lanes 2+3), v8i+4..+7 (0+1), (2+3)]
-    y[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0x88), _mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0xdd));
-  return _mm512_add_ps(_mm512_shuffle_f32x4(y[0], y[1], 0x88), _mm512_shuffle_f32x4(y[0], y[1], 0xdd));
-}
-
 // attend_row for D = 16·ND exactly: q and o of a head live in ND registers, scores of 16 keys
 // come out of one reduce16, and p·v accumulates in registers over the whole key block.
 static inline __attribute__((always_inline)) void attend_row_nd(const float *qb, const float *kb, const float *vb,

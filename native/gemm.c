@@ -297,6 +297,58 @@ static inline float dot_k(const float *a, const float *b, long K) {
 #endif
 }
 
+#ifdef __AVX512F__
+// C rows (M <= 4) × W rows [j0, j1), W stored N×K (transB): 16 / M rows of W at a time, one
+// accumulator per (row of A, row of W), each op(A) vector loaded once for all of them; the 16
+// accumulators collapse into one vector of 16 dot products (reduce16). W streams once.
+static inline __attribute__((always_inline)) void gemv_tb_m(const float *A, const float *W, long K, long j0, long j1,
+                                                            float *C, long N, int add, const int M) {
+  const int R = 16 / M; // rows of W per block; accumulator u = m·R + r
+  for (long j = j0; j < j1; j += R) {
+    long r_n = j1 - j < R ? j1 - j : R;
+    __m512 acc[16];
+    for (int u = 0; u < 16; u++) acc[u] = _mm512_setzero_ps();
+    const float *w = W + j * K;
+    long k = 0;
+    if (r_n == R) {
+      for (; k + 16 <= K; k += 16) {
+        __m512 a[4];
+        for (int m = 0; m < M; m++) a[m] = _mm512_loadu_ps(A + m * K + k);
+        for (int r = 0; r < R; r++) {
+          __m512 wv = _mm512_loadu_ps(w + r * K + k);
+          for (int m = 0; m < M; m++) acc[m * R + r] = _mm512_fmadd_ps(a[m], wv, acc[m * R + r]);
+        }
+      }
+    }
+    for (; k < K; k += 16) { // the K tail, and blocks with fewer than R rows
+      __mmask16 mk = tail_mask(K - k);
+      __m512 a[4];
+      for (int m = 0; m < M; m++) a[m] = _mm512_maskz_loadu_ps(mk, A + m * K + k);
+      for (int r = 0; r < R; r++) {
+        if (r >= r_n) break;
+        __m512 wv = _mm512_maskz_loadu_ps(mk, w + r * K + k);
+        for (int m = 0; m < M; m++) acc[m * R + r] = _mm512_fmadd_ps(a[m], wv, acc[m * R + r]);
+      }
+    }
+    float t[16] __attribute__((aligned(64)));
+    _mm512_store_ps(t, reduce16(acc));
+    for (int m = 0; m < M; m++) {
+      float *c = C + m * N + j;
+      for (long r = 0; r < r_n; r++) c[r] = add ? c[r] + t[m * R + r] : t[m * R + r];
+    }
+  }
+}
+
+static void gemv_tb(const float *A, long M, const float *W, long K, long j0, long j1, float *C, long N, int add) {
+  switch (M) {
+  case 1: gemv_tb_m(A, W, K, j0, j1, C, N, add, 1); break;
+  case 2: gemv_tb_m(A, W, K, j0, j1, C, N, add, 2); break;
+  case 3: gemv_tb_m(A, W, K, j0, j1, C, N, add, 3); break; // R = 5: 15 of the 16 accumulators
+  default: gemv_tb_m(A, W, K, j0, j1, C, N, add, 4); break;
+  }
+}
+#endif
+
 static void gemm_small_m(const gemm_t *g, int nt, int tid) {
   long M = g->M, N = g->N, K = g->K;
   const float *A = g->A;
@@ -307,6 +359,19 @@ static void gemm_small_m(const gemm_t *g, int nt, int tid) {
       for (long k = 0; k < K; k++) a[i * K + k] = g->A[k * M + i];
     A = a;
   }
+#ifdef __AVX512F__
+  if (g->tB) { // threads take equal contiguous row ranges of W (multiples of 16 rows)
+    long per = (N + nt - 1) / nt;
+    per = (per + 15) / 16 * 16;
+    PAR_REGION(nt)
+    {
+      long j0 = omp_get_thread_num() * per, j1 = j0 + per < N ? j0 + per : N;
+      if (j0 < j1) gemv_tb(A, M, g->B, K, j0, j1, g->C, N, g->acc);
+    }
+    PAR_REGION_END
+    return;
+  }
+#endif
   long nch = (N + JB - 1) / JB;
   PAR_REGION(nt)
 #pragma omp for schedule(static)

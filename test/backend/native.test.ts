@@ -28,6 +28,7 @@ describe('native gemm', { skip }, () => {
   const shapes: [number, number, number][] = [
     [1, 1, 1], [3, 17, 257], [17, 3, 5], [257, 33, 64], [15, 40, 300], [16, 32, 256],
     [1, 600, 77], [4, 1000, 300], // few rows: the unpacked path, threaded over columns
+    [2, 45, 16], [3, 40, 33], [1, 16, 512], // 16 / M rows of W per block, with row and K tails
     [20, 40, 1100], // K over two KC blocks
     // 4 < M <= 64 with transB: W read in place, op(A) packed in 32-row chunks (tails in rows and in W's 14-row blocks)
     [5, 14, 1], [33, 29, 19], [64, 45, 130], [48, 300, 33],
