@@ -355,20 +355,35 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
             load_transposed(kh + j0 * ldk, ldk, kb, D, t.Kt);
             load_rows(vh + j0 * ldk, ldk, kb, kb, D, Dp, t.Vb);
             scores(t.Qb, t.Kt, D, Dp, t.S, qn);
+            // online softmax per row, on the 4 vectors of a row's KB scores (lanes past n masked)
+            const __m512 ninf = _mm512_set1_ps(-INFINITY), sc = _mm512_set1_ps(scale);
             for (long r = 0; r < qn; r++) {
               float *s = t.S + r * KB, *p = t.P + r * KB;
               long n = visible(qOffset + i0 + r, j0, kb, Tk);
               if (n == 0) { memset(p, 0, sizeof(float) * KB); continue; }
-              for (long j = 0; j < n; j++) s[j] *= scale;
-              float mb = row_max(s, n), mn = mb > m[r] ? mb : m[r];
+              __m512 sv[4], mx = ninf;
+              __mmask16 mk[4];
+              for (int v = 0; v < 4; v++) {
+                mk[v] = n > 16 * v ? tail_mask(n - 16 * v) : 0;
+                sv[v] = _mm512_mask_mul_ps(ninf, mk[v], _mm512_load_ps(s + 16 * v), sc);
+                mx = _mm512_max_ps(mx, sv[v]);
+              }
+              float mb = _mm512_reduce_max_ps(mx), mn = mb > m[r] ? mb : m[r];
               if (mn != m[r] && m[r] != -INFINITY) { // rescale what was accumulated under the old max
                 float c = expf(m[r] - mn);
                 l[r] *= c;
-                for (long d = 0; d < Dp; d++) t.Ob[r * Dp + d] *= c;
+                __m512 cv = _mm512_set1_ps(c);
+                for (long d = 0; d < Dp; d += 16)
+                  _mm512_store_ps(t.Ob + r * Dp + d, _mm512_mul_ps(cv, _mm512_load_ps(t.Ob + r * Dp + d)));
               }
               m[r] = mn;
-              l[r] += exp_shift_sum(s, n, mn, p);
-              for (long j = n; j < KB; j++) p[j] = 0.0f;
+              __m512 mv = _mm512_set1_ps(mn), sum = _mm512_setzero_ps();
+              for (int v = 0; v < 4; v++) {
+                __m512 e = _mm512_maskz_mov_ps(mk[v], exp16(_mm512_sub_ps(sv[v], mv)));
+                _mm512_store_ps(p + 16 * v, e);
+                sum = _mm512_add_ps(sum, e);
+              }
+              l[r] += _mm512_reduce_add_ps(sum);
             }
             acc_rows(t.P, t.Vb, kb, Dp, t.Ob, qn);
           }
@@ -436,16 +451,19 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
               scores(t.Qb, t.Kt, D, Dp, t.S, QB);
               scores(t.dOb, t.Vt, D, Dp, t.P, QB); // P holds dP until overwritten row by row below
               int any = 0;
+              const __m512 sc = _mm512_set1_ps(scale);
               for (long r = 0; r < QB; r++) {
                 float *s = t.S + r * KB, *p = t.P + r * KB;
                 float L = r < qn ? lse[(b * Hq + h) * Tq + i0 + r] : -INFINITY;
                 long n = r < qn && L != -INFINITY ? visible(qOffset + i0 + r, j0, kb, Tk) : 0;
-                // row r of S becomes P, row r of P (holding dP) becomes dS
-                for (long j = 0; j < n; j++) s[j] *= scale;
-                exp_shift_sum(s, n, L, s);
-                float Di = r < qn ? t.Di[g * Tq + i0 + r] : 0.0f;
-                for (long j = 0; j < n; j++) p[j] = s[j] * (p[j] - Di) * scale;
-                for (long j = n; j < KB; j++) s[j] = p[j] = 0.0f;
+                // row r of S becomes P, row r of P (holding dP) becomes dS; lanes past n become 0
+                __m512 Lv = _mm512_set1_ps(L), Dv = _mm512_set1_ps(r < qn ? t.Di[g * Tq + i0 + r] : 0.0f);
+                for (int v = 0; v < 4; v++) {
+                  __mmask16 mk = n > 16 * v ? tail_mask(n - 16 * v) : 0;
+                  __m512 pv = _mm512_maskz_mov_ps(mk, exp16(_mm512_sub_ps(_mm512_mul_ps(_mm512_load_ps(s + 16 * v), sc), Lv)));
+                  _mm512_store_ps(s + 16 * v, pv);
+                  _mm512_store_ps(p + 16 * v, _mm512_maskz_mul_ps(mk, _mm512_mul_ps(pv, _mm512_sub_ps(_mm512_load_ps(p + 16 * v), Dv)), sc));
+                }
                 any |= n > 0;
               }
               if (!any) continue;
