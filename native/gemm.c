@@ -63,6 +63,13 @@ static void pack_a(const gemm_t *g, long i0, long mc, long k0, long kc, float *r
   for (long p = 0; p < mc; p += MR, dst += MR * kc) {
     long mr = mc - p < MR ? mc - p : MR;
     if (g->tA) { // stored K×M: each k gives mr contiguous floats
+#ifdef __AVX512F__
+      __mmask16 mk = tail_mask(mr); // lanes past mr load as zero: the padding
+      for (long k = 0; k < kc; k++)
+        _mm512_mask_storeu_ps(dst + k * MR, (1u << MR) - 1,
+                              _mm512_maskz_loadu_ps(mk, g->A + (k0 + k) * g->M + i0 + p));
+      continue;
+#endif
       for (long k = 0; k < kc; k++) {
         const float *src = g->A + (k0 + k) * g->M + i0 + p;
         long i = 0;
