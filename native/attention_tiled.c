@@ -64,6 +64,12 @@ static void load_rows(const float *src, long ld, long n, long rows, long D, long
   }
 }
 
+// Asks for n rows of D floats (stride ld) to be brought into cache ahead of use.
+static inline void prefetch_rows(const float *p, long ld, long n, long D) {
+  for (long r = 0; r < n; r++)
+    for (long d = 0; d < D; d += 16) _mm_prefetch((const char *)(p + r * ld + d), _MM_HINT_T0);
+}
+
 // kb keys (stride ld) transposed into dst (D × KB), keys beyond kb zero: 16×16 blocks through
 // registers (rows past kb load as zeros), a D tail below 16 scalar.
 static void load_transposed(const float *src, long ld, long kb, long D, float *dst) {
@@ -429,12 +435,18 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
         for (long g = 0; g < G; g++)
           for (long i = 0; i < Tq; i++) {
             long off = (b * Tq + i) * ldq + (hk * G + g) * D;
-            float s = 0.0f;
-            for (long d = 0; d < D; d++) s += dout[off + d] * out[off + d];
-            t.Di[g * Tq + i] = s;
+            __m512 s = _mm512_setzero_ps(); // Di = dout·out over D (vector lanes: a scalar sum would not vectorise)
+            for (long d = 0; d < D; d += 16) {
+              __mmask16 mk = tail_mask(D - d);
+              s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, dout + off + d), _mm512_maskz_loadu_ps(mk, out + off + d), s);
+            }
+            t.Di[g * Tq + i] = _mm512_reduce_add_ps(s);
           }
         for (long j0 = lo; j0 <= last; j0 += KB) {
           long kb = last + 1 - j0 < KB ? last + 1 - j0 : KB, kb4 = (kb + 3) / 4 * 4;
+          // dk, dv rows of this block are added to at its end: fetch them now, behind the arithmetic
+          prefetch_rows(dk + (b * Tk + j0) * ldk + hk * D, ldk, kb, D);
+          prefetch_rows(dv + (b * Tk + j0) * ldk + hk * D, ldk, kb, D);
           load_transposed(kh + j0 * ldk, ldk, kb, D, t.Kt);
           load_transposed(vh + j0 * ldk, ldk, kb, D, t.Vt);
           load_rows(kh + j0 * ldk, ldk, kb, kb, D, Dp, t.Kb);
@@ -446,6 +458,7 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
             long h = hk * G + g;
             for (long qb = qfirst; qb < nqb; qb++) {
               long i0 = qb * QB, qn = Tq - i0 < QB ? Tq - i0 : QB;
+              prefetch_rows(dq + (b * Tq + i0) * ldq + h * D, ldq, qn, D);
               load_rows(q + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.Qb);
               load_rows(dout + (b * Tq + i0) * ldq + h * D, ldq, qn, QB, D, Dp, t.dOb);
               scores(t.Qb, t.Kt, D, Dp, t.S, QB);

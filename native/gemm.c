@@ -282,6 +282,9 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
 // two contiguous rows; without, rows of B are streamed into a chunk of C rows kept in L1.
 // Threads split the columns. op(A) rows are copied contiguous first when A is transposed.
 #define SMALL_M 4
+#ifndef GEMV_MIN
+#define GEMV_MIN 65536L // floats of W (256 KiB) from which M <= 4 products use every thread
+#endif
 #define JB 256
 
 static inline float dot_k(const float *a, const float *b, long K) {
@@ -567,6 +570,14 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
   }
   int nt = flops < 2e6 ? 1 : T;
   if (M <= SMALL_M) {
+    // A few rows are bound by streaming W, not by arithmetic: a second core brings its own
+    // bandwidth once W is big enough to pay for waking it.
+    static long gemv_min = -1;
+    if (gemv_min < 0) {
+      const char *e = getenv("PONDER_GEMV_MIN");
+      gemv_min = e ? atol(e) : GEMV_MIN;
+    }
+    if (tB && (double)N * (double)K >= (double)gemv_min) nt = T;
     for (long b = 0; b < batch; b++) {
       gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
       gemm_small_m(&g, nt, 0);
