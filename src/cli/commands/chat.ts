@@ -26,13 +26,14 @@ export const command: Command = {
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
     const history: ChatMessage[] = [];
     console.log('ponder chat: ask something (e.g. "What is 347 * 58?"); /reset, /quit');
+    // Lines are read as a stream, so piped input (a script of questions) works as well as a terminal.
+    const lines = rl[Symbol.asyncIterator]();
     for (;;) {
-      let line: string;
-      try {
-        line = (await rl.question('you> ')).trim();
-      } catch {
-        break; // input closed
-      }
+      process.stdout.write('you> ');
+      const next = await lines.next();
+      if (next.done) break; // input closed
+      const line = next.value.trim();
+      if (!process.stdin.isTTY) process.stdout.write(`${line}\n`);
       if (line === '/quit') break;
       if (line === '/reset') { history.length = 0; continue; }
       if (!line) continue;
