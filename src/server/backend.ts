@@ -49,6 +49,11 @@ export interface ChatBackend {
    * prompt too long, queue full, upstream refused) before any event was emitted.
    */
   start(req: ChatRequest, signal: AbortSignal, emit: (ev: GenEvent) => void): Promise<Generation>;
+  /**
+   * Whether the request's prompt leaves the model room to answer (local models have a small
+   * context); absent when the backend cannot tell (an upstream).
+   */
+  fitsContext?(req: ChatRequest): boolean;
   /** Gauges for /metrics. */
   stats(): { queueDepth: number; active: number };
 }

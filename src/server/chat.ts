@@ -20,6 +20,7 @@ import type { ChatBackend, GenEvent, GenResult, Generation, LogprobEntry } from 
 import { ApiError, notFound, unprocessable } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { validateChatRequest, type ChatRequest } from './validate.ts';
+import { fitSources } from './searchfit.ts';
 import { StreamFilter, type Moderator, type ModerationResult, type PolicyBook } from '../moderation/index.ts';
 import { addModerationEvent } from '../store/moderation.ts';
 
@@ -111,9 +112,13 @@ function searchContext(ctx: ChatContext, creq: ChatRequest): { messages: ChatReq
     if (e instanceof PonderError) throw unprocessable(e.message, 'search', 'search_unavailable');
     throw e;
   }
-  const { context, citations } = formatContext(hits.map((h) => ({ title: h.title, source: h.path, text: h.text, snippet: h.snippet })));
-  if (!context) return { messages: creq.messages, citations };
-  return { messages: [{ role: 'system', content: context }, ...creq.messages], citations };
+  const sources = hits.map((h) => ({ title: h.title, source: h.path, text: h.text, snippet: h.snippet }));
+  const withContext = (context: string): ChatRequest['messages'] => context ? [{ role: 'system', content: context }, ...creq.messages] : creq.messages;
+  const backend = ctx.backend;
+  const { context, citations } = backend.fitsContext
+    ? fitSources(sources, (c) => backend.fitsContext!({ ...creq, messages: withContext(c) }))
+    : formatContext(sources);
+  return { messages: withContext(context), citations };
 }
 
 export async function chatCompletion(ctx: ChatContext): Promise<void> {

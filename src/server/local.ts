@@ -38,12 +38,37 @@ export class LocalBackend implements ChatBackend {
     return { queueDepth: this.engine.queueDepth, active: this.engine.activeCount };
   }
 
-  /** The prompt ids for a request: the chat template, then <think> (forced on) or <think></think> (off). */
+  /**
+   * The prompt ids for a request: the chat template, then <think> (forced on) or <think></think>
+   * (off); or, with an assistant prefix, the prefix's text with its think tags as the special
+   * tokens the model writes (so a prefix that was generated reads back as it was generated).
+   */
   promptIds(req: ChatRequest): number[] {
     const ids = encodeChat(this.tokenizer, req.messages, { addGenerationPrompt: true });
+    if (req.prefix !== undefined) {
+      for (const part of req.prefix.split(/(<\/?think>)/)) {
+        if (part === THINK_OPEN) ids.push(THINK_ID);
+        else if (part === THINK_CLOSE) ids.push(END_THINK_ID);
+        else if (part) ids.push(...this.tokenizer.encode(part));
+      }
+      return ids;
+    }
     if (req.thinking === 'enabled') ids.push(THINK_ID);
     if (req.thinking === 'disabled') ids.push(THINK_ID, END_THINK_ID);
     return ids;
+  }
+
+  /** The prompt fits with room for the answer: max_tokens (or the default), at most half the context. */
+  fitsContext(req: ChatRequest): boolean {
+    const ctx = this.engine.contextLength;
+    const reserve = Math.min(req.maxTokens ?? this.defaultMaxTokens, Math.floor(ctx / 2));
+    return this.promptIds(req).length + reserve <= ctx;
+  }
+
+  /** Whether the reply starts inside a think block: forced on, or a prefix that opened one and did not close it. */
+  private startsInThink(req: ChatRequest): boolean {
+    if (req.prefix === undefined) return req.thinking === 'enabled';
+    return req.prefix.lastIndexOf(THINK_OPEN) > req.prefix.lastIndexOf(THINK_CLOSE);
   }
 
   async start(req: ChatRequest, signal: AbortSignal, emit: (ev: GenEvent) => void): Promise<Generation> {
@@ -56,7 +81,8 @@ export class LocalBackend implements ChatBackend {
     }
     const maxTokens = Math.min(req.maxTokens ?? this.defaultMaxTokens, ctx - prompt.length);
 
-    const parser = new ThinkStreamParser({ startsInThink: req.thinking === 'enabled' });
+    const inThink = this.startsInThink(req);
+    const parser = new ThinkStreamParser({ startsInThink: inThink });
     const decoder = new TextDecoder('utf-8');
     const stop = new StopMatcher(req.stop);
     let pendingLogprobs: LogprobEntry[] = [];
@@ -80,7 +106,8 @@ export class LocalBackend implements ChatBackend {
     const onToken = (ev: TokenEvent): boolean | void => {
       const t = ev.token;
       if (t === EOS_ID) return;
-      if (req.logprobs && !ev.reasoning) {
+      // Logprobs are the answer's; with a prefix (the explorer continuing raw text) every token's.
+      if (req.logprobs && (!ev.reasoning || req.prefix !== undefined)) {
         pendingLogprobs.push({ ...entry(t, ev.logprob), top_logprobs: (ev.top ?? []).map((x) => entry(x.token, x.logprob)) });
       }
       let text: string;
@@ -96,7 +123,7 @@ export class LocalBackend implements ChatBackend {
       done = this.engine.submit({
         prompt, maxTokens, temperature: req.temperature ?? 1, topP: req.topP, seed: req.seed,
         stopTokens: [EOS_ID], vocabLimit: tok.vocabSize, topLogprobs: req.logprobs ? req.topLogprobs : 0,
-        startsInThink: req.thinking === 'enabled', thinkingBudget: req.thinkingBudget,
+        startsInThink: inThink, thinkingBudget: req.thinkingBudget,
         onToken, signal,
       }).then((r) => {
         if (!stop.stopped) {

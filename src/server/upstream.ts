@@ -62,7 +62,8 @@ export class UpstreamBackend implements ChatBackend {
     // (DeepSeek's API refuses it), and ponder's own extensions travel only when set.
     const body: Record<string, unknown> = {
       model: req.model,
-      messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: [...req.messages.map((m) => ({ role: m.role, content: m.content })),
+        ...(req.prefix !== undefined ? [{ role: 'assistant', content: req.prefix, prefix: true }] : [])],
       stream: true,
       stream_options: { include_usage: true },
     };

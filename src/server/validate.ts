@@ -10,6 +10,8 @@
 //   conversation_id: string                        continue a stored conversation
 //   regenerate: true                               the last user turn is stored already: answer it again
 //   search: true                                   put local search results into the prompt (citations)
+//   messages[last] {role: "assistant", prefix: true}  DeepSeek's chat prefix completion: the reply
+//                                                  continues that text (<think> in it opens reasoning)
 import type { ChatMessage } from '../tokenizer/index.ts';
 import { ApiError, badRequest, unprocessable } from './errors.ts';
 
@@ -35,6 +37,8 @@ export interface ChatRequest {
   store: boolean;
   regenerate: boolean;
   search: boolean;
+  /** A final assistant message marked `prefix: true` (removed from messages): the reply continues it. */
+  prefix?: string;
 }
 
 export const REASONING_EFFORT_BUDGET: Record<string, number | undefined> = { low: 256, medium: 1024, high: undefined };
@@ -82,7 +86,7 @@ function contentText(v: unknown, param: string, nullable: boolean): string {
   }).join('');
 }
 
-function parseMessages(v: unknown, maxPromptChars: number): ChatMessage[] {
+function parseMessages(v: unknown, maxPromptChars: number): { messages: ChatMessage[]; prefix: string | undefined } {
   if (v === undefined) throw badRequest(`'messages' is required`, 'messages');
   if (!Array.isArray(v)) throw badRequest(`'messages' must be an array, got ${describe(v)}`, 'messages');
   if (v.length === 0) throw unprocessable(`'messages' must hold at least one message`, 'messages');
@@ -99,12 +103,20 @@ function parseMessages(v: unknown, maxPromptChars: number): ChatMessage[] {
     if (m.reasoning_content !== undefined && m.reasoning_content !== null && typeof m.reasoning_content !== 'string') {
       throw badRequest(`'${p}.reasoning_content' must be a string, got ${describe(m.reasoning_content)}`, `${p}.reasoning_content`);
     }
+    if (m.prefix !== undefined && m.prefix !== null) {
+      if (typeof m.prefix !== 'boolean') throw badRequest(`'${p}.prefix' must be true or false, got ${describe(m.prefix)}`, `${p}.prefix`);
+      if (m.prefix && (role !== 'assistant' || i !== v.length - 1)) {
+        throw unprocessable(`'${p}.prefix' is only allowed on the last message, an assistant one`, `${p}.prefix`);
+      }
+    }
     const content = contentText(m.content, `${p}.content`, role === 'assistant');
     chars += content.length;
     return { role, content };
   });
   if (chars > maxPromptChars) throw tooLargePrompt(chars, maxPromptChars);
-  return out;
+  const last = v[v.length - 1] as Record<string, unknown>;
+  if (last.prefix === true) return { messages: out.slice(0, -1), prefix: out[out.length - 1].content };
+  return { messages: out, prefix: undefined };
 }
 
 /** 413: the prompt is larger than this server accepts, whatever the model. */
@@ -161,7 +173,7 @@ export function validateChatRequest(body: unknown, limits: ValidateLimits): Chat
   if (!isObject(body)) throw badRequest(`the request body must be a JSON object, got ${describe(body)}`);
   if (body.model === undefined) throw badRequest(`'model' is required`, 'model');
   if (typeof body.model !== 'string') throw badRequest(`'model' must be a string, got ${describe(body.model)}`, 'model');
-  const messages = parseMessages(body.messages, limits.maxPromptChars);
+  const { messages, prefix } = parseMessages(body.messages, limits.maxPromptChars);
   const stream = optBool(body, 'stream') ?? false;
   let includeUsage = false;
   if (body.stream_options !== undefined && body.stream_options !== null) {
@@ -208,5 +220,6 @@ export function validateChatRequest(body: unknown, limits: ValidateLimits): Chat
     store: optBool(body, 'store') ?? true,
     regenerate: optBool(body, 'regenerate') ?? false,
     search: optBool(body, 'search') ?? false,
+    ...(prefix !== undefined ? { prefix } : {}),
   };
 }

@@ -1,132 +1,113 @@
-// The web page driven in a real browser (Debian's chromium through playwright-core) against a
-// small real HTTP server: canned OpenAI-style SSE (reasoning chunks, then content chunks), the
-// product handlers over a real SQLite file, and the local search index. Screenshots go to
-// test-results/ for a person to look at.
+// The web page driven in a real browser (Debian's chromium through playwright-core) against the
+// real server: `ponder serve` as a child process on 127.0.0.1 (ephemeral port, temp data folder)
+// with the embedded reasoning model (models/ponder-r1-zero, the server's default), a moderation
+// rules file that fires on the model's own reasoning, and a local search index. The questions come
+// from the task the model was trained on (its state.json), and the test first asks the API which
+// ones the model answers right. Screenshots go to test-results/ for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize as normPath } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  addMessage, appendToMessage, createConversation, finishMessage, getConversation, listFeedback, listMessages,
-  LOCAL_USER_ID, openDatabase, startMessage, type DB,
-} from '../../src/store/index.ts';
-import {
-  deleteMeHandler, exportHandler, feedbackHandler, getConversationHandler, listConversationsHandler, type HttpResult,
-} from '../../src/server/product.ts';
-import { buildIndex, LocalIndex } from '../../src/search/local.ts';
-import { formatContext } from '../../src/search/context.ts';
+import { EMBEDDED_MODEL } from '../../src/cli/shared.ts';
+import { buildIndex, SEARCH_DB_FILE } from '../../src/search/index.ts';
+import { getTask } from '../../src/tasks/registry.ts';
+import { Rng } from '../../src/tasks/rng.ts';
+import type { Problem } from '../../src/tasks/types.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const results = join(root, 'test-results');
+const MODEL_ID = 'ponder-r1-zero';
+const DEV_CKPT = process.env.PONDER_WEB_TEST_CHECKPOINT; // TEMPORARY dev override
+const MODEL_DIR = DEV_CKPT ?? EMBEDDED_MODEL;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)`
+  : !existsSync(join(MODEL_DIR, 'model.safetensors')) ? `the embedded model is missing at ${EMBEDDED_MODEL} (run \`npm run speedrun\`)`
+  : false;
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let s = '';
-  for await (const c of req) s += c;
-  return s ? JSON.parse(s) : {};
+interface Completion {
+  choices: { message: { content: string; reasoning_content: string | null }; finish_reason: string }[];
 }
 
-function send(res: ServerResponse, r: HttpResult): void {
-  res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.json));
-}
+/** One assistant view as the page drew it (recorded by a MutationObserver in the page). */
+interface View { open: boolean | null; summary: string | null; thinking: string; answer: string; retracted: boolean }
 
-/** A stand-in for `ponder serve`: the OpenAI streaming contract with canned text. */
-function fakeServer(db: DB, dist: string, index: LocalIndex) {
-  return createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const p = url.pathname;
-    try {
-      if (p === '/v1/conversations' && req.method === 'GET') return send(res, listConversationsHandler(db, LOCAL_USER_ID));
-      if (p.startsWith('/v1/conversations/') && req.method === 'GET') return send(res, getConversationHandler(db, LOCAL_USER_ID, decodeURIComponent(p.slice(18))));
-      if (p === '/v1/feedback' && req.method === 'POST') return send(res, feedbackHandler(db, LOCAL_USER_ID, await readJson(req)));
-      if (p === '/v1/me/export') return send(res, exportHandler(db, LOCAL_USER_ID));
-      if (p === '/v1/me' && req.method === 'DELETE') return send(res, deleteMeHandler(db, LOCAL_USER_ID));
-      if (p === '/v1/chat/completions' && req.method === 'POST') return await chat(await readJson(req), res);
-      // Static files from the built page.
-      const file = normPath(join(dist, p === '/' ? 'index.html' : p));
-      if (!file.startsWith(dist) || !existsSync(file)) return void res.writeHead(404).end();
-      const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-    } catch (e) {
-      res.writeHead(500).end(String(e));
-    }
+/** `ponder serve` on port 0; resolves with the chat URL it prints. */
+async function serve(args: string[], t: { after(fn: () => unknown): void }): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--port', '0', ...args],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  t.after(async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await exited; } });
+  return new Promise<string>((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /ponder: chat at (http:\/\/127\.0\.0\.1:\d+)\/ {2}\(API: \1\/v1\)/.exec(stderr);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`ponder serve exited (${code}) before printing its URL:\n${stderr}`)));
   });
-
-  async function chat(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
-    const msgs = body.messages as { role: string; content: string }[];
-    const last = msgs[msgs.length - 1];
-    if (body.max_tokens === 1 && body.logprobs) {
-      // The explorer: a distribution over ten tokens, <think> among them.
-      const toks = [' park', ' market', '<think>', ' school', ' beach', ' library', ' store', ' zoo', ' river', ' city'];
-      const top = toks.map((token, i) => ({ token, logprob: Math.log(0.4 / (i + 1)) }));
-      return send(res, { status: 200, json: { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: toks[0] },
-        logprobs: { content: [{ token: toks[0], logprob: top[0].logprob, top_logprobs: top }] }, finish_reason: 'length' }] } });
-    }
-    let conv = typeof body.conversation_id === 'string' ? getConversation(db, body.conversation_id) : undefined;
-    conv ??= createConversation(db, { userId: LOCAL_USER_ID });
-    const user = body.regenerate ? null : addMessage(db, { conversationId: conv.id, role: 'user', content: last.content });
-    const answer = startMessage(db, { conversationId: conv.id, model: 'fake' });
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-      res.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', conversation_id: conv!.id, message_id: answer.id,
-        ...(user ? { user_message_id: user.id } : {}), ...extra, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
-    let citations: unknown[] | undefined;
-    let text = 'The answer is **5**.';
-    if (body.search) {
-      const f = formatContext(index.search(last.content, 2).map((h) => ({ title: h.title, source: h.path, text: h.text, snippet: h.snippet })));
-      citations = f.citations;
-      text = 'Etna is an active volcano in Sicily [1].';
-    }
-    chunk({ role: 'assistant' }, null, citations ? { citations } : {});
-    for (const r of ['Let me think. ', '2 plus 3 ', 'makes 5.']) {
-      await sleep(250);
-      appendToMessage(db, answer.id, { reasoningContent: r });
-      chunk({ reasoning_content: r });
-    }
-    const forbidden = last.content.includes('forbidden');
-    for (const c of text.match(/.{1,6}/g)!) {
-      await sleep(60);
-      appendToMessage(db, answer.id, { content: c });
-      chunk({ content: c });
-      if (forbidden) {
-        finishMessage(db, answer.id, { status: 'filtered' });
-        chunk({}, 'content_filter', { moderation: { category: 'self-harm', rule: 'keyword:kill myself' } });
-        res.end('data: [DONE]\n\n');
-        return;
-      }
-    }
-    finishMessage(db, answer.id, { status: 'complete' });
-    chunk({}, 'stop');
-    res.end('data: [DONE]\n\n');
-  }
 }
 
-test('the chat page and the explorer in a real browser', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is missing (apt-get install chromium)` , timeout: 120_000 }, async (t) => {
+test('the chat page and the explorer in a real browser, on the real server and model', { skip, timeout: 120_000 }, async (t) => {
   const { chromium } = await import('playwright-core');
   const { build } = await import('vite');
   const tmp = mkdtempSync(join(tmpdir(), 'ponder-web-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
-  const dist = join(tmp, 'dist');
-  await build({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'silent', build: { outDir: dist, emptyOutDir: true } });
   mkdirSync(results, { recursive: true });
   writeFileSync(join(results, '.gitignore'), '*\n');
 
-  const db = openDatabase({ dataDir: join(tmp, 'data') });
-  t.after(() => db.close());
+  // Questions from the model's own task; the answers are the task generator's.
+  const state = JSON.parse(readFileSync(join(MODEL_DIR, 'state.json'), 'utf8')) as { task: string; difficulty: number };
+  const task = getTask(state.task);
+  const rng = new Rng(2026);
+  const problems: Problem[] = Array.from({ length: 24 }, () => task.generate(rng, state.difficulty));
+  const firstOperand = (p: Problem) => /^What is (\d+) /.exec(p.question)![1];
+  // Moderation: a rule on the reasoning of the first three questions only. After normalisation
+  // "347*8=2776" reads "347 8 2776": their first operand followed by two numbers (the question
+  // itself, "what is 347 58", holds two). The rest are for chatting.
+  const watched = problems.slice(0, 3);
+  const ops = new Set(watched.map(firstOperand));
+  const chatCandidates = problems.slice(3).filter((p) => !ops.has(firstOperand(p)));
+  const rulesFile = join(tmp, 'rules.json');
+  writeFileSync(rulesFile, JSON.stringify({ categories: { 'arithmetic-test': {
+    description: 'a test category: the worked steps of some products', patterns: [`\\b(?:${[...ops].join('|')}) \\d+ \\d+\\b`] } } }));
+
+  // The page, built with vite; the search index in the server's data folder.
+  const dist = join(tmp, 'dist');
+  await build({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'silent', build: { outDir: dist, emptyOutDir: true } });
+  const dataDir = join(tmp, 'data');
   mkdirSync(join(tmp, 'docs'));
-  writeFileSync(join(tmp, 'docs', 'volcano.md'), '# Volcanoes\n\nMount Etna is an active volcano in Sicily.\n');
-  buildIndex(join(tmp, 'docs'), join(tmp, 'search.db'));
-  const index = new LocalIndex(join(tmp, 'search.db'));
-  t.after(() => index.close());
-  const server = fakeServer(db, dist, index);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { server.closeAllConnections(); server.close(); });
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  writeFileSync(join(tmp, 'docs', 'products.md'), '# Long multiplication\n\nA product is a sum of partial products.\n');
+  mkdirSync(dataDir);
+  buildIndex(join(tmp, 'docs'), join(dataDir, SEARCH_DB_FILE));
+
+  const base = await serve(['--data-dir', dataDir, '--web-dir', dist, '--moderation-rules', rulesFile, '--moderation-every', '8', '--max-tokens', '64', ...(DEV_CKPT ? ['--checkpoint', DEV_CKPT, '--model-name', MODEL_ID] : [])], t);
+  const post = async (body: Record<string, unknown>): Promise<Completion> => {
+    const r = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL_ID, temperature: 0, store: false, ...body }) });
+    assert.equal(r.status, 200, await r.clone().text());
+    return r.json() as Promise<Completion>;
+  };
+  const ask = (q: string) => post({ messages: [{ role: 'user', content: q }] });
+
+  // Ask the API first: a question the model answers right (greedy), with reasoning.
+  let right: { problem: Problem; reasoning: string; answer: string } | null = null;
+  for (const p of chatCandidates) {
+    const c = (await ask(p.question)).choices[0];
+    if (c.finish_reason === 'stop' && c.message.reasoning_content && task.verify(c.message.content, p)) {
+      right = { problem: p, reasoning: c.message.reasoning_content, answer: c.message.content.trim() };
+      break;
+    }
+  }
+  assert.ok(right, `the model answered none of ${chatCandidates.length} questions right`);
+  // And one whose reasoning the rule stops mid-stream.
+  let stopped: Problem | null = null;
+  for (const p of watched) if ((await ask(p.question)).choices[0].finish_reason === 'content_filter') { stopped = p; break; }
+  assert.ok(stopped, 'the moderation rule fired on none of the watched questions');
 
   // A fresh profile folder (playwright passes it as --user-data-dir).
   const browser = await chromium.launchPersistentContext(join(tmp, 'profile'), { executablePath: CHROMIUM,
@@ -136,65 +117,97 @@ test('the chat page and the explorer in a real browser', { skip: !existsSync(CHR
   const page = browser.pages()[0] ?? await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // Every assistant view the page draws, as it was when drawn: the stream is faster than polling.
+  await page.addInitScript(`
+    window.views = [];
+    new MutationObserver((recs) => {
+      for (const r of recs) for (const n of r.addedNodes) {
+        if (!(n instanceof HTMLElement) || !n.matches('article.msg.assistant')) continue;
+        const d = n.querySelector('details.thinking');
+        window.views.push({ open: d ? d.open : null, summary: d?.querySelector('summary')?.textContent ?? null,
+          thinking: d?.querySelector('.thinking-text')?.textContent ?? '', answer: n.querySelector('.answer')?.textContent ?? '',
+          retracted: n.querySelector('.answer.retracted') !== null });
+      }
+    }).observe(document, { childList: true, subtree: true });`);
+  const takeViews = () => page.evaluate('(() => { const v = window.views; window.views = []; return v; })()') as Promise<View[]>;
 
-  // Send a message (keyboard only): the thinking streams open, then collapses when the answer starts.
+  // Greedy answers: the temperature slider to 0.
   await page.goto(base + '/');
-  await page.locator('#prompt').fill('What is 2+3?');
+  await page.locator('#temperature').evaluate((e) => { (e as unknown as { value: string }).value = '0'; e.dispatchEvent(new Event('input')); });
+  await takeViews();
+
+  // Send the question (keyboard only): the thinking streams open, then collapses when the answer starts.
+  await page.locator('#prompt').fill(right.problem.question);
   await page.keyboard.press('Enter');
-  const thinking = page.locator('.msg.assistant details.thinking');
-  await thinking.locator('summary', { hasText: 'Thinking…' }).waitFor();
-  assert.equal(await thinking.evaluate((d) => (d as unknown as { open: boolean }).open), true);
-  await page.locator('.thinking-text', { hasText: '2 plus 3' }).waitFor();
-  await page.screenshot({ path: join(results, 'chat-thinking.png') });
-  await page.locator('.answer strong', { hasText: '5' }).waitFor();
   await page.locator('.msg.assistant .actions').waitFor();
+  const thinking = page.locator('.msg.assistant details.thinking');
   assert.equal(await thinking.evaluate((d) => (d as unknown as { open: boolean }).open), false);
   assert.match(await thinking.locator('summary').innerText(), /^Thought for \d+\.\d s$/);
-  // The markdown was rendered as markup, not shown raw.
-  assert.equal(await page.locator('.answer').innerText(), 'The answer is 5.');
+  assert.equal(await thinking.locator('.thinking-text').textContent(), right.reasoning);
+  assert.equal((await page.locator('.msg.assistant .answer').innerText()).trim(), right.answer);
+  const views = await takeViews();
+  const live = views.filter((v) => v.open === true && v.summary === 'Thinking…' && v.thinking !== '' && v.answer === '');
+  assert.ok(live.length > 0, `the thinking was never shown streaming before the answer: ${JSON.stringify(views.slice(0, 5))}`);
+  assert.ok(right.reasoning.startsWith(live[0].thinking) && live[0].thinking.length < right.reasoning.length, 'the first live view holds part of the reasoning');
+  const firstAnswer = views.findIndex((v) => v.answer !== '' && v.answer !== '…');
+  assert.ok(firstAnswer > views.indexOf(live[0]), 'the answer appeared after the thinking');
+  assert.ok(views.slice(firstAnswer).every((v) => v.open === false), 'the thinking collapsed when the answer started');
+  await page.screenshot({ path: join(results, 'chat-answer.png') });
 
-  // Rate it with a comment, then rewrite it: both land in the store.
+  // Rate it with a comment, then rewrite it: both land in the store, with the exact prompt and answer.
   await page.getByRole('button', { name: 'Good answer' }).click();
   await page.getByLabel('Comment').fill('clear and right');
   await page.getByLabel('Comment').press('Enter');
   await page.locator('#status', { hasText: 'Thanks' }).waitFor();
   await page.getByRole('button', { name: 'Rewrite answer' }).click();
-  await page.getByLabel('Your better answer').fill('2 + 3 = 5, so the answer is 5.');
+  const rewrite = `${right.answer}, since ${right.problem.question.slice(8, -1)} = ${right.problem.answer}.`;
+  await page.getByLabel('Your better answer').fill(rewrite);
   await page.getByRole('button', { name: 'Save rewrite' }).click();
   await page.locator('#status', { hasText: 'Rewrite saved' }).waitFor();
-  const fb = listFeedback(db, { userId: LOCAL_USER_ID });
-  assert.deepEqual(fb.map((f) => [f.rating, f.comment, f.rewrite]), [[1, 'clear and right', null], [null, null, '2 + 3 = 5, so the answer is 5.']]);
-  assert.deepEqual(fb[0].prompt, [{ role: 'user', content: 'What is 2+3?' }]);
-  assert.equal(fb[0].answer, 'The answer is **5**.');
-  await page.screenshot({ path: join(results, 'chat-answer.png') });
+  const exported = await (await fetch(`${base}/v1/me/export`)).json() as { feedback: { rating: number | null; comment: string | null; rewrite: string | null; prompt: unknown; answer: string }[] };
+  assert.deepEqual(exported.feedback.map((f) => [f.rating, f.comment, f.rewrite]), [[1, 'clear and right', null], [null, null, rewrite]]);
+  assert.deepEqual(exported.feedback[0].prompt, [{ role: 'user', content: right.problem.question }]);
+  assert.equal(exported.feedback[0].answer.trim(), right.answer);
 
   // Reload: the conversation is in the list and opens with its answer and rating.
   await page.goto(base + '/');
-  await page.locator('button.conv', { hasText: 'What is 2+3?' }).click();
-  await page.locator('.answer strong', { hasText: '5' }).waitFor();
+  await page.locator('button.conv', { hasText: right.problem.question }).click();
+  await page.locator('.msg.assistant .answer', { hasText: right.answer }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed'), 'true');
 
-  // Moderation retracts an answer mid-stream: the partial text is replaced by a notice.
+  // Moderation: the output filter stops the reasoning mid-stream; the page withdraws what it showed.
   await page.getByRole('button', { name: '+ New chat' }).click();
-  await page.locator('#prompt').fill('tell me something forbidden');
+  await takeViews();
+  await page.locator('#prompt').fill(stopped.question);
   await page.locator('#prompt').press('Enter');
   const notice = page.locator('.answer.retracted');
   await notice.waitFor();
-  assert.match(await notice.innerText(), /withdrawn by moderation\. \(category: self-harm\)/);
+  assert.equal(await notice.innerText(), 'This answer was withdrawn by moderation. (category: arithmetic-test)');
   await page.locator('#send:not([hidden])').waitFor();
-  const convs = (listConversationsHandler(db, LOCAL_USER_ID).json as { data: { id: string }[] }).data;
-  const filtered = listMessages(db, convs[0].id).find((m) => m.role === 'assistant')!;
-  assert.equal(filtered.status, 'filtered');
+  assert.equal(await page.locator('.msg.assistant details.thinking').count(), 0, 'the withdrawn thinking is gone');
+  const mviews = await takeViews();
+  assert.ok(mviews.some((v) => v.thinking !== '' && !v.retracted), 'part of the thinking was shown before the retraction');
+  const data = await (await fetch(`${base}/v1/me/export`)).json() as { conversations: { messages: { id: string; role: string; content: string; status: string }[] }[];
+    moderation_events: { category: string; direction: string; rule: string; message_id: string }[] };
+  const msgs = data.conversations.find((c) => c.messages.some((m) => m.role === 'user' && m.content === stopped!.question))!.messages;
+  const withdrawn = msgs.find((m) => m.role === 'assistant')!;
+  assert.equal(withdrawn.status, 'filtered');
+  // (The API probes above, not stored, left events without a message.)
+  assert.deepEqual(data.moderation_events.filter((e) => e.message_id === withdrawn.id).map((e) => [e.category, e.direction, e.rule]),
+    [['arithmetic-test', 'output', `pattern:\\b(?:${[...ops].join('|')}) \\d+ \\d+\\b`]]);
   await page.screenshot({ path: join(results, 'chat-retracted.png') });
 
   // Search: the citation from the local index shows under the answer.
   await page.getByRole('button', { name: '+ New chat' }).click();
   await page.getByLabel('Search my documents').check();
-  await page.locator('#prompt').fill('Where is Etna?');
+  await page.locator('#prompt').fill(right.problem.question);
   await page.locator('#prompt').press('Enter');
-  await page.locator('.citations li', { hasText: 'Volcanoes' }).waitFor();
-  assert.match(await page.locator('.citations').innerText(), /volcano\.md/);
-  assert.equal(await page.locator('.answer sup.cite').innerText(), '[1]');
+  await page.locator('.citations li', { hasText: 'Long multiplication' }).waitFor();
+  assert.match(await page.locator('.citations').innerText(), /products\.md/);
+  assert.equal(await page.locator('.citations mark').first().innerText(), 'is'); // the query's word, as the index marked it
+  await page.locator('#send:not([hidden])').waitFor();
+  assert.equal(await page.locator('#status').innerText(), '');
+  await page.getByLabel('Search my documents').uncheck();
   await page.screenshot({ path: join(results, 'chat-search.png') });
 
   // Phone width: the sidebar is a drawer behind the menu button.
@@ -206,18 +219,36 @@ test('the chat page and the explorer in a real browser', { skip: !existsSync(CHR
   await page.screenshot({ path: join(results, 'chat-phone-menu.png') });
   await page.setViewportSize({ width: 1200, height: 800 });
 
-  // The explorer: ten bars; clicking one appends its token; <think> is marked.
+  // The explorer: the model's top ten next tokens as bars. Its greedy reply opens <think> and
+  // then reasons: clicking the top bar each time walks that same path.
   await page.goto(base + '/explorer.html');
+  await page.locator('#text').fill(right.problem.question);
   await page.locator('#bars li').nth(9).waitFor();
   assert.equal(await page.locator('#bars li').count(), 10);
-  assert.equal(await page.locator('#bars button.think-token').count(), 1);
-  const firstPct = await page.locator('#bars .pct').first().innerText();
-  assert.match(firstPct, /^\d+\.\d%$/);
-  await page.locator('#bars button.bar').first().click();
-  await page.locator('#continuation', { hasText: 'park' }).waitFor();
-  await page.locator('#bars button.think-token').click();
-  await page.locator('#continuation .think-token', { hasText: '<think>' }).waitFor();
+  assert.match(await page.locator('#bars .pct').first().innerText(), /^\d+\.\d%$/);
+  const top = page.locator('#bars button.bar').first();
+  assert.equal(await top.getAttribute('data-token'), '<think>');
+  assert.equal(await top.evaluate((b) => b.classList.contains('think-token')), true);
+  await top.click();
+  let written = '';
+  for (let step = 0; step < 3; step++) {
+    if (step > 0) {
+      const old = await top.elementHandle();
+      await top.click();
+      await page.locator('#continuation', { hasText: written }).waitFor();
+      // The bars of the new continuation: the old ones are gone and the prediction is done.
+      await page.waitForFunction(([b]) => !b!.isConnected && (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('#status')?.textContent === '', [old]);
+    } else {
+      await page.locator('#continuation .think-token', { hasText: '<think>' }).waitFor();
+      await page.waitForFunction(`document.querySelector('#bars button.bar')?.getAttribute('data-token') !== '<think>' && document.querySelector('#status')?.textContent === ''`);
+    }
+    const tok = (await top.getAttribute('data-token'))!;
+    assert.ok(right.reasoning.startsWith(written + tok), `the top next token ${JSON.stringify(tok)} continues the greedy reasoning ${JSON.stringify(right.reasoning)} after ${JSON.stringify(written)}`);
+    written += tok;
+  }
   await page.screenshot({ path: join(results, 'explorer.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(results, 'explorer-phone.png') });
 
   assert.deepEqual(errors, []);
 });

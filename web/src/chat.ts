@@ -65,7 +65,7 @@ async function openConversation(id: string): Promise<void> {
   conversationId = c.id;
   location.hash = c.id;
   messages = c.messages.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({
-    id: m.id, role: m.role as Msg['role'], content: m.content, reasoning: m.reasoning_content ?? '',
+    id: m.id, role: m.role as Msg['role'], content: m.content, reasoning: m.status === 'filtered' ? '' : m.reasoning_content ?? '',
     status: (m.status === 'filtered' ? 'filtered' : m.status === 'partial' ? 'stopped' : m.status === 'error' ? 'error' : 'complete') as Msg['status'],
     rating: m.feedback?.rating ?? null,
   }));
@@ -122,7 +122,7 @@ function messageView(m: Msg, i: number): HTMLElement {
     const ol = el('ol', { class: 'citations', 'aria-label': 'Sources' });
     for (const c of m.citations) {
       const li = el('li', { value: String(c.index) });
-      li.append(el('strong', {}, c.title), document.createTextNode(` — ${c.source}`), el('div', { class: 'muted' }, c.snippet));
+      li.append(el('strong', {}, c.title), document.createTextNode(` — ${c.source}`), snippetView(c.snippet));
       ol.append(li);
     }
     art.append(ol);
@@ -130,6 +130,15 @@ function messageView(m: Msg, i: number): HTMLElement {
   if (!streaming && m.id && m.status !== 'filtered') art.append(answerActions(m, i));
   else if (!streaming && i === messages.length - 1) art.append(regenerateOnly());
   return art;
+}
+
+/** A search snippet: the index marks the query's words [like this]; markdown heading marks are dropped. */
+function snippetView(snippet: string): HTMLElement {
+  const div = el('div', { class: 'muted snippet' });
+  snippet.replace(/^#+\s+/, '').split(/\[([^\]\n]+)\]/).forEach((part, k) => {
+    if (part) div.append(k % 2 ? el('mark', {}, part) : document.createTextNode(part));
+  });
+  return div;
 }
 
 function regenerateOnly(): HTMLElement {
@@ -270,8 +279,10 @@ async function ask(text: string, regenerate: boolean): Promise<void> {
         answer.content += ch.delta.content;
       }
       if (ch?.finish_reason === 'content_filter') {
+        // Withdrawn whole, as DeepSeek's app does: the thinking shown so far goes too.
         answer.status = 'filtered';
         answer.content = '';
+        answer.reasoning = '';
         const cat = c.moderation?.category;
         answer.notice = cat ? `${RETRACTED} (category: ${cat})` : RETRACTED;
       }

@@ -69,13 +69,13 @@ async function predict(): Promise<void> {
   const text = $<HTMLTextAreaElement>('#text').value;
   if (!text.trim()) { current = []; renderBars(); return; }
   const T = Number($<HTMLInputElement>('#temp').value);
-  const messages: Record<string, unknown>[] = [{ role: 'user', content: text }];
-  // The continuation so far is an assistant prefix (DeepSeek's chat prefix completion).
-  if (continuation) messages.push({ role: 'assistant', content: continuation, prefix: true });
+  // The continuation so far, even empty, is an assistant prefix (DeepSeek's chat prefix
+  // completion): the server then gives log-probabilities for every token, <think> included.
+  const messages: Record<string, unknown>[] = [{ role: 'user', content: text }, { role: 'assistant', content: continuation, prefix: true }];
   $('#status').textContent = 'Predicting…';
   try {
     const r = await api<Completion>(settings, 'POST', '/v1/chat/completions', {
-      model: settings.model, messages, max_tokens: 1, logprobs: true, top_logprobs: 10, temperature: T, stream: false,
+      model: settings.model, messages, max_tokens: 1, logprobs: true, top_logprobs: 10, temperature: T, stream: false, store: false,
     });
     const top = r.choices[0]?.logprobs?.content?.[0]?.top_logprobs ?? [];
     current = withTemperature(top, T).sort((a, b) => b.p - a.p);

@@ -1,22 +1,22 @@
 // `ponder serve`: the OpenAI/DeepSeek-compatible API server on the local model or an upstream.
-import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { PonderError } from '../../errors.ts';
-import { join } from 'node:path';
 import { defaultDataDir, openDatabase } from '../../store/db.ts';
 import { SEARCH_DB_FILE } from '../../search/index.ts';
 import { Engine } from '../../infer/engine.ts';
 import { LocalBackend } from '../../server/local.ts';
 import { UpstreamBackend } from '../../server/upstream.ts';
-import { startServer } from '../../server/app.ts';
+import { startServer, WEB_DIST } from '../../server/app.ts';
 import type { ChatBackend } from '../../server/backend.ts';
-import { defaultModerator, moderationEnabledByEnv, PolicyBook } from '../../moderation/index.ts';
+import { defaultModerator, loadRules, moderationEnabledByEnv, Moderator, PolicyBook } from '../../moderation/index.ts';
 import { EMBEDDED_MODEL, loadModel, num } from '../shared.ts';
 import { parseFlags, type Command } from '../command.ts';
 
 const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint DIR | --upstream URL [--upstream-key KEY]]
                     [--data-dir DIR] [--cors-origin ORIGIN] [--require-key] [--model-name NAME]
                     [--max-active 16] [--max-queue 64] [--max-tokens 1024] [--rate-limit 600] [--max-body 1048576]
-                    [--moderation on|off]
+                    [--moderation on|off] [--moderation-rules FILE] [--moderation-every 64] [--web-dir DIR]
 
 Serves POST /v1/chat/completions (OpenAI's API with DeepSeek's reasoning_content), GET /v1/models,
 GET /healthz, GET /metrics, the product endpoints (docs/product-api.md) and the web page
@@ -24,7 +24,10 @@ GET /healthz, GET /metrics, the product endpoints (docs/product-api.md) and the 
 or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
 reasoning. Beyond loopback an API key (\`ponder keys create\`) is required on every request,
 and the server refuses to start without one. Chat input and output pass the moderation filter
-(src/moderation) unless --moderation off or PONDER_MODERATION=off. See src/server/README.md.`;
+(src/moderation) unless --moderation off or PONDER_MODERATION=off; --moderation-rules replaces the
+shipped rules and classifier by a rules file of your own (configs/moderation.json's format), and
+the output is checked every --moderation-every characters. --web-dir serves another build of the
+page. See src/server/README.md.`;
 
 export const command: Command = {
   name: 'serve',
@@ -48,6 +51,9 @@ export const command: Command = {
       'keep-alive-ms': { type: 'string' },
       'flush-ms': { type: 'string' },
       moderation: { type: 'string' },
+      'moderation-rules': { type: 'string' },
+      'moderation-every': { type: 'string' },
+      'web-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) { console.log(HELP); return 0; }
@@ -59,6 +65,14 @@ export const command: Command = {
       throw new PonderError(`--moderation must be on or off, got '${values.moderation}'`);
     }
     const moderate = values.moderation === undefined ? moderationEnabledByEnv() : values.moderation === 'on';
+    if (!moderate && (values['moderation-rules'] !== undefined || values['moderation-every'] !== undefined)) {
+      throw new PonderError('--moderation-rules and --moderation-every need moderation on (it is off by --moderation off or PONDER_MODERATION=off)');
+    }
+    // Rules of one's own stand alone: the shipped classifier would flag by its own categories.
+    const moderator = !moderate ? null : values['moderation-rules'] !== undefined ? new Moderator(loadRules(values['moderation-rules'])) : defaultModerator();
+    const every = num('moderation-every', values['moderation-every'], 64, { int: true, min: 1, max: 1 << 20 });
+    const webDir = values['web-dir'] !== undefined ? resolve(values['web-dir']) : WEB_DIST;
+    if (values['web-dir'] !== undefined && !existsSync(join(webDir, 'index.html'))) throw new PonderError(`--web-dir ${values['web-dir']} holds no index.html (build the page with \`npm run build:web\`)`);
 
     let backend: ChatBackend;
     if (values.upstream) {
@@ -83,13 +97,16 @@ export const command: Command = {
         keepAliveMs: num('keep-alive-ms', values['keep-alive-ms'], 10_000, { int: true, min: 10 }),
         flushMs: num('flush-ms', values['flush-ms'], 100, { int: true, min: 1 }),
         searchDb: join(values['data-dir'] ?? defaultDataDir(), SEARCH_DB_FILE),
-        moderation: moderate ? { moderator: defaultModerator(), policies: new PolicyBook(undefined, undefined, true) } : undefined,
+        moderation: moderator ? { moderator, policies: new PolicyBook(undefined, undefined, true), every } : undefined,
+        webDir,
       });
     } catch (e) {
       db.close();
       throw e;
     }
     console.error(`ponder: serving ${backend.kind === 'local' ? (await backend.listModels())[0].id : values.upstream} at ${srv.url}/v1`);
+    if (existsSync(join(webDir, 'index.html'))) console.error(`ponder: chat at ${srv.url}/  (API: ${srv.url}/v1)`);
+    else console.error(`ponder: warning: the web page is not built (no ${join(webDir, 'index.html')}): run \`npm run build:web\` (or \`npm start\`) for the chat at ${srv.url}/; the API is at ${srv.url}/v1`);
     await new Promise<void>((done) => {
       const stop = () => { srv.close().then(() => { db.close(); done(); }); };
       process.once('SIGINT', stop);
