@@ -11,8 +11,7 @@ function compact(sources: Source[], maxChars: number): Fitted {
   const full = formatContext(sources);
   const lines = sources.map((s, i) => {
     const text = s.text.replace(/^#+ .*\n+/, '').replace(/\s+/g, ' ').trim(); // the title line is said already
-    const body = maxChars === 0 ? '' : text.length > maxChars ? `: ${text.slice(0, maxChars)}…` : `: ${text}`;
-    return `[${i + 1}] ${s.title}${body}`;
+    return `[${i + 1}] ${s.title}: ${text.length > maxChars ? `${text.slice(0, maxChars)}…` : text}`;
   });
   return { context: lines.join('\n'), citations: full.citations };
 }
@@ -25,7 +24,7 @@ export function fitSources(sources: Source[], fits: (context: string) => boolean
     if (fits(f.context)) return f;
   }
   for (let n = sources.length; n >= 1; n--) {
-    for (const each of [200, 100, 50, 25, 12, 0]) {
+    for (const each of [200, 100, 50, 25, 12]) { // a bare title tells the model nothing
       const f = compact(sources.slice(0, n), each);
       if (fits(f.context)) return f;
     }
