@@ -21,11 +21,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const results = join(root, 'test-results');
 const MODEL_ID = 'ponder-r1-zero';
-const DEV_CKPT = process.env.PONDER_WEB_TEST_CHECKPOINT; // TEMPORARY dev override
-const MODEL_DIR = DEV_CKPT ?? EMBEDDED_MODEL;
 
 const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)`
-  : !existsSync(join(MODEL_DIR, 'model.safetensors')) ? `the embedded model is missing at ${EMBEDDED_MODEL} (run \`npm run speedrun\`)`
+  : !existsSync(join(EMBEDDED_MODEL, 'model.safetensors')) ? `the embedded model is missing at ${EMBEDDED_MODEL} (run \`npm run speedrun\`)`
   : false;
 
 interface Completion {
@@ -61,7 +59,7 @@ test('the chat page and the explorer in a real browser, on the real server and m
   writeFileSync(join(results, '.gitignore'), '*\n');
 
   // Questions from the model's own task; the answers are the task generator's.
-  const state = JSON.parse(readFileSync(join(MODEL_DIR, 'state.json'), 'utf8')) as { task: string; difficulty: number };
+  const state = JSON.parse(readFileSync(join(EMBEDDED_MODEL, 'state.json'), 'utf8')) as { task: string; difficulty: number };
   const task = getTask(state.task);
   const rng = new Rng(2026);
   const problems: Problem[] = Array.from({ length: 24 }, () => task.generate(rng, state.difficulty));
@@ -85,7 +83,7 @@ test('the chat page and the explorer in a real browser, on the real server and m
   mkdirSync(dataDir);
   buildIndex(join(tmp, 'docs'), join(dataDir, SEARCH_DB_FILE));
 
-  const base = await serve(['--data-dir', dataDir, '--web-dir', dist, '--moderation-rules', rulesFile, '--moderation-every', '8', '--max-tokens', '64', ...(DEV_CKPT ? ['--checkpoint', DEV_CKPT, '--model-name', MODEL_ID] : [])], t);
+  const base = await serve(['--data-dir', dataDir, '--web-dir', dist, '--moderation-rules', rulesFile, '--moderation-every', '8', '--max-tokens', '64'], t);
   const post = async (body: Record<string, unknown>): Promise<Completion> => {
     const r = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: MODEL_ID, temperature: 0, store: false, ...body }) });
@@ -207,6 +205,8 @@ test('the chat page and the explorer in a real browser, on the real server and m
   assert.equal(await page.locator('.citations mark').first().innerText(), 'is'); // the query's word, as the index marked it
   await page.locator('#send:not([hidden])').waitFor();
   assert.equal(await page.locator('#status').innerText(), '');
+  // Whatever the model made of the sources, the page says something: an answer or why there is none.
+  assert.notEqual((await page.locator('.msg.assistant .answer').innerText()).trim(), '');
   await page.getByLabel('Search my documents').uncheck();
   await page.screenshot({ path: join(results, 'chat-search.png') });
 

@@ -14,6 +14,8 @@ interface Msg {
   citations?: Citation[];
   rating?: 1 | -1 | null;
   notice?: string;
+  /** The generation stopped at the length limit (finish_reason "length"). */
+  cut?: boolean;
 }
 
 interface ConvSummary { id: string; title: string; updated_at: string }
@@ -114,7 +116,8 @@ function messageView(m: Msg, i: number): HTMLElement {
     body.setAttribute('role', 'alert');
     body.textContent = m.notice ?? RETRACTED;
   } else {
-    body.innerHTML = renderMarkdown(m.content) + (m.status === 'stopped' ? '<p class="muted">(stopped)</p>' : '');
+    body.innerHTML = renderMarkdown(m.content) + (m.status === 'stopped' ? '<p class="muted">(stopped)</p>'
+      : m.cut ? `<p class="muted">(cut off at the length limit${m.content ? '' : ' before an answer'})</p>` : '');
     if (streaming && m.content === '' && !m.reasoning) body.innerHTML = '<p class="muted">…</p>';
   }
   art.append(body);
@@ -278,6 +281,7 @@ async function ask(text: string, regenerate: boolean): Promise<void> {
         if (thinkEnd === null) { thinkEnd = performance.now(); answer.thinkMs = thinkEnd - started; }
         answer.content += ch.delta.content;
       }
+      if (ch?.finish_reason === 'length') answer.cut = true;
       if (ch?.finish_reason === 'content_filter') {
         // Withdrawn whole, as DeepSeek's app does: the thinking shown so far goes too.
         answer.status = 'filtered';
