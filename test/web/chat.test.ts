@@ -185,11 +185,14 @@ test('the chat page and the explorer in a real browser, on the real server and m
   assert.equal(await page.locator('.msg.assistant details.thinking').count(), 0, 'the withdrawn thinking is gone');
   const mviews = await takeViews();
   assert.ok(mviews.some((v) => v.thinking !== '' && !v.retracted), 'part of the thinking was shown before the retraction');
-  const data = await (await fetch(`${base}/v1/me/export`)).json() as { conversations: { messages: { id: string; role: string; content: string; status: string }[] }[];
+  const data = await (await fetch(`${base}/v1/me/export`)).json() as { conversations: { messages: { id: string; role: string; content: string; reasoning_content: string | null; status: string }[] }[];
     moderation_events: { category: string; direction: string; rule: string; message_id: string }[] };
   const msgs = data.conversations.find((c) => c.messages.some((m) => m.role === 'user' && m.content === stopped!.question))!.messages;
   const withdrawn = msgs.find((m) => m.role === 'assistant')!;
   assert.equal(withdrawn.status, 'filtered');
+  // Stopped mid-reasoning, before any answer: what was said is kept for review, not shown.
+  assert.equal(withdrawn.content, '');
+  assert.ok(withdrawn.reasoning_content?.startsWith(`${firstOperand(stopped)}*`), JSON.stringify(withdrawn.reasoning_content));
   // (The API probes above, not stored, left events without a message.)
   assert.deepEqual(data.moderation_events.filter((e) => e.message_id === withdrawn.id).map((e) => [e.category, e.direction, e.rule]),
     [['arithmetic-test', 'output', `pattern:\\b(?:${[...ops].join('|')}) \\d+ \\d+\\b`]]);
