@@ -4,9 +4,12 @@
 // GFLOP/s). Binding every thread for the whole process (OMP_PROC_BIND) fixes that but also
 // traps the main thread on one core for its single-threaded work. So the binding is per region:
 // before a parallel region the calling thread pins itself to the core it is on, each worker pins
-// itself to a different core, and afterwards the caller is released. Three system calls (~µs)
-// per region at most (a worker already on its CPU skips its call), used only by the big kernels
-// (GEMM, attention). PONDER_PIN=0 turns it off.
+// itself to a different core, and afterwards the caller is released. Workers stay where they
+// were pinned, so usually nothing needs moving: when every worker is already on a CPU of its own
+// and the caller is on none of them, the region starts with no system call at all (decoding runs
+// ~60 small regions per token, and two affinity calls each cost it a fifth of its time). Only a
+// clash (the OS moved the caller onto a worker's CPU) pays for the pinning. PONDER_PIN=0 turns
+// placement off.
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdlib.h>
@@ -16,10 +19,13 @@
 static cpu_set_t allowed;  // the process's CPUs when first used
 static __thread int pinned = -1; // the CPU this worker thread last pinned itself to
 static int cpus[CPU_SETSIZE], ncpu = -1;
+#define MAXW 64
+static int worker_cpu[MAXW]; // CPU that worker t last pinned itself to (-1: not yet), written by the worker
 
 static int enabled(void) {
   if (ncpu < 0) {
     const char *e = getenv("PONDER_PIN");
+    for (int t = 0; t < MAXW; t++) worker_cpu[t] = -1;
     ncpu = 0;
     if ((e && strcmp(e, "0") == 0) || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
     for (int i = 0; i < CPU_SETSIZE; i++)
@@ -28,10 +34,19 @@ static int enabled(void) {
   return ncpu > 1;
 }
 
+// A caller CPU c travels to the workers as c (the caller pinned itself: workers place themselves
+// around it) or as -2 - c (fast path: the caller did nothing, workers check they are not on c).
 int team_pin_caller(int nt) {
-  if (nt < 2 || !enabled() || nt > ncpu) return -1;
+  if (nt < 2 || !enabled() || nt > ncpu || nt > MAXW) return -1;
   int c = sched_getcpu();
   if (c < 0) return -1;
+  int clash = 0;
+  for (int t = 1; t < nt && !clash; t++) {
+    int w = __atomic_load_n(&worker_cpu[t], __ATOMIC_RELAXED);
+    clash = w < 0 || w == c;
+    for (int u = 1; u < t && !clash; u++) clash = __atomic_load_n(&worker_cpu[u], __ATOMIC_RELAXED) == w;
+  }
+  if (!clash) return -2 - c;
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(c, &one);
@@ -41,12 +56,17 @@ int team_pin_caller(int nt) {
 
 void team_pin_worker(int caller_cpu) {
   int t = omp_get_thread_num();
-  if (caller_cpu < 0 || t == 0) return;
+  if (caller_cpu == -1 || t == 0) return;
+  if (caller_cpu <= -2) { // fast path: stay unless this thread is not where the caller believes
+    caller_cpu = -2 - caller_cpu;
+    if (pinned >= 0 && pinned != caller_cpu && t < MAXW && worker_cpu[t] == pinned) return;
+  }
   // worker t takes the t-th allowed CPU, skipping the caller's
   int k = 0;
   for (int i = 0; i < ncpu; i++) {
     if (cpus[i] == caller_cpu) continue;
     if (++k == t) {
+      if (t < MAXW) __atomic_store_n(&worker_cpu[t], cpus[i], __ATOMIC_RELAXED);
       if (pinned == cpus[i]) return; // still there from the last region: no system call
       pinned = cpus[i];
       cpu_set_t one;
