@@ -33,6 +33,19 @@ printTrain(train);
 const decode = await benchDecode();
 printDecode(decode);
 
+// Each side at its best thread count: the ratio the targets are stated in.
+console.log('\nBest of threads=1 and threads=2 on each side');
+const best = <T>(rows: T[], key: (r: T) => string, ours: (r: T) => number, ref: (r: T) => number | null) => {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  for (const [k, rs] of groups) {
+    const p = Math.max(...rs.map(ours)), t = Math.max(...rs.map((r) => ref(r) ?? NaN));
+    console.log(`${k.padEnd(58)} ponder ${p.toFixed(0).padStart(7)} tok/s   PyTorch ${Number.isNaN(t) ? '      -' : t.toFixed(0).padStart(7)} tok/s   ${Number.isNaN(t) ? '' : `${(p / t).toFixed(2)}x`}`);
+  }
+};
+best(train, (r) => `training step, config ${r.config}`, (r) => r.ponderTokS, (r) => r.torchTokS);
+best(decode, (r) => `${r.what}, batch ${r.batch}`, (r) => r.ponderDecode, (r) => r.torchDecode);
+
 const tokenizer = benchTokenizer();
 console.log('\nTokenizer encode, MB/s');
 for (const r of tokenizer) console.log(`${r.what.padEnd(42)} ${r.mbPerS.toFixed(2).padStart(8)}  ${r.note}`);
