@@ -315,10 +315,11 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
   int nt = par_threads(work, PAR_FLOPS);
   if (Tq == 1 && Hq <= QB && D <= 256) { // decode step: per batch row, all heads (S and Ob fit QB rows)
     if (nt > B) nt = (int)B;
+    nt = team_small(nt); // each batch row is one thread's: any count gives the same bits
     PAR_REGION(nt)
     tiles_t t;
     tiles_get(&t, D, 0);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
     for (long b = 0; b < B; b++) {
       long lo = keyStart ? keyStart[b] : 0, last = qOffset < Tk - 1 ? qOffset : Tk - 1;
       if (lo < 0) lo = 0;

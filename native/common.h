@@ -108,6 +108,10 @@ float row_max(const float *x, long n);
 int team_pin_caller(int nt);
 void team_pin_worker(int caller_cpu);
 void team_release_caller(int caller_cpu);
+// Threads for a small latency-bound region (decode): nt, or 1 for a while after a worker came late.
+int team_small(int nt);
+// Called by each thread at the end of its share of a PAR_REGION (feeds team_small).
+void team_thread_done(void);
 
 // A parallel region of n threads with that placement. Use as
 //   PAR_REGION(n)
@@ -120,6 +124,7 @@ void team_release_caller(int caller_cpu);
     _Pragma("omp parallel num_threads(par_nt_)") {                                 \
       team_pin_worker(par_cpu_);
 #define PAR_REGION_END          \
+      team_thread_done();       \
     }                           \
     team_release_caller(par_cpu_); \
   }

@@ -370,14 +370,12 @@ static void gemm_small_m(const gemm_t *g, int nt, int tid) {
     A = a;
   }
 #ifdef __AVX512F__
-  if (g->tB) { // threads take equal contiguous row ranges of W (multiples of 16 rows)
-    long per = (N + nt - 1) / nt;
-    per = (per + 15) / 16 * 16;
+  if (g->tB) { // threads claim chunks of 64 rows of W (a thread slowed by the OS takes fewer)
+    long nch = (N + 63) / 64;
     PAR_REGION(nt)
-    {
-      long j0 = omp_get_thread_num() * per, j1 = j0 + per < N ? j0 + per : N;
-      if (j0 < j1) gemv_tb(A, M, g->B, K, j0, j1, g->C, N, g->acc);
-    }
+#pragma omp for schedule(dynamic, 1) nowait
+    for (long ch = 0; ch < nch; ch++)
+      gemv_tb(A, M, g->B, K, ch * 64, ch * 64 + 64 < N ? ch * 64 + 64 : N, g->C, N, g->acc);
     PAR_REGION_END
     return;
   }
@@ -489,7 +487,7 @@ static void gemm_small_mt(const gemm_t *g, int nt) {
   }
   long nblk = (N + RW - 1) / RW;
   PAR_REGION(nt)
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 2) nowait
   for (long bj = 0; bj < nblk; bj++) {
     long n0 = bj * RW, r = N - n0 < RW ? N - n0 : RW;
     float t[RW * 32] __attribute__((aligned(64)));
@@ -578,6 +576,7 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
       gemv_min = e ? atol(e) : GEMV_MIN;
     }
     if (tB && (double)N * (double)K >= (double)gemv_min) nt = T;
+    nt = team_small(nt); // every output is one thread's dot product: any count gives the same bits
     for (long b = 0; b < batch; b++) {
       gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
       gemm_small_m(&g, nt, 0);
@@ -585,6 +584,7 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
     return;
   }
   if (M <= SMALL_MT && tB) {
+    nt = team_small(nt); // each tile is one thread's: any count gives the same bits
     for (long b = 0; b < batch; b++) {
       gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
       gemm_small_mt(&g, nt);

@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "common.h"
 
 static cpu_set_t allowed;  // the process's CPUs when first used
@@ -34,9 +35,71 @@ static int enabled(void) {
   return ncpu > 1;
 }
 
+// ---- slow workers ----
+// On a shared machine one of our threads can sit on a core that another process also wants: it
+// then runs at half speed or waits out a whole time slice. A big kernel absorbs that (dynamic
+// chunks), but a decode step runs dozens of regions of a few microseconds, split evenly, and
+// each waits for the slow thread, so two threads end up slower than one. Each region using
+// PAR_REGION notes when every thread finished its share; when the workers finish well after the
+// caller, the small latency-bound kernels (team_small) run on the calling thread alone for a
+// while, then try the team again, backing off while it stays slow. Only kernels whose results do
+// not depend on the thread count use team_small.
+static long region_t0, region_nt, done_t[MAXW];
+static long calm, backoff = 64; // small regions left to run alone; the next calm period
+
+static inline long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+int team_small(int nt) {
+  static int off = -1; // PONDER_NOADAPT=1: always the full team (to measure the difference)
+  if (off < 0) off = getenv("PONDER_NOADAPT") != NULL;
+  if (nt < 2 || off) return nt;
+  if (calm > 0) {
+    calm--;
+    return 1;
+  }
+  return nt;
+}
+
+static void region_begin(int nt) {
+  if (omp_in_parallel()) return; // a region nested in another (one thread): the outer one counts
+  region_nt = nt < MAXW ? nt : MAXW;
+  if (nt < 2) return;
+  for (int t = 0; t < region_nt; t++) done_t[t] = 0;
+  region_t0 = now_ns();
+}
+
+void team_thread_done(void) {
+  if (omp_get_level() != 1) return;
+  int t = omp_get_thread_num();
+  if (t < MAXW) __atomic_store_n(&done_t[t], now_ns(), __ATOMIC_RELAXED);
+}
+
+static void region_end(void) {
+  if (omp_in_parallel() || region_nt < 2) return;
+  long mine = done_t[0], last = 0;
+  if (!mine) return; // a region without the PAR_REGION hooks
+  for (int t = 1; t < region_nt; t++) {
+    long w = __atomic_load_n(&done_t[t], __ATOMIC_RELAXED);
+    if (!w) return;
+    if (w > last) last = w;
+  }
+  long own = mine - region_t0, wait = last - mine;
+  if (wait > 3000 && wait > own / 2) { // the caller waited on its workers more than half its own share
+    calm = backoff;
+    if (backoff < 65536) backoff *= 2;
+  } else if (backoff > 64) {
+    backoff /= 2;
+  }
+}
+
 // A caller CPU c travels to the workers as c (the caller pinned itself: workers place themselves
 // around it) or as -2 - c (fast path: the caller did nothing, workers check they are not on c).
 int team_pin_caller(int nt) {
+  region_begin(nt);
   if (nt < 2 || !enabled() || nt > ncpu || nt > MAXW) return -1;
   int c = sched_getcpu();
   if (c < 0) return -1;
@@ -79,5 +142,6 @@ void team_pin_worker(int caller_cpu) {
 }
 
 void team_release_caller(int caller_cpu) {
+  region_end();
   if (caller_cpu >= 0) sched_setaffinity(0, sizeof allowed, &allowed);
 }
