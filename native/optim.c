@@ -27,9 +27,18 @@ double k_sum_squares(const float *x, long n) {
 #pragma omp for schedule(static) reduction(+ : total)
   for (long i0 = 0; i0 < n; i0 += 1024) {
     long e = i0 + 1024 < n ? i0 + 1024 : n;
+#ifdef __AVX512F__
+    __m512 v = _mm512_setzero_ps(); // lanes, not a scalar chain (the compiler may not reorder one)
+    for (long i = i0; i < e; i += 16) {
+      __m512 a = _mm512_maskz_loadu_ps(tail_mask(e - i), x + i);
+      v = _mm512_fmadd_ps(a, a, v);
+    }
+    total += _mm512_reduce_add_ps(v);
+#else
     float s = 0.0f;
     for (long i = i0; i < e; i++) s += x[i] * x[i];
     total += s;
+#endif
   }
   PAR_REGION_END
   return total;
