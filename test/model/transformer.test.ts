@@ -93,3 +93,15 @@ test('continuous-batching decodeStep gives each sequence the logits of its own f
     });
   }));
 });
+
+test('gradient accumulation over two half batches equals one step on the whole batch', () => {
+  const B = 4, T = 8;
+  const inputs = ids(B * T, 31), targets = ids(B * T, 32);
+  const half = (i: number) => ({ inputs: inputs.subarray(i * 2 * T, (i + 1) * 2 * T), targets: targets.subarray(i * 2 * T, (i + 1) * 2 * T), B: 2, T });
+  const whole = new Transformer(tiny, 9), accum = new Transformer(tiny, 9);
+  const r1 = trainStep(whole, new AdamW(paramGroups(whole, 0.1)), [{ inputs, targets, B, T }], 1e-2);
+  const r2 = trainStep(accum, new AdamW(paramGroups(accum, 0.1)), [half(0), half(1)], 1e-2);
+  assert.ok(Math.abs(r1.loss - r2.loss) < 1e-5 && Math.abs(r1.gradNorm - r2.gradNorm) < 1e-4 * r1.gradNorm);
+  // The (clipped) gradients the update used are still in .grad.
+  whole.parameters().forEach((p, i) => assertClose(accum.parameters()[i].grad!.data, p.grad!.data, 1e-7, 1e-4, `gradient ${i}`));
+});
