@@ -7,17 +7,8 @@ import type { Tokenizer } from '../../src/tokenizer/tokenizer.ts';
 export const CORPUS_PATH = fileURLToPath(new URL('../fixtures/tokenizer-corpus.txt', import.meta.url));
 export const CORPUS = readFileSync(CORPUS_PATH, 'utf8');
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded PRNG all tests share.
+export { rng } from '../helpers.ts';
 
 // Characters that stress the split pattern: letters of several scripts, digits of several
 // systems, every kind of whitespace, contractions, combining marks, emoji, CJK.
