@@ -225,7 +225,12 @@ test('the chat page and the explorer in a real browser, on the real server and m
   // The explorer: the model's top ten next tokens as bars. Its greedy reply opens <think> and
   // then reasons: clicking the top bar each time walks that same path.
   await page.goto(base + '/explorer.html');
+  // The page first predicts for its example text; wait for the prediction of the question itself,
+  // not whichever bars are on screen first.
+  const predicted = page.waitForResponse((r) => r.url().endsWith('/v1/chat/completions') && (r.request().postData() ?? '').includes(right!.problem.question));
   await page.locator('#text').fill(right.problem.question);
+  await predicted;
+  await page.waitForFunction(`document.querySelector('#status')?.textContent === ''`);
   await page.locator('#bars li').nth(9).waitFor();
   assert.equal(await page.locator('#bars li').count(), 10);
   assert.match(await page.locator('#bars .pct').first().innerText(), /^\d+\.\d%$/);
