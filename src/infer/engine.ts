@@ -46,6 +46,8 @@ export interface EngineRequest {
   vocabLimit?: number;
   /** The prompt ends inside an open <think> (forced thinking). */
   startsInThink?: boolean;
+  /** Ids the first generated token may not be (forced thinking bans </think>, so some reasoning comes first). */
+  banFirst?: number[];
   /** Most tokens inside a think block; when reached, </think> is forced as the next token. */
   thinkingBudget?: number;
   /** Called for every token; return false to end the sequence now (finish 'stop': a stop string matched). */
@@ -212,6 +214,7 @@ export class Engine {
   /** Picks the next token of s from its logits row (V), reports it, and ends s when it is done. */
   private advance(s: Sequence, full: Float32Array): void {
     const row = s.req.vocabLimit !== undefined && s.req.vocabLimit < full.length ? full.subarray(0, s.req.vocabLimit) : full;
+    if (s.tokens.length === 0 && s.req.banFirst) for (const t of s.req.banFirst) if (t < row.length) row[t] = -Infinity;
     const budget = s.req.thinkingBudget;
     const forced = s.inThink && budget !== undefined && s.thinkTokens >= budget;
     const token = forced ? END_THINK_ID : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP }, s.rng, this.probs, this.order);

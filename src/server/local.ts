@@ -124,6 +124,9 @@ export class LocalBackend implements ChatBackend {
         prompt, maxTokens, temperature: req.temperature ?? 1, topP: req.topP, seed: req.seed,
         stopTokens: [EOS_ID], vocabLimit: tok.vocabSize, topLogprobs: req.logprobs ? req.topLogprobs : 0,
         startsInThink: inThink, thinkingBudget: req.thinkingBudget,
+        // Forced thinking must reason: </think> may not come first (as `ponder eval --mode on`).
+        // Not for a prefix (the explorer shows the model's true distribution).
+        banFirst: req.thinking === 'enabled' && req.prefix === undefined ? [END_THINK_ID] : undefined,
         onToken, signal,
       }).then((r) => {
         if (!stop.stopped) {

@@ -132,3 +132,24 @@ test('a prefill budget spreads admissions over ticks without changing results', 
   // Prompts of 7, 2, 4, 13 and 3 tokens, 8 per tick: admitted 7+2 | 4+13 | 3.
   assert.deepEqual(firstTick, [1, 1, 2, 2, 3]);
 });
+
+test('forced thinking can ban </think> as the first token; without the ban a model that wants it closes at once', async () => {
+  // A model whose next token is </think> whatever the input: every embedding row is the same
+  // vector v, the blocks add nothing (zero output projections), and the untied head scores only
+  // </think>, by v itself.
+  const c = validateConfig({ vocab_size: 64, d_model: 16, n_layers: 1, n_heads: 2, n_kv_heads: 2, d_ff: 32, max_seq_len: 32, tie_embeddings: false });
+  const m = new Transformer(c, 1);
+  const v = Float32Array.from({ length: 16 }, (_, i) => (i % 3) - 1 + 0.5);
+  for (let r = 0; r < 64; r++) m.embed.data.set(v, r * 16);
+  m.blocks[0].attn.o.weight.data.fill(0);
+  m.blocks[0].mlp.down.weight.data.fill(0);
+  m.lmHead!.weight.data.fill(0);
+  m.lmHead!.weight.data.set(v.map((x) => 10 * x), END_THINK_ID * 16);
+  const engine = new Engine(m);
+  const prompt = [1, 4, 20, 5, THINK_ID];
+  const free = await engine.submit({ prompt, maxTokens: 3, temperature: 1, seed: 1, startsInThink: true });
+  assert.equal(free.tokens[0], END_THINK_ID);
+  const banned = await engine.submit({ prompt, maxTokens: 3, temperature: 1, seed: 1, startsInThink: true, banFirst: [END_THINK_ID] });
+  assert.notEqual(banned.tokens[0], END_THINK_ID);
+  assert.equal(banned.tokens[1], END_THINK_ID, 'only the first token is constrained');
+});
