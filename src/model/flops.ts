@@ -12,16 +12,12 @@
 //            causal attention sees T/2 keys on average; backward costs twice the forward.
 //            Per sequence the attention term is 12·L·T²·d/2.
 
-export interface FlopsConfig {
-  vocab_size: number;
-  d_model: number;
-  n_layers: number;
-  n_heads: number;
-  n_kv_heads: number;
-  d_ff: number;
-  max_seq_len: number;
+import type { ModelConfig } from './config.ts';
+
+/** The model fields the count needs (configs/*.json may also carry a train preset). */
+export type FlopsConfig = Pick<ModelConfig, 'vocab_size' | 'd_model' | 'n_layers' | 'n_heads' | 'n_kv_heads' | 'd_ff' | 'max_seq_len'> & {
   train?: { seq_len?: number };
-}
+};
 
 /** Weights that take part in a matrix multiply for each token (N above). */
 export function matmulParams(c: FlopsConfig): number {
