@@ -1,6 +1,7 @@
 // Causal self-attention with RoPE and grouped-query heads; optionally reads and extends a KV cache.
 import { attention, empty, isGradEnabled, matmul, reshape, rope, ropeTable, type Tensor } from '../tensor/index.ts';
 import { backend } from '../backend/index.ts';
+import { scratch } from '../tensor/memory.ts';
 import type { Rng } from '../tensor/random.ts';
 import { Linear, fuseLinears, splitColumns } from './linear.ts';
 import { KVCache } from './kvcache.ts';
@@ -104,7 +105,7 @@ export class SelfAttention {
     const out = empty([N, 1, Hq * D]);
     const kern = backend().kernels;
     const { cos, sin } = ropeTable(D, this.ropeTheta, this.maxSeqLen);
-    const lse = new Float32Array(Hq);
+    const lse = scratch(Hq); // from the pool: nothing fresh per token
     for (let r = 0; r < N; r++) {
       const c = caches[r], p = pos[r], Tmax = c.k.shape[1];
       const qr = q.data.subarray(r * Hq * D, (r + 1) * Hq * D);
