@@ -1,12 +1,23 @@
-// Supervised fine-tuning on prompt/completion pairs: the loss covers completion tokens only, so
-// the model learns to answer, not to write questions. Rows are right-padded (padding after the
-// text cannot influence it under a causal mask) and padded positions carry no loss.
+// Supervised fine-tuning (instruction tuning). Two entry points:
+//   sft(model, examples, …)  prompt/completion pairs (the speedrun's cold start on reasoning traces)
+//   trainSft({…})            chat JSONL in OpenAI's messages format: packing, validation loss,
+//                            checkpoints, --resume, progress, metrics and a loss chart
+// The loss covers assistant tokens only (their reasoning too, unless maskReasoning), so the model
+// learns to answer, not to write questions. Packed rows hold whole conversations one after another
+// (each opens with <|begin_of_text|>, as in pretraining); the tail of a row is padding without loss.
+import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Transformer } from '../model/transformer.ts';
 import { AdamW } from '../optim/adamw.ts';
 import { cosineLr } from '../optim/schedule.ts';
 import { Rng } from '../tensor/random.ts';
 import { trainStep, paramGroups, type Batch } from './step.ts';
-import { ProgressBar } from './progress.ts';
+import { ProgressBar, formatDuration } from './progress.ts';
+import { MetricsLog } from './metrics.ts';
+import { writeChart } from './chart.ts';
+import { evaluateLoss } from './pretrain.ts';
+import { saveCheckpoint, loadCheckpoint, loadOptimizerState } from '../io/checkpoint.ts';
+import { encodeChat, toTokenizerJson, ASSISTANT_ID, THINK_ID, END_THINK_ID, PAD_ID, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
 
 export interface SftExample {
@@ -36,7 +47,7 @@ export interface SftOptions {
   progress?: boolean;
 }
 
-/** Fine-tunes model in place; returns the loss of each step. */
+/** Fine-tunes model in place on prompt/completion pairs; returns the loss of each step. */
 export function sft(model: Transformer, examples: SftExample[], o: SftOptions): number[] {
   if (examples.length === 0) throw new PonderError('sft: no examples');
   const opt = new AdamW(paramGroups(model, 0.0));
@@ -51,4 +62,262 @@ export function sft(model: Transformer, examples: SftExample[], o: SftOptions): 
     bar?.update(s + 1, { loss: r.loss.toFixed(3) });
   }
   return losses;
+}
+
+// ---- Chat JSONL ---------------------------------------------------------------------------------
+
+/** A line that was skipped, and why (1-based line numbers, as an editor shows them). */
+export interface BadLine { line: number; reason: string }
+
+export interface Conversation { line: number; messages: ChatMessage[] }
+
+const ROLES = new Set(['system', 'user', 'assistant']);
+
+/**
+ * One line of OpenAI-style chat JSONL, {"messages": [{role, content, reasoning_content?}]}, to
+ * messages, or the reason it cannot be used. An assistant turn without reasoning_content gets an
+ * empty think block: ponder's assistant always writes one (<think></think> when it does not reason).
+ */
+export function parseChatLine(text: string): ChatMessage[] | string {
+  let obj: unknown;
+  try { obj = JSON.parse(text); } catch (e) { return `not JSON (${(e as Error).message})`; }
+  const msgs = (obj as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(msgs) || msgs.length === 0) return 'no "messages" array';
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i] as { role?: unknown; content?: unknown; reasoning_content?: unknown } | null;
+    if (m === null || typeof m !== 'object') return `messages[${i}] is not an object`;
+    if (typeof m.role !== 'string' || !ROLES.has(m.role)) return `messages[${i}] has unknown role ${JSON.stringify(m.role)} (system, user, assistant)`;
+    if (typeof m.content !== 'string') return `messages[${i}] has no string content`;
+    if (m.reasoning_content !== undefined && m.reasoning_content !== null && (m.role !== 'assistant' || typeof m.reasoning_content !== 'string')) {
+      return `messages[${i}]: reasoning_content must be a string, on assistant turns only`;
+    }
+    const reasoning = typeof m.reasoning_content === 'string' ? m.reasoning_content : '';
+    if (m.content.trim() === '' && reasoning.trim() === '') return `messages[${i}] (${m.role}) is empty`;
+    out.push(m.role === 'assistant' ? { role: 'assistant', content: m.content, reasoning } : { role: m.role as 'system' | 'user', content: m.content });
+  }
+  if (!out.some((m) => m.role === 'assistant')) return 'no assistant turn to learn from';
+  return out;
+}
+
+/** Every usable conversation of a chat JSONL text, and every line that was skipped. */
+export function parseChatJsonl(text: string): { conversations: Conversation[]; bad: BadLine[] } {
+  const conversations: Conversation[] = [], bad: BadLine[] = [];
+  text.split('\n').forEach((l, i) => {
+    if (l.trim() === '') return;
+    const r = parseChatLine(l);
+    if (typeof r === 'string') bad.push({ line: i + 1, reason: r });
+    else conversations.push({ line: i + 1, messages: r });
+  });
+  return { conversations, bad };
+}
+
+export function readChatJsonl(path: string): { conversations: Conversation[]; bad: BadLine[] } {
+  if (!existsSync(path)) throw new PonderError(`${path}: no such file`);
+  return parseChatJsonl(readFileSync(path, 'utf8'));
+}
+
+/** A conversation as ids with, for each id, whether the model is trained to produce it. */
+export interface SftSequence { line: number; ids: number[]; learn: Uint8Array }
+
+/**
+ * Encodes a conversation with the chat template (the same ids as encodeChat) and marks the
+ * assistant tokens after each <|assistant|>: <think>, reasoning, </think>, answer, <|end_of_text|>.
+ * maskReasoning leaves the reasoning text unmarked (the think tags stay learnt).
+ */
+export function encodeSft(tok: Tokenizer, c: Conversation, maskReasoning = false): SftSequence {
+  const ids = encodeChat(tok, [], {});
+  const learn: number[] = ids.map(() => 0);
+  for (const m of c.messages) {
+    const part = encodeChat(tok, [m], { bos: false });
+    let inReasoning = false;
+    part.forEach((id, j) => {
+      ids.push(id);
+      if (m.role !== 'assistant' || j === 0) { learn.push(0); return; }
+      if (id === END_THINK_ID) inReasoning = false;
+      learn.push(maskReasoning && inReasoning ? 0 : 1);
+      if (id === THINK_ID && j === 1) inReasoning = true;
+    });
+  }
+  if (ids[ids.length - 1] === ASSISTANT_ID) throw new PonderError('internal: conversation ends in an open turn');
+  return { line: c.line, ids, learn: Uint8Array.from(learn) };
+}
+
+/** Packed rows of T inputs and T targets (-100 where nothing is learnt). */
+export interface PackedRows { inputs: Int32Array; targets: Int32Array; rows: number; T: number; learnt: number }
+
+/**
+ * First-fit packing in order: each sequence (at most T + 1 ids) goes into the current row when it
+ * fits, else opens a new one. A sequence longer than T + 1 must have been dropped by the caller.
+ */
+export function packSequences(seqs: SftSequence[], T: number): PackedRows {
+  const rows: { ids: number[]; learn: number[] }[] = [];
+  let cur: { ids: number[]; learn: number[] } | null = null;
+  for (const s of seqs) {
+    if (s.ids.length > T + 1) throw new PonderError(`internal: a sequence of ${s.ids.length} ids does not fit rows of ${T + 1}`);
+    if (!cur || cur.ids.length + s.ids.length > T + 1) rows.push(cur = { ids: [], learn: [] });
+    cur.ids.push(...s.ids);
+    cur.learn.push(...s.learn);
+  }
+  const n = rows.length;
+  const inputs = new Int32Array(n * T).fill(PAD_ID), targets = new Int32Array(n * T).fill(-100);
+  let learnt = 0;
+  rows.forEach((r, i) => {
+    for (let t = 0; t < r.ids.length - 1; t++) {
+      inputs[i * T + t] = r.ids[t];
+      if (r.learn[t + 1]) { targets[i * T + t] = r.ids[t + 1]; learnt++; }
+    }
+  });
+  return { inputs, targets, rows: n, T, learnt };
+}
+
+function rowsBatch(p: PackedRows, pick: number[]): Batch {
+  const T = p.T, B = pick.length;
+  const b: Batch = { inputs: new Int32Array(B * T), targets: new Int32Array(B * T), B, T };
+  pick.forEach((r, i) => {
+    b.inputs.set(p.inputs.subarray(r * T, (r + 1) * T), i * T);
+    b.targets.set(p.targets.subarray(r * T, (r + 1) * T), i * T);
+  });
+  return b;
+}
+
+// ---- The training run ---------------------------------------------------------------------------
+
+export interface TrainSftOptions {
+  model: Transformer;
+  tokenizer: Tokenizer;
+  conversations: Conversation[];
+  /** Validation conversations; default: the last valFraction of `conversations`. */
+  validation?: Conversation[];
+  valFraction?: number;
+  outDir: string;
+  steps: number;
+  batchSize: number;
+  seqLen?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  maskReasoning?: boolean;
+  evalEvery?: number;
+  checkpointEvery?: number;
+  seed?: number;
+  resume?: boolean;
+  maxSeconds?: number;
+  progress?: boolean;
+}
+
+export interface TrainSftResult {
+  model: Transformer;
+  steps: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Conversations skipped because they do not fit the context (by input line). */
+  tooLong: BadLine[];
+  trainRows: number;
+  seconds: number;
+}
+
+/** Throws when the checkpoint at dir was made with a different tokenizer than tok. */
+export function checkSameTokenizer(dir: string, ckTok: Tokenizer | null, tok: Tokenizer): void {
+  if (!ckTok) throw new PonderError(`${dir} has no tokenizer.json; cannot tell whether it matches the model's tokenizer`);
+  if (JSON.stringify(toTokenizerJson(ckTok)) !== JSON.stringify(toTokenizerJson(tok))) {
+    throw new PonderError(`${dir} was made with another tokenizer (${ckTok.vocabSize} tokens vs ${tok.vocabSize}); its ids would mean other text`);
+  }
+}
+
+export function trainSft(o: TrainSftOptions): TrainSftResult {
+  const T = o.seqLen ?? o.model.config.max_seq_len;
+  if (T > o.model.config.max_seq_len) throw new PonderError(`seq_len ${T} exceeds the model's max_seq_len ${o.model.config.max_seq_len}`);
+  const { train, val, tooLong } = splitAndEncode(o, T);
+  if (train.length === 0) throw new PonderError('sft: no conversation fits the context; nothing to train on');
+  const rng0 = new Rng(o.seed ?? 1);
+  shuffle(train, rng0); // packing order: related lines of a file do not all share rows
+  const trainRows = packSequences(train, T), valRows = packSequences(val, T);
+  const valBatches: Batch[] = [];
+  for (let r = 0; r < valRows.rows; r += o.batchSize) valBatches.push(rowsBatch(valRows, range(r, Math.min(valRows.rows, r + o.batchSize))));
+  const usableVal = valBatches.filter((b) => b.targets.some((t) => t >= 0));
+
+  mkdirSync(o.outDir, { recursive: true });
+  const ckptDir = join(o.outDir, 'checkpoint');
+  const metrics = new MetricsLog(join(o.outDir, 'metrics.jsonl'));
+  let model = o.model;
+  let opt = new AdamW(paramGroups(model, o.weightDecay ?? 0));
+  let rng = rng0;
+  let step = 0;
+  if (o.resume) {
+    if (!existsSync(ckptDir)) throw new PonderError(`--resume: no checkpoint at ${ckptDir}`);
+    const ck = loadCheckpoint(ckptDir);
+    checkSameTokenizer(ckptDir, ck.tokenizer, o.tokenizer);
+    model = ck.model;
+    opt = new AdamW(paramGroups(model, o.weightDecay ?? 0));
+    loadOptimizerState(ckptDir, model, opt);
+    const st = ck.state as { step?: number; rng?: number[] };
+    if (!Number.isInteger(st.step) || !Array.isArray(st.rng)) throw new PonderError(`${ckptDir}/state.json: no step or RNG state to resume from`);
+    step = st.step!;
+    rng = new Rng(Uint32Array.from(st.rng!));
+  }
+  metrics.truncateAfter(o.resume ? step : -1);
+
+  const schedule = { lr: o.lr ?? 3e-4, warmupSteps: o.warmupSteps ?? Math.max(1, Math.floor(o.steps / 20)), totalSteps: o.steps, minRatio: 0.1 };
+  const bar = o.progress === false ? null : new ProgressBar(o.steps, 'sft');
+  const evalEvery = o.evalEvery ?? 50, ckptEvery = o.checkpointEvery ?? 200;
+  const t0 = performance.now();
+  let trainLoss = NaN, valLoss = NaN;
+  const validate = () => (usableVal.length ? evaluateLoss(model, usableVal) : NaN);
+  const save = () => saveCheckpoint(ckptDir, model, { tokenizer: o.tokenizer, optimizer: opt, state: { step, rng: [...rng.state()], valLoss } });
+  while (step < o.steps) {
+    const pick = Array.from({ length: Math.min(o.batchSize, trainRows.rows) }, () => rng.int(trainRows.rows));
+    const b = rowsBatch(trainRows, pick);
+    const lr = cosineLr(step, schedule);
+    const r = trainStep(model, opt, [b], lr);
+    step++;
+    trainLoss = r.loss;
+    const row: Record<string, unknown> = { step, loss: r.loss, lr, grad_norm: r.gradNorm };
+    if (step % evalEvery === 0 || step === o.steps) row.val_loss = valLoss = validate();
+    metrics.append(row);
+    bar?.update(step, { loss: r.loss.toFixed(3), val: Number.isNaN(valLoss) ? '-' : valLoss.toFixed(3) });
+    const overTime = o.maxSeconds !== undefined && (performance.now() - t0) / 1000 > o.maxSeconds;
+    if (step % ckptEvery === 0 || step === o.steps || overTime) save();
+    if (overTime) {
+      console.error(`sft: stopping at step ${step} after ${formatDuration(o.maxSeconds!)} (time budget); resume with --resume`);
+      break;
+    }
+  }
+  if (Number.isNaN(valLoss)) valLoss = validate();
+  writeSftChart(o.outDir);
+  return { model, steps: step, trainLoss, valLoss, tooLong, trainRows: trainRows.rows, seconds: (performance.now() - t0) / 1000 };
+}
+
+function splitAndEncode(o: TrainSftOptions, T: number): { train: SftSequence[]; val: SftSequence[]; tooLong: BadLine[] } {
+  let trainC = o.conversations, valC = o.validation;
+  if (!valC) {
+    const nVal = Math.min(Math.max(1, Math.floor(trainC.length * (o.valFraction ?? 0.05))), Math.max(0, trainC.length - 1));
+    valC = trainC.slice(trainC.length - nVal);
+    trainC = trainC.slice(0, trainC.length - nVal);
+  }
+  const tooLong: BadLine[] = [];
+  const enc = (cs: Conversation[]) => cs.flatMap((c) => {
+    const s = encodeSft(o.tokenizer, c, o.maskReasoning);
+    if (s.ids.length <= T + 1) return [s];
+    tooLong.push({ line: c.line, reason: `${s.ids.length} tokens: longer than the context (${T + 1})` });
+    return [];
+  });
+  return { train: enc(trainC), val: enc(valC), tooLong };
+}
+
+function shuffle<T>(xs: T[], rng: Rng): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+}
+
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+/** loss.svg: SFT train and validation loss against step, from metrics.jsonl. */
+export function writeSftChart(outDir: string): void {
+  const rows = MetricsLog.read(join(outDir, 'metrics.jsonl'));
+  const pts = (k: string) => rows.filter((r) => typeof r[k] === 'number').map((r) => [r.step as number, r[k] as number] as [number, number]);
+  writeChart(join(outDir, 'loss.svg'), [{ name: 'train loss', points: pts('loss') }, { name: 'validation loss', points: pts('val_loss') }],
+    { title: 'Instruction tuning: loss on assistant tokens', xLabel: 'step', yLabel: 'cross-entropy (nats/token)' });
 }
