@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { heldOutSet, problemKey, TrainingSampler } from '../../src/tasks/heldout.ts';
+import { heldOutSet, problemKey, sampleSet, splitProblems, TrainingSampler } from '../../src/tasks/heldout.ts';
 import { getTask, problemsTask } from '../../src/tasks/registry.ts';
 
 test('held-out sets are distinct, deterministic per seed, and seed-dependent', () => {
@@ -36,10 +36,44 @@ test('exhausted spaces give a clear error', () => {
   assert.throws(() => sampler.sample(1), /every drawn problem is held out/);
 });
 
-test('keys normalise whitespace and case but keep tasks apart', () => {
+test('keys normalise whitespace and case, and one question under two task names is one problem', () => {
   const p = { question: 'What is 2 + 2?', answer: '4', task: 'addition' };
   assert.equal(problemKey(p), problemKey({ ...p, question: ' what  is 2 + 2? ' }));
-  assert.notEqual(problemKey(p), problemKey({ ...p, task: 'arithmetic' }));
+  assert.equal(problemKey(p), problemKey({ ...p, task: 'arithmetic' }));
+  assert.notEqual(problemKey(p), problemKey({ ...p, question: 'What is 2 + 3?' }));
+  // So a multiplication held-out set also keeps `arithmetic` training off those questions.
+  const held = heldOutSet(getTask('multiplication'), 1, 30, 2);
+  const keys = new Set(held.map(problemKey));
+  const drawn = new TrainingSampler(getTask('arithmetic'), 2, held).sampleMany(1, 3000);
+  assert.ok(drawn.every((q) => !keys.has(problemKey(q))));
+  assert.ok(new TrainingSampler(getTask('arithmetic'), 2).sampleMany(1, 3000).some((q) => keys.has(problemKey(q))), 'the stream does hit them unguarded');
+});
+
+test('a problem file splits by content: deterministic, order-free, copies together, both sides non-empty', () => {
+  const problems = Array.from({ length: 50 }, (_, i) => ({ question: `Question ${i}?`, answer: `${i}`, task: 'jsonl' }));
+  const withCopy = [...problems, { ...problems[7]!, question: ' question 7? ', task: 'other' }];
+  const a = splitProblems(withCopy);
+  assert.equal(new Set(a.heldOut.map(problemKey)).size, 10); // ceil(0.2 x 50 distinct)
+  assert.equal(a.train.length + a.heldOut.length, 51);
+  const heldKeys = new Set(a.heldOut.map(problemKey));
+  assert.ok(a.train.every((p) => !heldKeys.has(problemKey(p))));
+  const copies = withCopy.filter((p) => problemKey(p) === problemKey(problems[7]!));
+  assert.ok(copies.every((p) => heldKeys.has(problemKey(p))) || copies.every((p) => !heldKeys.has(problemKey(p))));
+  const b = splitProblems([...withCopy].reverse());
+  assert.deepEqual(new Set(b.heldOut.map(problemKey)), heldKeys);
+  assert.deepEqual(splitProblems(problems.slice(0, 2)).heldOut.length, 1);
+  assert.deepEqual(splitProblems(problems.slice(0, 1)).heldOut.length, 0);
+  assert.throws(() => splitProblems(problems, 1), /fraction/);
+});
+
+test('samples for a person never come from an excluded (evaluation) set', () => {
+  const t = getTask('addition');
+  const held = heldOutSet(t, 1, 60, 1);
+  const keys = new Set(held.map(problemKey));
+  const s = sampleSet(t, 1, 40, 1, held);
+  assert.equal(new Set(s.map(problemKey)).size, 40);
+  assert.ok(s.every((p) => !keys.has(problemKey(p))));
+  assert.throws(() => sampleSet(t, 1, 41, 1, held), /distinct problems/);
 });
 
 test('a fixed problem list works as a task: held out and training are disjoint', () => {

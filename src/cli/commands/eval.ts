@@ -3,7 +3,7 @@
 import { parseFlags, type Command } from '../command.ts';
 import { loadModel, num } from '../shared.ts';
 import { resolveTask } from '../../tasks/registry.ts';
-import { heldOutSet } from '../../tasks/heldout.ts';
+import { EVAL_DEFAULTS, heldOutSet, splitProblems } from '../../tasks/heldout.ts';
 import { loadJsonlProblems } from '../../tasks/jsonl.ts';
 import { evaluate } from '../../eval/evaluate.ts';
 import type { ThinkingMode } from '../../rl/prompt.ts';
@@ -23,24 +23,32 @@ export const command: Command = {
       mode: { type: 'string', default: 'all' },
       'max-tokens': { type: 'string' },
       json: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
       console.log('usage: ponder eval [--checkpoint dir] [--task long-multiplication|file.jsonl] [--difficulty 3] [--n 500]\n' +
-        '                   [--k 8] [--seed 1] [--mode all|free|on|off] [--max-tokens 64] [--json]');
+        '                   [--k 8] [--seed 1] [--mode all|free|on|off] [--max-tokens 64] [--json] [--all]\n' +
+        'A .jsonl file is split as `ponder rl` splits it: only its held-out part is scored (--all scores every line).');
       return 0;
     }
     const loaded = loadModel(values.checkpoint);
     const st = loaded.state as { task?: string; difficulty?: number };
     const taskName = values.task ?? st.task ?? 'long-multiplication';
     const difficulty = num('difficulty', values.difficulty, st.difficulty ?? 3, { int: true });
-    const n = num('n', values.n, 500, { int: true, min: 1 });
-    const seed = num('seed', values.seed, 1, { int: true });
+    const n = num('n', values.n, EVAL_DEFAULTS.n, { int: true, min: 1 });
+    const seed = num('seed', values.seed, EVAL_DEFAULTS.seed, { int: true });
     let problems;
     if (taskName.endsWith('.jsonl')) {
       const { problems: ps, skipped } = loadJsonlProblems(taskName);
       if (skipped.length) console.error(`eval: skipped ${skipped.length} bad lines of ${taskName} (first: line ${skipped[0].line}: ${skipped[0].reason})`);
-      problems = ps.slice(0, n);
+      // The part `ponder rl` held out of this file (it trained on the rest), unless --all.
+      const { heldOut } = splitProblems(ps);
+      problems = (values.all ? ps : heldOut).slice(0, n);
+      if (problems.length === 0) throw new PonderError(`${taskName}: no held-out problems to score (${ps.length} problems; --all scores them all)`);
+      console.error(values.all
+        ? `eval: scoring all ${problems.length} problems of ${taskName}, including any that \`ponder rl\` trained on`
+        : `eval: scoring ${problems.length} of the ${heldOut.length} problems held out of ${ps.length} in ${taskName} (\`ponder rl\` trains on the other ${ps.length - heldOut.length})`);
     } else {
       // The same seeded held-out set the speedrun excluded from training.
       problems = heldOutSet(resolveTask(taskName).task, difficulty, n, seed);

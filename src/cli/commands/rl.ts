@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { parseFlags, type Command } from '../command.ts';
 import { loadModel, num } from '../shared.ts';
 import { resolveTask } from '../../tasks/registry.ts';
-import { heldOutSet } from '../../tasks/heldout.ts';
+import { loadJsonlProblems } from '../../tasks/jsonl.ts';
+import { EVAL_DEFAULTS, FILE_HELD_OUT_FRACTION, heldOutSet, splitProblems } from '../../tasks/heldout.ts';
+import type { Problem } from '../../tasks/types.ts';
 import { trainGrpo, DEFAULT_REWARDS } from '../../rl/trainer.ts';
 import { overlongPenalty } from '../../rl/rewards.ts';
 import { PonderError } from '../../errors.ts';
@@ -27,7 +29,9 @@ export const command: Command = {
   [--steps 80] [--prompts 32] [--group 8] [--lr 5e-5] [--max-tokens 64] [--temperature 1]
   [--eps-low 0.2] [--eps-high 0.28] [--beta 0] [--updates 1] [--no-std] [--no-dynamic-sampling]
   [--truncation keep|mask] [--overlong L] [--held-out 500] [--seed 1] [--max-seconds S] [--resume]
-  [--config file.json]   (a JSON object with the same keys as the flags; flags win)`);
+  [--config file.json]   (a JSON object with the same keys as the flags; flags win)
+A .jsonl task holds out ${Math.round(100 * FILE_HELD_OUT_FRACTION)}% of its problems (chosen by content; \`ponder eval\` scores exactly
+those); --held-out 0 trains on every line.`);
       return 0;
     }
     if (values.config) {
@@ -48,7 +52,14 @@ export const command: Command = {
     if (skipped.length) console.error(`rl: skipped ${skipped.length} bad lines of ${taskName} (first: line ${skipped[0].line}: ${skipped[0].reason})`);
     const difficulty = num('difficulty', values.difficulty, st.difficulty ?? 3, { int: true });
     const seed = num('seed', values.seed, 1, { int: true });
-    const nHeld = num('held-out', values['held-out'], taskName.endsWith('.jsonl') ? 0 : 500, { int: true, min: 0 });
+    const nHeld = num('held-out', values['held-out'], EVAL_DEFAULTS.n, { int: true, min: 0 });
+    let heldOut: Problem[] = [];
+    if (taskName.endsWith('.jsonl')) {
+      // A file is split by content (see splitProblems); `ponder eval` scores the same held-out part.
+      const all = loadJsonlProblems(taskName).problems;
+      if (nHeld > 0) heldOut = splitProblems(all).heldOut;
+      console.error(`rl: holding out ${heldOut.length} of ${all.length} problems of ${taskName} for \`ponder eval\`${nHeld > 0 ? '' : ' (--held-out 0)'}`);
+    } else if (nHeld > 0) heldOut = heldOutSet(task, difficulty, nHeld, seed);
     const maxNew = num('max-tokens', values['max-tokens'], 64, { int: true, min: 1 });
     const truncation = values.truncation ?? 'keep';
     if (truncation !== 'keep' && truncation !== 'mask') throw new PonderError(`--truncation must be keep or mask, not '${truncation}'`);
@@ -56,7 +67,7 @@ export const command: Command = {
     if (values.overlong) rewards.push({ name: 'overlong', fn: overlongPenalty(maxNew, num('overlong', values.overlong, 16, { int: true, min: 1, max: maxNew })), weight: 1 });
     const r = trainGrpo({
       policy: loaded.model, tokenizer: loaded.tokenizer, task, difficulty,
-      heldOut: nHeld ? heldOutSet(task, difficulty, nHeld, seed) : [],
+      heldOut,
       outDir: values.out ?? 'runs/rl', steps: num('steps', values.steps, 80, { int: true, min: 1 }),
       promptsPerStep: num('prompts', values.prompts, 32, { int: true, min: 1 }), groupSize: num('group', values.group, 8, { int: true, min: 2 }),
       lr: num('lr', values.lr, 5e-5, { min: 0 }), maxNewTokens: maxNew, temperature: num('temperature', values.temperature, 1, { min: 0.01 }),
