@@ -1,0 +1,67 @@
+// The 32-value blocks: Q8_0 (f16 scale d, 32 int8: x = d·q) and Q4_0 (f16 d, 16 bytes whose low
+// nibbles are values 0..15 and high nibbles values 16..31: x = d·(q - 8)).
+// Arithmetic is f32, step by step, as ggml-quants.c's reference functions do it.
+import { F16_TABLE, f32ToF16 } from './half.ts';
+
+const fr = Math.fround;
+
+/** C's roundf: half away from zero. */
+function roundf(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+}
+
+function half(src: Uint8Array, at: number): number {
+  return F16_TABLE[src[at] | (src[at + 1] << 8)];
+}
+
+export function dequantizeQ8_0(src: Uint8Array, nb: number, out: Float32Array, o = 0): void {
+  for (let i = 0; i < nb; i++) {
+    const b = i * 34, d = half(src, b);
+    for (let j = 0; j < 32; j++) out[o + i * 32 + j] = ((src[b + 2 + j] << 24) >> 24) * d;
+  }
+}
+
+export function dequantizeQ4_0(src: Uint8Array, nb: number, out: Float32Array, o = 0): void {
+  for (let i = 0; i < nb; i++) {
+    const b = i * 18, d = half(src, b), y = o + i * 32;
+    for (let j = 0; j < 16; j++) {
+      const q = src[b + 2 + j];
+      out[y + j] = ((q & 0x0f) - 8) * d;
+      out[y + j + 16] = ((q >> 4) - 8) * d;
+    }
+  }
+}
+
+/** quantize_row_q8_0_ref: d = amax / 127, q = round(x / d). */
+export function quantizeQ8_0(x: Float32Array, dst: Uint8Array): void {
+  const nb = x.length / 32;
+  for (let i = 0; i < nb; i++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[i * 32 + j]));
+    const d = fr(amax / 127), id = d ? fr(1 / d) : 0;
+    const h = f32ToF16(d), b = i * 34;
+    dst[b] = h & 0xff; dst[b + 1] = h >> 8;
+    for (let j = 0; j < 32; j++) dst[b + 2 + j] = roundf(fr(x[i * 32 + j] * id)) & 0xff;
+  }
+}
+
+/** quantize_row_q4_0_ref: d = (the value of largest magnitude) / -8, q = min(15, trunc(x/d + 8.5)). */
+export function quantizeQ4_0(x: Float32Array, dst: Uint8Array): void {
+  const nb = x.length / 32;
+  for (let i = 0; i < nb; i++) {
+    let amax = 0, max = 0;
+    for (let j = 0; j < 32; j++) {
+      const v = x[i * 32 + j];
+      if (amax < Math.abs(v)) { amax = Math.abs(v); max = v; }
+    }
+    const d = fr(max / -8), id = d ? fr(1 / d) : 0;
+    const h = f32ToF16(d), b = i * 18;
+    dst[b] = h & 0xff; dst[b + 1] = h >> 8;
+    for (let j = 0; j < 16; j++) {
+      const x0 = fr(x[i * 32 + j] * id), x1 = fr(x[i * 32 + 16 + j] * id);
+      // (int8_t) truncates toward zero; the sum is in [0.5, 16.5] for finite input.
+      const q0 = Math.min(15, Math.trunc(fr(x0 + 8.5))), q1 = Math.min(15, Math.trunc(fr(x1 + 8.5)));
+      dst[b + 2 + j] = (q0 & 0x0f) | ((q1 & 0x0f) << 4);
+    }
+  }
+}
