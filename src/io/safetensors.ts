@@ -19,8 +19,11 @@ export interface FloatTensor { kind: 'float'; dtype: FloatDtype; shape: number[]
 export interface IntTensor { kind: 'int'; dtype: IntDtype; shape: number[]; data: Int32Array }
 export type StoredTensor = FloatTensor | IntTensor;
 
-/** What writeSafetensors takes: Float32Array is stored as F32, Int32Array as I32. */
-export interface TensorToWrite { shape: number[]; data: Float32Array | Int32Array }
+/**
+ * What writeSafetensors takes: Float32Array is stored as F32 (or, with dtype, rounded to F16/BF16
+ * to nearest-even), Int32Array as I32.
+ */
+export interface TensorToWrite { shape: number[]; data: Float32Array | Int32Array; dtype?: FloatDtype }
 
 export interface Safetensors { path: string; tensors: Record<string, StoredTensor>; metadata: Record<string, string> }
 
@@ -61,14 +64,16 @@ export function writeSafetensors(
     const { shape, data } = tensors[name];
     if (!validShape(shape)) throw new PonderError(`safetensors ${path}: tensor "${name}" has a bad shape ${JSON.stringify(shape)}`);
     let dtype: string;
-    if (data instanceof Float32Array) dtype = 'F32';
+    if (data instanceof Float32Array) dtype = tensors[name].dtype ?? 'F32';
     else if (data instanceof Int32Array) dtype = 'I32';
     else throw new PonderError(`safetensors ${path}: tensor "${name}" must be a Float32Array or Int32Array`);
     if (numel(shape) !== data.length) {
       throw new PonderError(`safetensors ${path}: tensor "${name}" has shape [${shape}] (${numel(shape)} values) but ${data.length} values`);
     }
-    header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
-    offset += data.byteLength;
+    if (!(dtype in BYTES) || (dtype !== 'I32' && data instanceof Int32Array)) throw new PonderError(`safetensors ${path}: tensor "${name}" cannot be written as ${dtype}`);
+    const bytes = data.length * BYTES[dtype];
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let hbytes = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (8 - ((8 + hbytes.length) % 8)) % 8;
@@ -83,8 +88,9 @@ export function writeSafetensors(
     writeAll(fd, len);
     writeAll(fd, hbytes);
     for (const name of names) {
-      const d = tensors[name].data;
-      writeAll(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      const { data: d, dtype } = tensors[name];
+      if (dtype === 'F16' || dtype === 'BF16') writeAll(fd, encodeHalves(d as Float32Array, dtype));
+      else writeAll(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     }
     fsyncSync(fd);
     closeSync(fd);
@@ -103,6 +109,42 @@ export function writeSafetensors(
   } catch { /* best effort */ }
 }
 
+/** float32 values rounded to nearest-even 16-bit floats (F16 or BF16), as little-endian bytes. */
+export function encodeHalves(x: Float32Array, dtype: 'F16' | 'BF16'): Uint8Array {
+  const out = new Uint16Array(x.length);
+  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  if (dtype === 'BF16') {
+    for (let i = 0; i < x.length; i++) {
+      const b = bits[i];
+      // NaN stays NaN (keep a mantissa bit); others round the low 16 bits to nearest-even.
+      out[i] = (b & 0x7fffffff) > 0x7f800000 ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+    }
+  } else {
+    for (let i = 0; i < x.length; i++) out[i] = floatToHalf(bits[i]);
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** IEEE binary32 bits to binary16 bits, rounding to nearest-even (overflow to infinity). */
+export function floatToHalf(f: number): number {
+  const sign = (f >>> 16) & 0x8000, exp = (f >>> 23) & 0xff, mant = f & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: zero
+    const m = mant | 0x800000, shift = 14 - e;
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1), halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // a carry into the exponent is right
+  return sign | h;
+}
+
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
@@ -119,28 +161,39 @@ export function readSafetensors(path: string): Safetensors {
   return parseSafetensors(buf, path);
 }
 
-/** Parses the bytes of a safetensors file (path only names it in errors). */
-export function parseSafetensors(buf: Uint8Array, path = '<buffer>'): Safetensors {
+/** One tensor's entry in a header: dtype, shape and its byte range within the data buffer. */
+export interface HeaderEntry { name: string; dtype: string; shape: number[]; begin: number; end: number }
+
+/** A parsed, checked header: where the data buffer starts in the file, and every tensor's entry. */
+export interface SafetensorsHeader { dataStart: number; entries: HeaderEntry[]; metadata: Record<string, string> }
+
+/**
+ * Checks the first bytes of a file of `fileSize` bytes (at least the 8-byte length and the header;
+ * more is ignored) and returns its header: every tensor's dtype is one ponder reads, its byte range
+ * matches its shape, lies inside the file and overlaps no other.
+ */
+export function parseHeader(head: Uint8Array, fileSize: number, path = '<buffer>'): SafetensorsHeader {
   const fail: (what: string) => never = (what) => { throw new PonderError(`safetensors ${path}: ${what}`); };
-  if (buf.length < 8) fail(`truncated: ${buf.length} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (fileSize < 8 || head.length < 8) fail(`truncated: ${fileSize} bytes, shorter than the 8-byte header length`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(buf.length - 8)) fail(`header length ${n64} is past the end of the file (${buf.length} bytes)`);
+  if (n64 > BigInt(fileSize - 8)) fail(`header length ${n64} is past the end of the file (${fileSize} bytes)`);
   const n = Number(n64);
   if (n > MAX_HEADER) fail(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
   if (n < 2) fail(`header length ${n} is too small for a JSON object`);
+  if (head.length < 8 + n) fail(`only ${head.length} bytes given for a ${n}-byte header`);
 
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + n)));
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-  const entries = header as Record<string, unknown>;
+  const raw = header as Record<string, unknown>;
 
   const metadata: Record<string, string> = {};
-  const meta = entries.__metadata__;
+  const meta = raw.__metadata__;
   if (meta !== undefined && meta !== null) {
     if (typeof meta !== 'object' || Array.isArray(meta)) fail('__metadata__ is not an object');
     for (const [k, v] of Object.entries(meta as Record<string, unknown>)) {
@@ -150,13 +203,12 @@ export function parseSafetensors(buf: Uint8Array, path = '<buffer>'): Safetensor
   }
 
   const dataStart = 8 + n;
-  const dataLen = buf.length - dataStart;
-  const spans: { name: string; begin: number; end: number }[] = [];
-  const tensors: Record<string, StoredTensor> = {};
-  for (const [name, raw] of Object.entries(entries)) {
+  const dataLen = fileSize - dataStart;
+  const entries: HeaderEntry[] = [];
+  for (const [name, e] of Object.entries(raw)) {
     if (name === '__metadata__') continue;
-    if (typeof raw !== 'object' || raw === null) fail(`tensor "${name}" entry is not an object`);
-    const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
+    if (typeof e !== 'object' || e === null) fail(`tensor "${name}" entry is not an object`);
+    const { dtype, shape, data_offsets: offs } = e as Record<string, unknown>;
     if (typeof dtype !== 'string') fail(`tensor "${name}" has no dtype`);
     const dt = dtype as string;
     if (!(dt in BYTES)) {
@@ -174,17 +226,31 @@ export function parseSafetensors(buf: Uint8Array, path = '<buffer>'): Safetensor
     if (end - begin !== want) {
       fail(`tensor "${name}" of dtype ${dt} and shape [${sh}] needs ${want} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
-    spans.push({ name, begin, end });
-    tensors[name] = decode(buf.subarray(dataStart + begin, dataStart + end), dt, sh, name, fail);
+    entries.push({ name, dtype: dt, shape: sh, begin, end });
   }
 
   // Overlap: sorted by start, each tensor must begin at or after the previous one's end.
-  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const spans = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < spans.length; i++) {
     const p = spans[i - 1], s = spans[i];
     if (s.begin < p.end) fail(`tensors "${p.name}" [${p.begin}, ${p.end}] and "${s.name}" [${s.begin}, ${s.end}] overlap`);
   }
+  return { dataStart, entries, metadata };
+}
+
+/** Parses the bytes of a safetensors file (path only names it in errors). */
+export function parseSafetensors(buf: Uint8Array, path = '<buffer>'): Safetensors {
+  const fail: (what: string) => never = (what) => { throw new PonderError(`safetensors ${path}: ${what}`); };
+  const { dataStart, entries, metadata } = parseHeader(buf, buf.length, path);
+  const tensors: Record<string, StoredTensor> = {};
+  for (const e of entries) tensors[e.name] = decode(buf.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, e.shape, e.name, fail);
   return { path, tensors, metadata };
+}
+
+/** Float tensor bytes as stored (F32, F16 or BF16) to float32 values. */
+export function decodeFloats(bytes: Uint8Array, dtype: FloatDtype, count: number): Float32Array {
+  const fail = (w: string): never => { throw new PonderError(w); };
+  return decode(bytes, dtype, [count], '', fail).data as Float32Array;
 }
 
 function decode(bytes: Uint8Array, dtype: string, shape: number[], name: string, fail: (w: string) => never): StoredTensor {

@@ -5,23 +5,23 @@
 // elementwise product and the embedding lookup are ignored (a few percent at these sizes).
 //
 //   N      = L·(d·d_q + 2·d·d_kv + d_q·d + 3·d·d_ff) + V·d      weights used in matmuls per token;
-//            d_q = H·hd = d, d_kv = H_kv·hd; V·d is the LM head (tied or not, it is one matmul)
+//            d_q = H·hd, d_kv = H_kv·hd; V·d is the LM head (tied or not, it is one matmul)
 //   forward(ctx) = 2·N + 4·L·d·ctx                               per token that attends to ctx
 //            positions: QKᵀ and A·V each cost 2·ctx·d per layer
 //   train  = 3 · forward(T/2) = 6·N + 6·L·d·T                    per token of a (B, T) batch:
 //            causal attention sees T/2 keys on average; backward costs twice the forward.
 //            Per sequence the attention term is 12·L·T²·d/2.
 
-import type { ModelConfig } from './config.ts';
+import { headDim, type ModelConfig } from './config.ts';
 
 /** The model fields the count needs (configs/*.json may also carry a train preset). */
-export type FlopsConfig = Pick<ModelConfig, 'vocab_size' | 'd_model' | 'n_layers' | 'n_heads' | 'n_kv_heads' | 'd_ff' | 'max_seq_len'> & {
+export type FlopsConfig = Pick<ModelConfig, 'vocab_size' | 'd_model' | 'n_layers' | 'n_heads' | 'n_kv_heads' | 'd_ff' | 'max_seq_len' | 'head_dim'> & {
   train?: { seq_len?: number };
 };
 
 /** Weights that take part in a matrix multiply for each token (N above). */
 export function matmulParams(c: FlopsConfig): number {
-  const hd = c.d_model / c.n_heads;
+  const hd = headDim(c);
   const dq = c.n_heads * hd, dkv = c.n_kv_heads * hd;
   const perLayer = c.d_model * dq + 2 * c.d_model * dkv + dq * c.d_model + 3 * c.d_model * c.d_ff;
   return c.n_layers * perLayer + c.vocab_size * c.d_model;

@@ -1,6 +1,8 @@
 // The decoder-only transformer of the Llama/Qwen family, assembled from a config:
 // token embedding -> n_layers × [x + attn(rmsnorm(x)); x + mlp(rmsnorm(x))] -> rmsnorm -> LM head.
-// Parameter names are HuggingFace Llama's, so exported weights load in other tools unchanged.
+// Llama, Qwen2 and Qwen3 differ only inside attention (q/k/v biases, per-head q/k norms, head
+// width, RoPE scaling): options of one model, not three. Parameter names are Hugging Face's, so
+// exported weights load in other tools unchanged.
 import { add, embedding, matmul, parameter, reshape, slice, type Tensor } from '../tensor/index.ts';
 import { Rng } from '../tensor/random.ts';
 import { PonderError } from '../errors.ts';
@@ -17,11 +19,14 @@ class Block {
   readonly postNorm: RMSNorm;
   readonly mlp: SwiGLU;
 
-  constructor(c: ModelConfig, rng: Rng) {
+  constructor(c: ModelConfig, rng: Rng | null) {
     // Residual projections start smaller so the residual stream's variance does not grow with depth (GPT-2).
     const outStd = 0.02 / Math.sqrt(2 * c.n_layers);
     this.inputNorm = new RMSNorm(c.d_model, c.norm_eps);
-    this.attn = new SelfAttention(c.d_model, c.n_heads, c.n_kv_heads, c.rope_theta, c.max_seq_len, rng, outStd);
+    this.attn = new SelfAttention({
+      d: c.d_model, nHeads: c.n_heads, nKvHeads: c.n_kv_heads, headDim: headDim(c), ropeTheta: c.rope_theta, ropeScaling: c.rope_scaling,
+      maxSeqLen: c.max_seq_len, qkvBias: c.qkv_bias, qkNorm: c.qk_norm, normEps: c.norm_eps,
+    }, rng, outStd);
     this.postNorm = new RMSNorm(c.d_model, c.norm_eps);
     this.mlp = new SwiGLU(c.d_model, c.d_ff, rng, outStd);
   }
@@ -36,6 +41,11 @@ export interface ForwardOptions {
   lastOnly?: boolean;
 }
 
+export interface TransformerOptions {
+  /** false: weights start at zero (norms at one), for a model whose weights are read next. Default true. */
+  randomInit?: boolean;
+}
+
 export class Transformer {
   readonly config: ModelConfig;
   readonly embed: Tensor; // (V, C)
@@ -43,28 +53,34 @@ export class Transformer {
   readonly norm: RMSNorm;
   readonly lmHead: Linear | null; // (V, C) when untied
 
-  constructor(config: ModelConfig, seed = 0) {
+  constructor(config: ModelConfig, seed = 0, opts: TransformerOptions = {}) {
     this.config = config;
-    const rng = new Rng(seed);
+    const rng = opts.randomInit === false ? null : new Rng(seed);
     const e = new Float32Array(config.vocab_size * config.d_model);
-    for (let i = 0; i < e.length; i++) e[i] = rng.normal() * 0.02;
+    if (rng) for (let i = 0; i < e.length; i++) e[i] = rng.normal() * 0.02;
     this.embed = parameter(e, [config.vocab_size, config.d_model]);
     this.blocks = Array.from({ length: config.n_layers }, () => new Block(config, rng));
     this.norm = new RMSNorm(config.d_model, config.norm_eps);
     this.lmHead = config.tie_embeddings ? null : new Linear(config.d_model, config.vocab_size, rng);
   }
 
-  /** Every parameter with its HuggingFace Llama name, in a fixed order. */
+  /** Every parameter with its Hugging Face name, in a fixed order. */
   namedParameters(): [string, Tensor][] {
     const out: [string, Tensor][] = [['model.embed_tokens.weight', this.embed]];
     this.blocks.forEach((b, i) => {
-      const p = `model.layers.${i}.`;
+      const p = `model.layers.${i}.`, a = b.attn;
       out.push(
         [`${p}input_layernorm.weight`, b.inputNorm.weight],
-        [`${p}self_attn.q_proj.weight`, b.attn.q.weight],
-        [`${p}self_attn.k_proj.weight`, b.attn.k.weight],
-        [`${p}self_attn.v_proj.weight`, b.attn.v.weight],
-        [`${p}self_attn.o_proj.weight`, b.attn.o.weight],
+        [`${p}self_attn.q_proj.weight`, a.q.weight],
+        [`${p}self_attn.k_proj.weight`, a.k.weight],
+        [`${p}self_attn.v_proj.weight`, a.v.weight],
+      );
+      if (a.q.bias && a.k.bias && a.v.bias) {
+        out.push([`${p}self_attn.q_proj.bias`, a.q.bias], [`${p}self_attn.k_proj.bias`, a.k.bias], [`${p}self_attn.v_proj.bias`, a.v.bias]);
+      }
+      if (a.qNorm && a.kNorm) out.push([`${p}self_attn.q_norm.weight`, a.qNorm.weight], [`${p}self_attn.k_norm.weight`, a.kNorm.weight]);
+      out.push(
+        [`${p}self_attn.o_proj.weight`, a.o.weight],
         [`${p}post_attention_layernorm.weight`, b.postNorm.weight],
         [`${p}mlp.gate_proj.weight`, b.mlp.gate.weight],
         [`${p}mlp.up_proj.weight`, b.mlp.up.weight],

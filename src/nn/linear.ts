@@ -1,19 +1,29 @@
-// Linear layer without bias: y = x · Wᵀ, W (out, in) as PyTorch stores it.
-import { empty, matmul, parameter, Tensor } from '../tensor/index.ts';
+// Linear layer: y = x · Wᵀ (+ b), W (out, in) as PyTorch stores it; the bias is optional (Qwen2's q, k, v).
+import { add, empty, matmul, parameter, Tensor } from '../tensor/index.ts';
 import type { Rng } from '../tensor/random.ts';
 
 export class Linear {
   readonly weight: Tensor; // (out, in)
+  readonly bias: Tensor | null; // (out)
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, std = 0.02) {
+  /** rng null leaves the weight zero (a model about to be loaded from a file). */
+  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng | null, std = 0.02, bias = false) {
     const w = new Float32Array(inFeatures * outFeatures);
-    for (let i = 0; i < w.length; i++) w[i] = rng.normal() * std;
+    if (rng) for (let i = 0; i < w.length; i++) w[i] = rng.normal() * std;
     this.weight = parameter(w, [outFeatures, inFeatures]);
+    this.bias = bias ? parameter(new Float32Array(outFeatures), [outFeatures]) : null;
   }
 
   forward(x: Tensor): Tensor {
-    return matmul(x, this.weight, { transB: true });
+    const y = matmul(x, this.weight, { transB: true });
+    return this.bias ? add(y, this.bias) : y;
   }
+}
+
+/** A fused projection: the parts' weights (and biases, when they have them) as row blocks of one. */
+export interface Fused {
+  weight: Tensor; // (Σ out, in)
+  bias: Tensor | null; // (Σ out)
 }
 
 /**
@@ -21,24 +31,40 @@ export class Linear {
  * blocks are the parts' own weights: each part's weight and gradient become views of the fused
  * buffers, so the parameters keep their names, shapes and values (the optimizer and checkpoints
  * see no change) while one product serves all parts. Only in-place writes to the parts' data keep
- * the two in step; nothing in ponder replaces a parameter's buffer.
+ * the two in step; nothing in ponder replaces a parameter's buffer. Biases fuse the same way.
  */
-export function fuseLinears(parts: Linear[]): Tensor {
+export function fuseLinears(parts: Linear[]): Fused {
   const inF = parts[0].inFeatures;
   if (parts.some((p) => p.inFeatures !== inF)) throw new Error('fuseLinears: the parts must share their input size');
-  const out = parts.reduce((s, p) => s + p.outFeatures, 0);
-  const fused = parameter(new Float32Array(out * inF), [out, inF]);
-  const grad = new Tensor(new Float32Array(out * inF), [out, inF]);
+  if (parts.some((p) => (p.bias === null) !== (parts[0].bias === null))) throw new Error('fuseLinears: either every part has a bias or none does');
+  return {
+    weight: fuseRows(parts.map((p) => p.weight), inF),
+    bias: parts[0].bias ? fuseRows(parts.map((p) => p.bias!), 1) : null,
+  };
+}
+
+/** Concatenates the rows of `parts` (each (rows, width)) into one parameter; the parts become views. */
+function fuseRows(parts: Tensor[], width: number): Tensor {
+  const rows = parts.reduce((s, p) => s + p.size / width, 0);
+  const shape = width === 1 ? [rows] : [rows, width];
+  const fused = parameter(new Float32Array(rows * width), shape);
+  const grad = new Tensor(new Float32Array(rows * width), shape);
   fused.grad = grad;
-  let row = 0;
-  for (const p of parts) {
-    const w = p.weight, a = row * inF, b = (row + p.outFeatures) * inF;
-    fused.data.set(w.data, a);
-    w.data = fused.data.subarray(a, b);
-    w.grad = new Tensor(grad.data.subarray(a, b), w.shape);
-    row += p.outFeatures;
+  let at = 0;
+  for (const w of parts) {
+    fused.data.set(w.data, at);
+    w.data = fused.data.subarray(at, at + w.size);
+    w.grad = new Tensor(grad.data.subarray(at, at + w.size), w.shape);
+    at += w.size;
   }
   return fused;
+}
+
+/** Adds a bias (W) to each of `rows` rows of y (rows, W) in place (inference, no gradients). */
+export function addBiasRows(y: Float32Array, rows: number, bias: Tensor | null): void {
+  if (!bias) return;
+  const W = bias.size, b = bias.data;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < W; j++) y[r * W + j] += b[j];
 }
 
 /** Copies the column blocks of y's rows (rows, Σ widths) into tensors of the given shapes (inference, few rows). */

@@ -60,13 +60,20 @@ export function ropeTable(D: number, theta: number, maxPos: number): { cos: Floa
   return t;
 }
 
-/** Rotary position embedding of x (B, T, H, D) at positions posOffset + t (rotate-half convention). */
-export function rope(x: Tensor, posOffset: number, theta: number, maxPos: number): Tensor {
+/** cos/sin of each position's angles, (maxPos, D/2) row-major. */
+export interface RopeTable { cos: Float32Array; sin: Float32Array }
+
+/**
+ * Rotary position embedding of x (B, T, H, D) at positions posOffset + t (rotate-half convention).
+ * `theta` is the base of the standard frequencies, or a table of angles made elsewhere (scaled RoPE).
+ */
+export function rope(x: Tensor, posOffset: number, theta: number | RopeTable, maxPos: number): Tensor {
   if (x.rank !== 4) throw new ShapeError(`rope: x must be (B, T, H, D), got ${fmt(x.shape)}`);
   const [B, T, H, D] = x.shape;
   if (D % 2 !== 0) throw new ShapeError(`rope: head dimension ${D} must be even`);
   if (posOffset < 0 || posOffset + T > maxPos) throw new ShapeError(`rope: positions ${posOffset}..${posOffset + T - 1} exceed the context of ${maxPos}`);
-  const { cos, sin } = ropeTable(D, theta, maxPos);
+  const { cos, sin } = typeof theta === 'number' ? ropeTable(D, theta, maxPos) : theta;
+  if (cos.length < maxPos * (D / 2) || sin.length !== cos.length) throw new ShapeError(`rope: the table holds ${cos.length / (D / 2)} positions, fewer than ${maxPos}`);
   const out = empty(x.shape);
   K().rope(x.data, B, T, H, D, posOffset, cos, sin, false, out.data);
   if (!needsGrad(x)) return out;

@@ -1,0 +1,154 @@
+// One way in for every model file: a ponder checkpoint folder, a Hugging Face folder or a GGUF file
+// becomes a Transformer (float32 weights in memory, trainable), its tokenizer and what the
+// generation settings say (EOS ids, chat template), plus a summary for `ponder info`.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PonderError } from '../errors.ts';
+import { Transformer } from './transformer.ts';
+import { headDim, type Architecture, type ModelConfig } from './config.ts';
+import { expectedTensors, modelConfigFromHf } from './hf-config.ts';
+import type { ModelParts } from './parts.ts';
+import { readHfFolder } from '../io/hf.ts';
+import { loadCheckpoint } from '../io/checkpoint.ts';
+import { EOS_ID, fromTokenizerJson, type Tokenizer } from '../tokenizer/index.ts';
+
+/** What `ponder info --model X` prints. */
+export interface ModelInfo {
+  /** Where the model came from. */
+  format: 'ponder' | 'hf' | 'gguf';
+  architecture: Architecture;
+  parameters: number;
+  /** How the weights are stored on disk (`f32`, `bf16`, `q4_k_m`, ...); in memory they are f32. */
+  dtype: string;
+  /** Positions the model was built for (max_position_embeddings). */
+  contextLength: number;
+  /** Float32 weights in memory. */
+  weightBytes: number;
+  /** KV cache per position of one sequence (keys and values of every layer, float32). */
+  kvBytesPerToken: number;
+  /** Weights plus the KV cache of one sequence filling the whole context. */
+  memoryBytes: number;
+}
+
+export interface LoadedModel {
+  model: Transformer;
+  config: ModelConfig;
+  /** Built from tokenizer.json (or the GGUF's vocabulary) by src/tokenizer; null when the source has none. */
+  tokenizer: Tokenizer | null;
+  /** tokenizer.json's object as read (for tokenizers other code builds itself). */
+  tokenizerJson?: unknown;
+  /** tokenizer_config.json (chat_template, bos/eos tokens, added tokens). */
+  tokenizerConfig?: Record<string, unknown>;
+  /** generation_config.json (eos_token_id, sampling defaults). */
+  generationConfig?: Record<string, unknown>;
+  /** Token ids that end generation (generation_config's eos_token_id, else config.json's). */
+  eosIds: number[];
+  info: ModelInfo;
+  /** The path given. */
+  source: string;
+  /** A ponder checkpoint's trainer state (state.json); {} for other formats. */
+  state: Record<string, unknown>;
+}
+
+/** The transformer the parts describe, with their weights; any disagreement names the source. */
+export function modelFromParts(parts: ModelParts): { model: Transformer; config: ModelConfig } {
+  const config = modelConfigFromHf(parts.hfConfig, configName(parts));
+  const expected = expectedTensors(config);
+  const present = new Set(parts.tensorNames());
+  for (const name of present) {
+    if (expected.has(name) || ignorable(name, config)) continue;
+    throw new PonderError(`${parts.source}: tensor "${name}" is not a weight of the ${config.architecture} that the config describes`);
+  }
+  for (const [name, shape] of expected) {
+    if (!present.has(name)) {
+      const hint = name === 'lm_head.weight' ? ' (the config says tie_word_embeddings is false)' : '';
+      throw new PonderError(`${parts.source}: tensor "${name}" is missing${hint}`);
+    }
+    const got = parts.tensorShape(name);
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new PonderError(`${parts.source}: tensor "${name}" has shape [${got.join(', ')}], but the config implies [${shape.join(', ')}]`);
+    }
+  }
+  const model = new Transformer(config, 0, { randomInit: false });
+  for (const [name, p] of model.namedParameters()) {
+    const data = parts.tensor(name);
+    if (data.length !== p.size) throw new PonderError(`${parts.source}: tensor "${name}" gave ${data.length} values for shape [${p.shape.join(', ')}]`);
+    p.data.set(data);
+  }
+  return { model, config };
+}
+
+/** Tensors a model file may carry that are not weights: RoPE buffers, a tied head's duplicate. */
+function ignorable(name: string, c: ModelConfig): boolean {
+  return name.endsWith('.rotary_emb.inv_freq') || (c.tie_embeddings && name === 'lm_head.weight');
+}
+
+function configName(parts: ModelParts): string {
+  return parts.source.endsWith('.gguf') ? parts.source : join(parts.source, 'config.json');
+}
+
+/**
+ * Loads a ponder checkpoint folder, a Hugging Face folder (config.json with `architectures`) or a
+ * `.gguf` file. Errors name the path and the problem.
+ */
+export function loadAnyModel(path: string): LoadedModel {
+  if (!existsSync(path)) throw new PonderError(`${path}: no such file or folder`);
+  const st = statSync(path);
+  if (st.isFile()) {
+    if (path.toLowerCase().endsWith('.gguf')) return fromParts(readGguf(path), 'gguf');
+    throw new PonderError(`${path}: not a model (expected a .gguf file, a Hugging Face folder or a ponder checkpoint folder)`);
+  }
+  const cfgPath = join(path, 'config.json');
+  if (!existsSync(cfgPath)) throw new PonderError(`${path}: no config.json (not a Hugging Face folder or a ponder checkpoint)`);
+  let cfg: unknown;
+  try { cfg = JSON.parse(readFileSync(cfgPath, 'utf8')); } catch (e) { throw new PonderError(`${cfgPath}: not valid JSON (${(e as Error).message})`); }
+  if (cfg !== null && typeof cfg === 'object' && 'architectures' in cfg) return fromParts(readHfFolder(path), 'hf');
+  return fromPonderCheckpoint(path);
+}
+
+function fromParts(parts: ModelParts, format: 'hf' | 'gguf'): LoadedModel {
+  const { model, config } = modelFromParts(parts);
+  const tokenizer = parts.tokenizerJson === undefined ? null : fromTokenizerJson(parts.tokenizerJson, join(parts.source, 'tokenizer.json'));
+  return {
+    model, config, tokenizer,
+    tokenizerJson: parts.tokenizerJson, tokenizerConfig: parts.tokenizerConfig, generationConfig: parts.generationConfig,
+    eosIds: eosIdsOf(parts),
+    info: infoOf(model, format, parts.dtype),
+    source: parts.source,
+    state: {},
+  };
+}
+
+function fromPonderCheckpoint(dir: string): LoadedModel {
+  const l = loadCheckpoint(dir);
+  return {
+    model: l.model, config: l.config, tokenizer: l.tokenizer,
+    eosIds: [EOS_ID],
+    info: infoOf(l.model, 'ponder', 'f32'),
+    source: dir,
+    state: l.state,
+  };
+}
+
+/** generation_config.json's eos_token_id (a number or a list), else config.json's. */
+function eosIdsOf(parts: ModelParts): number[] {
+  for (const v of [parts.generationConfig?.eos_token_id, parts.hfConfig.eos_token_id]) {
+    const ids = (Array.isArray(v) ? v : [v]).filter((x): x is number => Number.isInteger(x) && (x as number) >= 0);
+    if (ids.length) return ids;
+  }
+  return [];
+}
+
+function infoOf(model: Transformer, format: ModelInfo['format'], dtype: string): ModelInfo {
+  const c = model.config, parameters = model.paramCount();
+  const kvBytesPerToken = 2 * c.n_layers * c.n_kv_heads * headDim(c) * 4;
+  return {
+    format, architecture: c.architecture ?? 'LlamaForCausalLM', parameters, dtype, contextLength: c.max_seq_len,
+    weightBytes: parameters * 4, kvBytesPerToken, memoryBytes: parameters * 4 + kvBytesPerToken * c.max_seq_len,
+  };
+}
+
+/** GGUF files are read by src/io/gguf-model.ts (written alongside); until it exists, a clear error. */
+function readGguf(path: string): ModelParts {
+  throw new PonderError(`${path}: reading GGUF files is not available in this build yet`);
+}
