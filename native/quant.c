@@ -1,0 +1,528 @@
+// Matrix products on GGML-quantised weights, used in place: Y (M, N) = X (M, K) · Wᵀ.
+//
+// As llama.cpp does, the activations are quantised on the fly (Q8_0 blocks of 32 for the Q8_0 and
+// Q4_0 weights, Q8_K blocks of 256 with 16-value sums for the k-quants, bf16 for BF16 weights) and
+// every block product is an int8 dot product on AVX-512 VNNI (vpdpbusd: unsigned bytes × signed
+// bytes into int32 lanes), scaled by the two block scales in f32. Decode (M = 1) is bound by
+// reading the weights once, so the work is split over output rows and each thread streams its own
+// contiguous rows; prefill (M > 1) runs each weight row against 4 activation rows at a time, so
+// the unpacked weights are reused from registers, over blocks of rows that stay in L1/L2.
+// Scratch for the quantised activations is grown, never shrunk: no allocation per token.
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "quant.h"
+
+#if !defined(__AVX512VNNI__) || !defined(__AVX512BW__) || !defined(__AVX512BF16__) || !defined(__F16C__)
+#error "quant.c needs AVX-512 VNNI, BW, BF16 and F16C (build with -march=native on such a CPU)"
+#endif
+
+#define AI static inline __attribute__((always_inline))
+
+int qt_block(int type, long *values, long *bytes) {
+  long v = 0, b = 0;
+  switch (type) {
+    case QT_F32: v = 1; b = 4; break;
+    case QT_F16: case QT_BF16: v = 1; b = 2; break;
+    case QT_Q4_0: v = 32; b = 18; break;
+    case QT_Q8_0: v = 32; b = 34; break;
+    case QT_Q4_K: v = 256; b = 144; break;
+    case QT_Q5_K: v = 256; b = 176; break;
+    case QT_Q6_K: v = 256; b = 210; break;
+    default: break;
+  }
+  if (values) *values = v;
+  if (bytes) *bytes = b;
+  return v > 0;
+}
+
+long qt_row_bytes(int type, long K) {
+  long v, b;
+  if (!qt_block(type, &v, &b) || K % v != 0) return -1;
+  return K / v * b;
+}
+
+AI float fp16(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+// ---- quantised activations ----
+// Row r of the activations: q + r·K (int8), d + r·(K/bs) (one scale per block of bs), sums
+// + r·(K/16) (Σq over each 16 values; k-quants subtract their offsets with them), h + r·K (bf16).
+typedef struct {
+  const int8_t *q;
+  const float *d;
+  const int16_t *sums;
+  const uint16_t *h;
+  const float *f;
+  long K;
+} act_t;
+
+typedef struct { void *p; size_t cap; } scratch_t;
+static scratch_t s_q, s_d, s_sums, s_h;
+
+static void *grow(scratch_t *s, size_t bytes) {
+  if (s->cap < bytes) {
+    free(s->p);
+    s->p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    s->cap = s->p ? bytes : 0;
+  }
+  return s->p;
+}
+
+// One row of K floats into int8 blocks of bs values: d = max|x| / 127, q = round-to-even(x / d)
+// (as x·(1/d), ggml's order). With perm (Q4_K/Q5_K), each 128 values are stored as
+// [0..31, 64..95, 32..63, 96..127], the order in which those weights' nibbles unpack.
+static void quantize_row(const float *x, long K, long bs, int perm, int8_t *q, float *d, int16_t *sums) {
+  for (long b = 0; b < K / bs; b++) {
+    const float *xb = x + b * bs;
+    __m512 mx = _mm512_setzero_ps();
+    for (long i = 0; i < bs; i += 16) mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(xb + i)));
+    float amax = _mm512_reduce_max_ps(mx);
+    float db = amax / 127.0f, id = db != 0.0f ? 1.0f / db : 0.0f;
+    d[b] = db;
+    __m512 vid = _mm512_set1_ps(id);
+    for (long i = 0; i < bs; i += 16) {
+      __m512i qi = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xb + i), vid)); // nearest even
+      __m128i q8 = _mm512_cvtsepi32_epi8(qi);
+      long at = b * bs + i;
+      if (perm) {
+        long g = at & ~127L, o = at & 127; // 32-value quarter o/32 of a 128 group: 0,2,1,3 order
+        static const int pos[4] = {0, 64, 32, 96};
+        at = g + pos[o >> 5] + (o & 31);
+      }
+      _mm_storeu_si128((__m128i *)(q + at), q8);
+      if (sums) sums[(b * bs + i) / 16] = (int16_t)_mm512_reduce_add_epi32(qi);
+    }
+  }
+}
+
+static void to_bf16_row(const float *x, long K, uint16_t *h) {
+  long i = 0;
+  for (; i + 32 <= K; i += 32) {
+    __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
+    _mm512_storeu_si512(h + i, (__m512i)v);
+  }
+  for (; i < K; i++) {
+    __m128bh v = _mm_cvtneps_pbh(_mm_set_ss(x[i]));
+    uint16_t u;
+    memcpy(&u, &v, 2);
+    h[i] = u;
+  }
+}
+
+// ---- block dot products: out[r] = Σ_k W[row, k] · A[r0 + r, k] for nr <= 4 rows ----
+
+AI __m512 halves(float a, float b) { return _mm512_insertf32x8(_mm512_set1_ps(a), _mm256_set1_ps(b), 1); }
+
+AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K, nb = K / 32;
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  long b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const uint8_t *b0 = w + b * 34, *b1 = b0 + 34;
+    __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(b0 + 2))),
+                                    _mm256_loadu_si256((const __m256i *)(b1 + 2)), 1);
+    __m512i aw = _mm512_abs_epi8(wv); // |w| as unsigned, the sign moves to the activation
+    __mmask64 neg = _mm512_movepi8_mask(wv);
+    __m512 dw = halves(fp16(b0), fp16(b1));
+    for (int r = 0; r < nr; r++) {
+      __m512i av = _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32);
+      av = _mm512_mask_sub_epi8(av, neg, _mm512_setzero_si512(), av);
+      __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, av);
+      const float *ad = a->d + (r0 + r) * nb + b;
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dw, halves(ad[0], ad[1])), acc[r]);
+    }
+  }
+  for (int r = 0; r < nr; r++) {
+    float s = _mm512_reduce_add_ps(acc[r]);
+    for (long t = b; t < nb; t++) { // an odd last block
+      const int8_t *wq = (const int8_t *)(w + t * 34 + 2), *aq = a->q + (r0 + r) * K + t * 32;
+      int si = 0;
+      for (int i = 0; i < 32; i++) si += wq[i] * aq[i];
+      s += (float)si * fp16(w + t * 34) * a->d[(r0 + r) * nb + t];
+    }
+    out[r] = s;
+  }
+}
+
+AI void dot_q4_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K, nb = K / 32;
+  // 128-bit lanes 1 and 3 hold the high nibbles (values 16..31 of each block)
+  const __m512i shift = _mm512_set_epi64(0x0004000400040004, 0x0004000400040004, 0, 0,
+                                         0x0004000400040004, 0x0004000400040004, 0, 0);
+  const __m512i lo4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  long b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const uint8_t *b0 = w + b * 18, *b1 = b0 + 18;
+    __m128i q0 = _mm_loadu_si128((const __m128i *)(b0 + 2)), q1 = _mm_loadu_si128((const __m128i *)(b1 + 2));
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(q0, q0)), _mm256_set_m128i(q1, q1), 1);
+    v = _mm512_and_si512(_mm512_srlv_epi16(v, shift), lo4);
+    __m512 dw = halves(fp16(b0), fp16(b1));
+    for (int r = 0; r < nr; r++) {
+      __m512i av = _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32);
+      __m512i p = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), v, av),
+                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, av)); // Σ (q - 8)·a
+      const float *ad = a->d + (r0 + r) * nb + b;
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dw, halves(ad[0], ad[1])), acc[r]);
+    }
+  }
+  for (int r = 0; r < nr; r++) {
+    float s = _mm512_reduce_add_ps(acc[r]);
+    for (long t = b; t < nb; t++) {
+      const uint8_t *wq = w + t * 18 + 2;
+      const int8_t *aq = a->q + (r0 + r) * K + t * 32;
+      int si = 0;
+      for (int i = 0; i < 16; i++) si += ((wq[i] & 15) - 8) * aq[i] + ((wq[i] >> 4) - 8) * aq[i + 16];
+      s += (float)si * fp16(w + t * 18) * a->d[(r0 + r) * nb + t];
+    }
+    out[r] = s;
+  }
+}
+
+// The 6-bit scales and mins of a Q4_K/Q5_K block (12 bytes) as 8 + 8 bytes (ggml's bit shuffle).
+AI void unpack_scales_k4(const uint8_t *s12, uint32_t u[4]) {
+  const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
+  memcpy(u, s12, 12);
+  u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
+  const uint32_t t = u[1] & m1;
+  u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
+  u[2] = t;
+  u[0] &= m1;
+}
+
+// Lane indices into the 8 sub-block scales: lanes 0..7 take sub-block i, lanes 8..15 take j.
+#define IDX2(i, j) _mm512_set_epi32(j, j, j, j, j, j, j, j, i, i, i, i, i, i, i, i)
+
+// Q4_K and Q5_K share all but the fifth bit (hbits: the 32 qh bytes, or NULL).
+AI void dot_k4(const uint8_t *w, long bsz, int five, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K, nb = K / 256;
+  const __m512i lo4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
+  const __m512i ilo[2] = {IDX2(0, 2), IDX2(4, 6)}, ihi[2] = {IDX2(1, 3), IDX2(5, 7)};
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  float mins[4] = {0, 0, 0, 0};
+  for (long b = 0; b < nb; b++) {
+    const uint8_t *x = w + b * bsz;
+    const float d = fp16(x), dmin = fp16(x + 2);
+    uint32_t u[4];
+    unpack_scales_k4(x + 4, u);
+    const uint8_t *mn = (const uint8_t *)u + 8;
+    __m512 scf = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)u))),
+                               _mm512_set1_ps(d)); // lanes 0..7: d·scale (8..15: mins, unused here)
+    const uint8_t *qs = x + (five ? 48 : 16);
+    __m512i hb = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x + 16))) : _mm512_setzero_si512();
+    __m512 blk[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (int c = 0; c < 2; c++) {
+      __m512i qv = _mm512_loadu_si512(qs + 64 * c);
+      __m512i lo = _mm512_and_si512(qv, lo4), hi = _mm512_and_si512(_mm512_srli_epi16(qv, 4), lo4);
+      if (five) { // bit 2j of qh[l] is the fifth bit of value 64j + l, bit 2j + 1 of value 64j + 32 + l
+        __m512i bl = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << (4 * c))), _mm256_set1_epi8((char)(1 << (4 * c + 2))), 1);
+        __m512i bh = _mm512_inserti64x4(_mm512_set1_epi8((char)(2 << (4 * c))), _mm256_set1_epi8((char)(2 << (4 * c + 2))), 1);
+        lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(hb, bl), lo, sixteen);
+        hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(hb, bh), hi, sixteen);
+      }
+      __m512 slo = _mm512_permutexvar_ps(ilo[c], scf), shi = _mm512_permutexvar_ps(ihi[c], scf);
+      for (int r = 0; r < nr; r++) {
+        const int8_t *aq = a->q + (r0 + r) * K + b * 256 + 128 * c; // permuted: [lo quarters, hi quarters]
+        __m512i pl = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(aq));
+        __m512i ph = _mm512_dpbusd_epi32(_mm512_setzero_si512(), hi, _mm512_loadu_si512(aq + 64));
+        blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pl), slo, blk[r]);
+        blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ph), shi, blk[r]);
+      }
+    }
+    for (int r = 0; r < nr; r++) {
+      const float da = a->d[(r0 + r) * nb + b];
+      const int16_t *bs = a->sums + (r0 + r) * (K / 16) + b * 16;
+      int m = 0;
+      for (int j = 0; j < 8; j++) m += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
+      acc[r] = _mm512_fmadd_ps(blk[r], _mm512_set1_ps(da), acc[r]);
+      mins[r] += dmin * da * (float)m;
+    }
+  }
+  for (int r = 0; r < nr; r++) out[r] = _mm512_reduce_add_ps(acc[r]) - mins[r];
+}
+
+AI void dot_q6_k(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K, nb = K / 256;
+  const __m512i lo4 = _mm512_set1_epi8(0x0F), three = _mm512_set1_epi8(3);
+  // 16-bit shifts of the broadcast qh: bytes 0..31 by s0, bytes 32..63 by s1
+  const __m512i sh_lo = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+  const __m512i sh_hi = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
+  const __m512i lane4 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (long b = 0; b < nb; b++) {
+    const uint8_t *x = w + b * 210;
+    const float d = fp16(x + 208);
+    __m512i sci = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(x + 192)));
+    __m512 scf = _mm512_cvtepi32_ps(sci);
+    __m512 blk[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (int n = 0; n < 2; n++) {
+      __m512i ql = _mm512_loadu_si512(x + 64 * n);
+      __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x + 128 + 32 * n)));
+      __m512i q[2];
+      q[0] = _mm512_or_si512(_mm512_and_si512(ql, lo4),
+                             _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh_lo), three), 4));
+      q[1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lo4),
+                             _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh_hi), three), 4));
+      for (int h = 0; h < 2; h++) {
+        const int k = 2 * n + h; // values 64k..64k+63: sub-blocks 4k..4k+3
+        __m512 s = _mm512_permutexvar_ps(_mm512_add_epi32(lane4, _mm512_set1_epi32(4 * k)), scf);
+        for (int r = 0; r < nr; r++) {
+          __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[h],
+                                          _mm512_loadu_si512(a->q + (r0 + r) * K + b * 256 + 64 * k));
+          blk[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), s, blk[r]);
+        }
+      }
+    }
+    for (int r = 0; r < nr; r++) {
+      const float da = a->d[(r0 + r) * nb + b];
+      __m512i bs = _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(a->sums + (r0 + r) * (K / 16) + b * 16)));
+      int off = _mm512_reduce_add_epi32(_mm512_mullo_epi32(bs, sci)); // values are stored + 32
+      acc[r] = _mm512_fmadd_ps(blk[r], _mm512_set1_ps(d * da), acc[r]);
+      acc[r] = _mm512_mask_add_ps(acc[r], 1, acc[r], _mm512_set1_ps(-32.0f * d * da * (float)off));
+    }
+  }
+  for (int r = 0; r < nr; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+AI void dot_bf16(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K;
+  const uint16_t *wh = (const uint16_t *)w;
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc2 = _mm512_setzero_ps();
+  long k = 0;
+  if (nr == 1) { // one row: two chains to hide the latency
+    for (; k + 64 <= K; k += 64) {
+      acc[0] = _mm512_dpbf16_ps(acc[0], (__m512bh)_mm512_loadu_si512(a->h + r0 * K + k), (__m512bh)_mm512_loadu_si512(wh + k));
+      acc2 = _mm512_dpbf16_ps(acc2, (__m512bh)_mm512_loadu_si512(a->h + r0 * K + k + 32), (__m512bh)_mm512_loadu_si512(wh + k + 32));
+    }
+  }
+  for (; k + 32 <= K; k += 32) {
+    __m512bh wv = (__m512bh)_mm512_loadu_si512(wh + k);
+    for (int r = 0; r < nr; r++) acc[r] = _mm512_dpbf16_ps(acc[r], (__m512bh)_mm512_loadu_si512(a->h + (r0 + r) * K + k), wv);
+  }
+  if (k < K) {
+    __mmask32 m = (__mmask32)((1ull << (K - k)) - 1);
+    __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(m, wh + k);
+    for (int r = 0; r < nr; r++)
+      acc[r] = _mm512_dpbf16_ps(acc[r], (__m512bh)_mm512_maskz_loadu_epi16(m, a->h + (r0 + r) * K + k), wv);
+  }
+  acc[0] = _mm512_add_ps(acc[0], acc2);
+  for (int r = 0; r < nr; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+AI void dot_f16(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K;
+  const uint16_t *wh = (const uint16_t *)w;
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (long k = 0; k < K; k += 16) {
+    __mmask16 m = tail_mask(K - k);
+    __m512 wv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, wh + k));
+    for (int r = 0; r < nr; r++) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a->f + (r0 + r) * K + k), wv, acc[r]);
+  }
+  for (int r = 0; r < nr; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+AI void dot_f32(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K;
+  const float *wf = (const float *)w;
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (long k = 0; k < K; k += 16) {
+    __mmask16 m = tail_mask(K - k);
+    __m512 wv = _mm512_maskz_loadu_ps(m, wf + k);
+    for (int r = 0; r < nr; r++) acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a->f + (r0 + r) * K + k), wv, acc[r]);
+  }
+  for (int r = 0; r < nr; r++) out[r] = _mm512_reduce_add_ps(acc[r]);
+}
+
+// The dot of one weight row against nr activation rows, nr a constant after inlining.
+AI void dot_rows(int type, const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  switch (type) {
+    case QT_Q8_0: dot_q8_0(w, a, r0, nr, out); break;
+    case QT_Q4_0: dot_q4_0(w, a, r0, nr, out); break;
+    case QT_Q4_K: dot_k4(w, 144, 0, a, r0, nr, out); break;
+    case QT_Q5_K: dot_k4(w, 176, 1, a, r0, nr, out); break;
+    case QT_Q6_K: dot_q6_k(w, a, r0, nr, out); break;
+    case QT_BF16: dot_bf16(w, a, r0, nr, out); break;
+    case QT_F16: dot_f16(w, a, r0, nr, out); break;
+    default: dot_f32(w, a, r0, nr, out); break;
+  }
+}
+
+#define ROWS_PER_TILE 16 // weight rows kept hot while every activation row passes over them
+
+// Rows [n0, n1) of Y for every activation row.
+static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const act_t *a, long M, long n0, long n1,
+                        float *Y) {
+  float o[4];
+  if (M == 1) {
+    switch (type) { // one specialised loop per type: the switch stays out of the row loop
+#define ONE(T)                                                                     \
+  case T:                                                                          \
+    for (long n = n0; n < n1; n++) { dot_rows(T, W + n * rowBytes, a, 0, 1, o); Y[n] = o[0]; } \
+    return;
+      ONE(QT_Q8_0) ONE(QT_Q4_0) ONE(QT_Q4_K) ONE(QT_Q5_K) ONE(QT_Q6_K) ONE(QT_BF16) ONE(QT_F16) ONE(QT_F32)
+#undef ONE
+    }
+    return;
+  }
+  for (long t0 = n0; t0 < n1; t0 += ROWS_PER_TILE) {
+    long t1 = t0 + ROWS_PER_TILE < n1 ? t0 + ROWS_PER_TILE : n1;
+    long m = 0;
+    for (; m + 4 <= M; m += 4)
+      for (long n = t0; n < t1; n++) {
+        dot_rows(type, W + n * rowBytes, a, m, 4, o);
+        for (int r = 0; r < 4; r++) Y[(m + r) * N + n] = o[r];
+      }
+    for (; m < M; m++)
+      for (long n = t0; n < t1; n++) {
+        dot_rows(type, W + n * rowBytes, a, m, 1, o);
+        Y[m * N + n] = o[0];
+      }
+  }
+}
+
+// Quantises (or converts) the M activation rows into the scratch buffers, rows [m0, m1).
+static void prepare_rows(int type, const float *X, long K, long m0, long m1, act_t *a) {
+  for (long m = m0; m < m1; m++) {
+    const float *x = X + m * K;
+    switch (type) {
+      case QT_Q8_0: case QT_Q4_0:
+        quantize_row(x, K, 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 32), NULL);
+        break;
+      case QT_Q4_K: case QT_Q5_K: case QT_Q6_K:
+        quantize_row(x, K, 256, type != QT_Q6_K, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 256),
+                     (int16_t *)a->sums + m * (K / 16));
+        break;
+      case QT_BF16: to_bf16_row(x, K, (uint16_t *)a->h + m * K); break;
+      default: break;
+    }
+  }
+}
+
+int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
+  const long rowBytes = qt_row_bytes(type, K);
+  act_t a = {.K = K, .f = X};
+  if (type == QT_Q8_0 || type == QT_Q4_0 || type == QT_Q4_K || type == QT_Q5_K || type == QT_Q6_K) {
+    long bs = type == QT_Q8_0 || type == QT_Q4_0 ? 32 : 256;
+    a.q = grow(&s_q, (size_t)(M * K));
+    a.d = grow(&s_d, (size_t)(M * (K / bs)) * sizeof(float));
+    a.sums = grow(&s_sums, (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
+    if (!a.q || !a.d || !a.sums) return -1;
+  } else if (type == QT_BF16) {
+    a.h = grow(&s_h, (size_t)(M * K) * sizeof(uint16_t));
+    if (!a.h) return -1;
+  }
+  long work = N * rowBytes * (M < 4 ? M : 4);
+  int nt = work >= 65536 ? omp_get_max_threads() : 1;
+  if (nt > 1 && M == 1) nt = team_small(nt); // per-row results: the same bits on any thread count
+  if (nt == 1) {
+    prepare_rows(type, X, K, 0, M, &a);
+    matmul_rows(type, W, rowBytes, N, &a, M, 0, N, Y);
+    return 0;
+  }
+  // chunks of rows a multiple of the tile, ~8 per thread so a slowed thread is covered by the other
+  long chunk = (N + 8 * nt - 1) / (8 * nt);
+  chunk = (chunk + ROWS_PER_TILE - 1) / ROWS_PER_TILE * ROWS_PER_TILE;
+  long nchunks = (N + chunk - 1) / chunk;
+  PAR_REGION(nt)
+  if (M < 8) {
+#pragma omp single
+    prepare_rows(type, X, K, 0, M, &a);
+  } else {
+#pragma omp for schedule(static)
+    for (long m = 0; m < M; m++) prepare_rows(type, X, K, m, m + 1, &a);
+  }
+#pragma omp for schedule(dynamic, 1)
+  for (long c = 0; c < nchunks; c++) {
+    long n0 = c * chunk, n1 = n0 + chunk < N ? n0 + chunk : N;
+    matmul_rows(type, W, rowBytes, N, &a, M, n0, n1, Y);
+  }
+  PAR_REGION_END
+  return 0;
+}
+
+// ---- dequantisation (embedding rows) ----
+
+// Contraction off: each value is ggml's d·q - m rounded twice, as its reference C (and TypeScript) computes it.
+__attribute__((optimize("fp-contract=off"))) static void dequant_row(int type, const uint8_t *w, long K, float *y) {
+  switch (type) {
+    case QT_F32: memcpy(y, w, K * sizeof(float)); return;
+    case QT_F16: for (long i = 0; i < K; i++) { y[i] = fp16(w + 2 * i); } return;
+    case QT_BF16:
+      for (long i = 0; i < K; i++) {
+        uint32_t u = (uint32_t)(w[2 * i] | (w[2 * i + 1] << 8)) << 16;
+        memcpy(y + i, &u, 4);
+      }
+      return;
+    case QT_Q8_0:
+      for (long b = 0; b < K / 32; b++) {
+        const uint8_t *x = w + b * 34;
+        float d = fp16(x);
+        for (int i = 0; i < 32; i++) y[b * 32 + i] = d * (float)(int8_t)x[2 + i];
+      }
+      return;
+    case QT_Q4_0:
+      for (long b = 0; b < K / 32; b++) {
+        const uint8_t *x = w + b * 18;
+        float d = fp16(x);
+        for (int i = 0; i < 16; i++) {
+          y[b * 32 + i] = (float)((x[2 + i] & 15) - 8) * d;
+          y[b * 32 + 16 + i] = (float)((x[2 + i] >> 4) - 8) * d;
+        }
+      }
+      return;
+    case QT_Q4_K: case QT_Q5_K: {
+      const int five = type == QT_Q5_K;
+      const long bsz = five ? 176 : 144;
+      for (long b = 0; b < K / 256; b++) {
+        const uint8_t *x = w + b * bsz, *qh = x + 16, *ql = x + (five ? 48 : 16);
+        float d = fp16(x), dmin = fp16(x + 2);
+        uint32_t u[4];
+        unpack_scales_k4(x + 4, u);
+        const uint8_t *sc = (const uint8_t *)u, *mn = sc + 8;
+        float *yb = y + b * 256;
+        for (int j = 0; j < 4; j++) {
+          const float d1 = d * sc[2 * j], m1 = dmin * mn[2 * j], d2 = d * sc[2 * j + 1], m2 = dmin * mn[2 * j + 1];
+          for (int l = 0; l < 32; l++) {
+            int h1 = five && (qh[l] >> (2 * j) & 1) ? 16 : 0, h2 = five && (qh[l] >> (2 * j + 1) & 1) ? 16 : 0;
+            yb[64 * j + l] = d1 * (float)((ql[32 * j + l] & 15) + h1) - m1;
+            yb[64 * j + 32 + l] = d2 * (float)((ql[32 * j + l] >> 4) + h2) - m2;
+          }
+        }
+      }
+      return;
+    }
+    case QT_Q6_K:
+      for (long b = 0; b < K / 256; b++) {
+        const uint8_t *x = w + b * 210;
+        const float d = fp16(x + 208);
+        const int8_t *sc = (const int8_t *)(x + 192);
+        float *yb = y + b * 256;
+        for (int n = 0; n < 2; n++) {
+          const uint8_t *ql = x + 64 * n, *qh = x + 128 + 32 * n;
+          for (int l = 0; l < 32; l++) {
+            int is = l / 16;
+            int q1 = (int)((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+            int q2 = (int)((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+            int q3 = (int)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+            int q4 = (int)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+            yb[128 * n + l] = d * (float)sc[8 * n + is] * (float)q1;
+            yb[128 * n + l + 32] = d * (float)sc[8 * n + is + 2] * (float)q2;
+            yb[128 * n + l + 64] = d * (float)sc[8 * n + is + 4] * (float)q3;
+            yb[128 * n + l + 96] = d * (float)sc[8 * n + is + 6] * (float)q4;
+          }
+        }
+      }
+      return;
+    default: return;
+  }
+}
+
+void q_get_rows(int type, const uint8_t *W, long K, const int32_t *ids, long n, float *out) {
+  const long rowBytes = qt_row_bytes(type, K);
+  for (long i = 0; i < n; i++) dequant_row(type, W + ids[i] * rowBytes, K, out + i * K);
+}
