@@ -11,7 +11,12 @@
         "native/norm.c",
         "native/loss.c",
         "native/optim.c",
-        "native/threads.c"
+        "native/threads.c",
+        "native/quant.c",
+        "native/quant_attn.c",
+        "native/quant_addon.c",
+        "native/mmap.c",
+        "native/triad.c"
       ],
       "cflags": ["-O3", "-march=native", "-mprefer-vector-width=512", "-fno-math-errno", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
       "cflags!": ["-O2", "-O0"],

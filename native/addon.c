@@ -524,6 +524,8 @@ static napi_value js_peak(napi_env env, napi_callback_info info) {
   return number(env, k_peak_gflops(s));
 }
 
+void register_quant(napi_env env, napi_value exports); // quant_addon.c
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor p[] = {
 #define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -563,6 +565,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value simd;
   napi_create_int32(env, PONDER_SIMD, &simd);
   napi_set_named_property(env, exports, "simdWidth", simd);
+  register_quant(env, exports);
   return exports;
 }
 
