@@ -6,8 +6,9 @@ export { RuleSet, loadRules, parseRules, DEFAULT_RULES_FILE, type RuleHit } from
 export { TextClassifier, trainClassifier, type ClassifierConfig } from './classifier.ts';
 export { CLASSES, generateDataset, datasetToJsonl, type Example } from './dataset.ts';
 export { evaluate, prf, type PRF, type Report } from './metrics.ts';
-export { Moderator, moderate, defaultModerator, DEFAULT_CLASSIFIER_FILE, type ModerationResult } from './moderate.ts';
+export { Moderator, moderate, defaultModerator, DEFAULT_CLASSIFIER_FILE, MIN_CLASSIFIER_WORDS, type ModerationResult } from './moderate.ts';
 export { DEFAULT_POLICY, OFF_POLICY, PolicyBook, parsePolicy, moderationEnabledByEnv, type Policy } from './policy.ts';
-export { StreamFilter } from './stream.ts';
+export { StreamFilter, PART_SEPARATOR, type StreamPart } from './stream.ts';
 export { handleModerations, MODERATION_MODEL, type HttpResult } from './http.ts';
 export { readDataset, trainOnExamples, evaluateHeldOut, classify, DEFAULT_DATA_FILE } from './train.ts';
+export { firstFlagged, slices, SLICE_CHARS } from './slices.ts';

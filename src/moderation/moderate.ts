@@ -7,6 +7,13 @@ import { normalize } from './normalize.ts';
 import { DEFAULT_POLICY, type Policy } from './policy.ts';
 import { loadRules, type RuleHit, type RuleSet } from './rules.ts';
 
+/**
+ * Below this many words the classifier's score alone flags nothing: a word or two ("a", "thanks")
+ * carry too little to judge, and hashed n-grams of a short text land on arbitrary buckets. The
+ * rules still apply to short texts ("sarin" is caught by its keyword).
+ */
+export const MIN_CLASSIFIER_WORDS = 3;
+
 export const DEFAULT_CLASSIFIER_FILE = fileURLToPath(new URL('../../models/moderation/classifier.safetensors', import.meta.url));
 
 export interface ModerationResult {
@@ -55,13 +62,15 @@ export class Moderator {
     const enforced = (c: string) => policy.categories === undefined || policy.categories.includes(c);
     return texts.map((text, i) => {
       const r = empty();
-      r.hits = this.rules.check(text, normalize(text));
+      const norm = normalize(text);
+      r.hits = this.rules.check(text, norm);
+      const judged = norm.variants[0].length >= MIN_CLASSIFIER_WORDS;
       if (probs) classes.forEach((c, k) => { if (k > 0) r.scores[c] = probs[i][k]; });
       for (const h of r.hits) r.scores[h.category] = 1;
       for (const c of names) {
         const byRule = r.hits.some((h) => h.category === c);
         const t = policy.thresholds[c] ?? policy.threshold;
-        r.categories[c] = enforced(c) && (byRule || (probs !== null && classes.includes(c) && r.scores[c] >= t));
+        r.categories[c] = enforced(c) && (byRule || (judged && probs !== null && classes.includes(c) && r.scores[c] >= t));
       }
       r.flagged = names.some((c) => r.categories[c]);
       r.rule = r.hits.find((h) => r.categories[h.category]);

@@ -1,5 +1,7 @@
-// Web search behind a provider interface, off by default: only when PONDER_WEB_SEARCH_URL names a
-// SearXNG-compatible instance (GET {base}/search?q=...&format=json -> {"results": [{title, url, content}]}).
+// Web search behind a provider interface, off by default: only when `ponder serve --web-search URL`
+// (or PONDER_WEB_SEARCH_URL) names a SearXNG-compatible instance
+// (GET {base}/search?q=...&format=json -> {"results": [{title, url, content}]}). The body read
+// counts against the timeout too: a provider that sends headers and then stalls is a failure.
 import { PonderError } from '../errors.ts';
 
 export interface WebResult {
@@ -10,7 +12,8 @@ export interface WebResult {
 
 export interface SearchProvider {
   readonly name: string;
-  search(query: string, k: number): Promise<WebResult[]>;
+  /** The k best results; a PonderError when the provider fails, times out, or signal aborts. */
+  search(query: string, k: number, signal?: AbortSignal): Promise<WebResult[]>;
 }
 
 export class SearxngProvider implements SearchProvider {
@@ -26,20 +29,24 @@ export class SearxngProvider implements SearchProvider {
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new PonderError(`web search URL '${baseUrl}' must be http or https`);
   }
 
-  async search(query: string, k: number): Promise<WebResult[]> {
+  async search(query: string, k: number, signal?: AbortSignal): Promise<WebResult[]> {
     const url = new URL('search', this.base.href.endsWith('/') ? this.base : new URL(this.base.href + '/'));
     url.searchParams.set('q', query);
     url.searchParams.set('format', 'json');
     let res: Response;
-    try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
-    } catch (e) {
-      throw new PonderError(`web search at ${this.base.origin} failed: ${(e as Error).message}`);
-    }
-    if (!res.ok) throw new PonderError(`web search at ${this.base.origin} answered HTTP ${res.status}`);
     let body: unknown;
-    try { body = await res.json(); } catch { throw new PonderError(`web search at ${this.base.origin} did not answer JSON`); }
-    const results = (body as { results?: unknown }).results;
+    try {
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, headers: { accept: 'application/json' } });
+      if (!res.ok) throw new PonderError(`web search at ${this.base.origin} answered HTTP ${res.status}`);
+      body = await res.json();
+    } catch (e) {
+      if (e instanceof PonderError) throw e;
+      if (e instanceof SyntaxError) throw new PonderError(`web search at ${this.base.origin} did not answer JSON`);
+      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : (e as Error).message;
+      throw new PonderError(`web search at ${this.base.origin} failed: ${why}`);
+    }
+    const results = typeof body === 'object' && body !== null ? (body as { results?: unknown }).results : undefined;
     if (!Array.isArray(results)) throw new PonderError(`web search at ${this.base.origin} answered without a "results" list`);
     return results
       .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && typeof (r as { url?: unknown }).url === 'string')

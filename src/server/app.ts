@@ -25,6 +25,7 @@ import { ApiError, badRequest, internalError, notFound, rateLimited, tooLarge, u
 import { createLogger, logRequestLine, newRequestId, requestLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { RateLimiter } from './ratelimit.ts';
+import type { SearchProvider } from '../search/index.ts';
 
 export interface ServerOptions {
   backend: ChatBackend;
@@ -53,6 +54,8 @@ export interface ServerOptions {
   moderation?: ChatModeration;
   /** The local search index for chat requests with `search: true`. */
   searchDb?: string;
+  /** The web search provider for chat requests with `web_search: true` (`--web-search URL`). */
+  webSearch?: SearchProvider;
   /** The built web page to serve at / (default web/dist when it exists; null: none). */
   webDir?: string | null;
 }
@@ -193,6 +196,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
   let openStreams = 0;
   const metrics = new Metrics(() => ({ ...backend.stats(), streams: openStreams }));
   const inflight = new Set<AbortController>();
+  let stopping = false;
 
   async function route(req: IncomingMessage, res: ServerResponse, ctx: Pick<ChatContext, 'requestId' | 'log' | 't0' | 'usage'> & { route: string; owner: ChatContext['owner'] | null; controller: AbortController }): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -286,7 +290,8 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     const body = parseJson(await readBody(req, maxBody));
     await chatCompletion({
       req, res, body, owner, requestId: ctx.requestId, log: ctx.log, db, backend, metrics, maxPromptChars,
-      keepAliveMs, flushMs, moderation: opts.moderation, searchDb: opts.searchDb, signal: ctx.controller.signal, t0: ctx.t0, usage: ctx.usage,
+      keepAliveMs, flushMs, moderation: opts.moderation, search: { localDb: opts.searchDb, web: opts.webSearch },
+      signal: ctx.controller.signal, shuttingDown: () => stopping, t0: ctx.t0, usage: ctx.usage,
       onStreamOpen: (open) => { openStreams += open ? 1 : -1; },
     });
   }
@@ -346,6 +351,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
   return {
     server, host, port, url: `http://${urlHost}:${port}`, metrics,
     close: () => new Promise<void>((resolve) => {
+      stopping = true;
       for (const c of inflight) c.abort();
       server.close(() => resolve());
       server.closeAllConnections();

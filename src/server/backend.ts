@@ -54,6 +54,8 @@ export interface ChatBackend {
    * context); absent when the backend cannot tell (an upstream).
    */
   fitsContext?(req: ChatRequest): boolean;
+  /** Throws the 422 start() would for a prompt too long for the context; absent when the backend cannot tell. */
+  checkPrompt?(req: ChatRequest): unknown;
   /** Gauges for /metrics. */
   stats(): { queueDepth: number; active: number };
 }

@@ -1,30 +1,28 @@
 // POST /v1/chat/completions: OpenAI's Chat Completions with DeepSeek's reasoner extension.
-// Non-streaming: one JSON object with message.reasoning_content beside message.content.
-// Streaming (SSE): a role chunk, delta.reasoning_content chunks, delta.content chunks, a chunk
-// with finish_reason, the usage chunk when stream_options.include_usage, then `data: [DONE]`.
-// `: keep-alive` comments go out while nothing else does (a request waiting in the queue).
-//
-// The exchange is stored as it happens: the new user turn, and the assistant message inserted
-// as 'partial' before the first token and grown every flush interval, then finished with its
-// counts and timings. A client that goes away cancels the generation; its message stays partial.
+// The request goes through six stages, each a function below:
+//   1. validate        the body (validate.ts), the conversation's owner
+//   2. moderate input  every text that reaches the model (system, user and assistant turns, the
+//                      prefix, reasoning_content sent back); flagged: answered by `refuse`
+//   3. build context   search results in front of the messages (sources.ts)
+//   4. generate        the backend's events, streamed to the client (reply.ts) as they come
+//   5. moderate output reasoning and answer as they stream; the first hit stops the generation
+//   6. store           the exchange as it happens (exchange.ts): partial, grown, finished
+// A client that goes away cancels the generation; its message stays partial. A server that
+// shuts down ends open streams with an error event and [DONE].
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { DB } from '../store/db.ts';
-import { createConversation, getConversation } from '../store/conversations.ts';
-import { addMessage, appendToMessage, finishMessage, startMessage } from '../store/messages.ts';
-import { newId } from '../store/ids.ts';
-import { existsSync } from 'node:fs';
-import { PonderError } from '../errors.ts';
-import { formatContext, search as searchIndex, type Citation } from '../search/index.ts';
+import { getConversation } from '../store/conversations.ts';
+import { firstFlagged, StreamFilter, type Moderator, type ModerationResult, type Policy, type PolicyBook } from '../moderation/index.ts';
 import type { ChatBackend, GenEvent, GenResult, Generation, LogprobEntry } from './backend.ts';
-import { ApiError, notFound, unprocessable } from './errors.ts';
+import { ApiError, notFound } from './errors.ts';
+import { recordModeration, StoredExchange, type Owner } from './exchange.ts';
 import type { Metrics } from './metrics.ts';
+import { ChatReply, type Usage } from './reply.ts';
+import { buildContext, type ModelContext, type SearchTools } from './sources.ts';
 import { validateChatRequest, type ChatRequest } from './validate.ts';
-import { fitSources } from './searchfit.ts';
-import { StreamFilter, type Moderator, type ModerationResult, type PolicyBook } from '../moderation/index.ts';
-import { addModerationEvent } from '../store/moderation.ts';
 
-/** Moderation of chats: the user's last turn before generation, the output as it streams. */
+/** Moderation of chats: every input text before generation, the output as it streams. */
 export interface ChatModeration {
   moderator: Moderator;
   policies: PolicyBook;
@@ -36,7 +34,7 @@ export interface ChatContext {
   req: IncomingMessage;
   res: ServerResponse;
   body: unknown;
-  owner: { userId: string; keyId: string | null };
+  owner: Owner;
   requestId: string;
   log: Logger;
   db: DB;
@@ -47,291 +45,225 @@ export interface ChatContext {
   flushMs: number;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;
+  /** True once the server is shutting down (then an abort is not the client's doing). */
+  shuttingDown: () => boolean;
   t0: number;
   /** Filled in for the request log line. */
   usage: { promptTokens?: number; completionTokens?: number; reasoningTokens?: number; model?: string; stream?: boolean; messages?: unknown; content?: string; reasoningContent?: string };
   onStreamOpen: (open: boolean) => void;
   moderation?: ChatModeration;
-  /** The local search index for `search: true` (PONDER_DATA_DIR/search.db). */
-  searchDb?: string;
-}
-
-/** Records what a filter decided (one event per flagged category); never fails the request. */
-function recordModeration(ctx: ChatContext, r: ModerationResult, direction: 'input' | 'output', messageId?: string): void {
-  try {
-    for (const [category, flagged] of Object.entries(r.categories)) {
-      if (!flagged) continue;
-      const rule = r.rule?.category === category ? r.rule.rule : undefined;
-      addModerationEvent(ctx.db, { userId: ctx.owner.userId, messageId, direction, category, rule, score: r.scores[category], action: 'block' });
-    }
-  } catch (e) {
-    ctx.log.error({ err: e }, 'storing a moderation event failed');
-  }
-}
-
-interface Stored { conversationId: string; messageId: string; userMessageId: string | null }
-
-/** Saves the new turns and starts the partial assistant message. */
-function storeStart(ctx: ChatContext, creq: ChatRequest, model: string): Stored {
-  const { db, owner } = ctx;
-  return db.transaction(() => {
-    let conversationId = creq.conversationId;
-    let turns = creq.messages;
-    if (conversationId === undefined) {
-      const firstUser = creq.messages.find((m) => m.role === 'user')?.content ?? '';
-      conversationId = createConversation(db, { userId: owner.userId, title: firstUser.slice(0, 80) || undefined }).id;
-    } else if (creq.regenerate) {
-      turns = []; // the question is stored already: only a new answer
-    } else {
-      turns = creq.messages.slice(-1).filter((m) => m.role !== 'assistant'); // the earlier turns are stored already
-    }
-    let userMessageId: string | null = null;
-    for (const m of turns) {
-      const added = addMessage(db, { conversationId, role: m.role, content: m.content });
-      if (m.role === 'user') userMessageId = added.id;
-    }
-    if (userMessageId === null) {
-      const last = db.prepare("SELECT id FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY seq DESC LIMIT 1").get(conversationId) as { id: string } | undefined;
-      userMessageId = last?.id ?? null;
-    }
-    const msg = startMessage(db, { conversationId, model, reasoningContent: null });
-    return { conversationId, messageId: msg.id, userMessageId };
-  })();
-}
-
-/** Local search results for the last user turn: a system turn for the model, citations for the client. */
-function searchContext(ctx: ChatContext, creq: ChatRequest): { messages: ChatRequest['messages']; citations: Citation[] } {
-  const last = [...creq.messages].reverse().find((m) => m.role === 'user');
-  if (!ctx.searchDb || !existsSync(ctx.searchDb)) {
-    throw unprocessable(`'search' is on, but this server has no search index (build one with \`ponder index <folder>\`)`, 'search', 'search_unavailable');
-  }
-  let hits;
-  try {
-    hits = last ? searchIndex(ctx.searchDb, last.content, 3) : [];
-  } catch (e) {
-    if (e instanceof PonderError) throw unprocessable(e.message, 'search', 'search_unavailable');
-    throw e;
-  }
-  const sources = hits.map((h) => ({ title: h.title, source: h.path, text: h.text, snippet: h.snippet }));
-  const withContext = (context: string): ChatRequest['messages'] => context ? [{ role: 'system', content: context }, ...creq.messages] : creq.messages;
-  const backend = ctx.backend;
-  const { context, citations } = backend.fitsContext
-    ? fitSources(sources, (c) => backend.fitsContext!({ ...creq, messages: withContext(c) }))
-    : formatContext(sources);
-  return { messages: withContext(context), citations };
+  /** The search tools for `search: true` and `web_search: true`. */
+  search: SearchTools;
 }
 
 export async function chatCompletion(ctx: ChatContext): Promise<void> {
-  const { res, metrics } = ctx;
+  const creq = validate(ctx);
+  const policy = ctx.moderation?.policies.forKey(ctx.owner.keyId);
+  const inputHit = await moderateInput(ctx, creq, policy);
+  if (inputHit) return refuse(ctx, creq, inputHit);
+  const context = await buildContext(creq, ctx.search, ctx.backend, ctx.signal);
+  const run = await startGeneration(ctx, { ...creq, messages: context.messages });
+  let exchange: StoredExchange | null = null;
+  try {
+    exchange = creq.store ? StoredExchange.start(ctx.db, ctx.log, ctx.owner, creq, context.citations) : null;
+  } catch (e) {
+    run.cancel(); // nothing will read this generation: free its slot
+    throw e;
+  }
+  const reply = new ChatReply(ctx.res, creq, ctx.keepAliveMs, ctx.onStreamOpen);
+  reply.open(storeHeaders(exchange), { ...storeFields(exchange), ...contextFields(context) });
+  exchange?.streamEvery(ctx.flushMs);
+
+  const output = outputCheck(ctx, policy);
+  const answer = await generate(ctx, run, output, reply, exchange);
+  if (!answer) return; // failed mid-stream, or the client left
+  const hit = output ? moderateOutputEnd(output, answer.result) : null;
+  finish(ctx, creq, answer, hit, reply, exchange);
+}
+
+// 1. Validate ---------------------------------------------------------------------------------
+
+function validate(ctx: ChatContext): ChatRequest {
   const creq = validateChatRequest(ctx.body, { maxPromptChars: ctx.maxPromptChars });
-  ctx.usage.model = creq.model;
-  ctx.usage.stream = creq.stream;
-  ctx.usage.messages = creq.messages;
+  Object.assign(ctx.usage, { model: creq.model, stream: creq.stream, messages: creq.messages });
   if (creq.conversationId !== undefined) {
     const c = getConversation(ctx.db, creq.conversationId);
     if (!c || c.user_id !== ctx.owner.userId) throw notFound(`no conversation '${creq.conversationId}'`, 'conversation_id', 'conversation_not_found');
   }
-
-  // A flagged question is not answered: the reply is an empty answer with finish_reason
-  // content_filter (stored as 'filtered'), as the web page expects.
-  const policy = ctx.moderation?.policies.forKey(ctx.owner.keyId);
-  let filtered: ModerationResult | null = null;
-  let inputFlagged = false;
-  if (ctx.moderation && policy?.enabled && policy.input) {
-    const last = [...creq.messages].reverse().find((m) => m.role === 'user');
-    const r = last ? ctx.moderation.moderator.moderate(last.content, policy) : null;
-    if (r?.flagged) { filtered = r; inputFlagged = true; }
-  }
-  // The output filter stops the generation on its first hit: finish_reason content_filter.
-  const filter = ctx.moderation && policy?.enabled && policy.output ? new StreamFilter(ctx.moderation.moderator, policy, ctx.moderation.every ?? 64) : null;
-  const { messages: modelMessages, citations } = creq.search && !inputFlagged ? searchContext(ctx, creq) : { messages: creq.messages, citations: undefined };
-  const genAbort = new AbortController();
-  const onOuterAbort = () => genAbort.abort();
-  ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-
-  // Events may come before we are ready to write (an upstream answering fast): hold them.
-  const events: GenEvent[] = [];
-  let deliver: ((ev: GenEvent) => void) | null = null;
-  const emit = (ev: GenEvent) => { if (deliver) deliver(ev); else events.push(ev); };
-  let gen: Generation;
-  try {
-    gen = inputFlagged
-      ? { done: Promise.resolve({ finish: 'content_filter', promptTokens: 0, completionTokens: 0, reasoningTokens: 0 }) }
-      : await ctx.backend.start({ ...creq, messages: modelMessages }, genAbort.signal, emit);
-  } catch (e) {
-    ctx.signal.removeEventListener('abort', onOuterAbort);
-    throw e;
-  }
-
-  const id = `chatcmpl-${newId('c').slice(2)}`;
-  const created = Math.floor(Date.now() / 1000);
-  let reasoning = '', content = '', sawReasoning = false;
-  const logprobs: LogprobEntry[] = [];
-  let firstTokenMs: number | null = null;
-  let stored: Stored | null = null;
-  let pending = { content: '', reasoning: '' };
-  const flush = () => {
-    if (!stored || (pending.content === '' && pending.reasoning === '')) return;
-    try {
-      appendToMessage(ctx.db, stored.messageId, { content: pending.content, ...(pending.reasoning ? { reasoningContent: pending.reasoning } : {}) });
-    } catch (e) {
-      ctx.log.error({ err: e }, 'storing a streamed chunk failed');
-    }
-    pending = { content: '', reasoning: '' };
-  };
-  if (creq.store) {
-    try {
-      stored = storeStart(ctx, creq, creq.model);
-    } catch (e) {
-      genAbort.abort(); // nothing will read this generation: free its slot
-      gen.done.catch(() => {});
-      ctx.signal.removeEventListener('abort', onOuterAbort);
-      throw e;
-    }
-  }
-  if (stored) { res.setHeader('x-ponder-conversation-id', stored.conversationId); res.setHeader('x-ponder-message-id', stored.messageId); }
-  const flushTimer = setInterval(flush, ctx.flushMs);
-
-  // ponder's fields for the web page: where the exchange is stored, and the search citations.
-  const ids = stored ? { conversation_id: stored.conversationId, message_id: stored.messageId, user_message_id: stored.userMessageId } : {};
-  const extra = { ...ids, ...(citations ? { citations } : {}) };
-  const chunk = (delta: Record<string, unknown>, finish: string | null, lp?: LogprobEntry[], more: Record<string, unknown> = {}) => ({
-    id, object: 'chat.completion.chunk', created, model: creq.model, system_fingerprint: null,
-    choices: [{ index: 0, delta, logprobs: creq.logprobs && lp ? { content: lp, refusal: null } : null, finish_reason: finish }],
-    ...(creq.includeUsage ? { usage: null } : {}),
-    ...more,
-  });
-  let lastWrite = performance.now();
-  const send = (obj: unknown) => {
-    if (res.writableEnded || res.destroyed) return;
-    res.write(`data: ${JSON.stringify(obj)}\n\n`);
-    lastWrite = performance.now();
-  };
-  let keepAlive: NodeJS.Timeout | null = null;
-  if (creq.stream) {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    ctx.onStreamOpen(true);
-    send(chunk({ role: 'assistant', content: '' }, null, undefined, extra));
-    keepAlive = setInterval(() => {
-      if (performance.now() - lastWrite >= ctx.keepAliveMs * 0.9 && !res.writableEnded && !res.destroyed) { res.write(': keep-alive\n\n'); lastWrite = performance.now(); }
-    }, ctx.keepAliveMs);
-  }
-
-  deliver = (ev) => {
-    if (filtered) return; // the generation is being stopped: nothing more goes out
-    if (filter && filter.push(ev.text)) {
-      filtered = filter.hit;
-      genAbort.abort();
-      return;
-    }
-    if (firstTokenMs === null && (ev.text !== '' || ev.kind === 'reasoning')) {
-      firstTokenMs = performance.now() - ctx.t0;
-      metrics.firstToken(firstTokenMs / 1000);
-    }
-    if (ev.kind === 'reasoning') { reasoning += ev.text; sawReasoning = true; pending.reasoning += ev.text; }
-    else { content += ev.text; pending.content += ev.text; if (ev.logprobs) logprobs.push(...ev.logprobs); }
-    if (creq.stream) {
-      if (ev.kind === 'reasoning') send(chunk({ reasoning_content: ev.text }, null));
-      else send(chunk({ content: ev.text }, null, ev.logprobs));
-    }
-  };
-  for (const ev of events.splice(0)) deliver(ev);
-
-  let result: GenResult;
-  try {
-    result = await gen.done;
-  } catch (e) {
-    clearInterval(flushTimer);
-    if (keepAlive) clearInterval(keepAlive);
-    ctx.signal.removeEventListener('abort', onOuterAbort);
-    flush();
-    if (stored) finishQuietly(ctx, stored, { status: 'error' });
-    if (creq.stream && res.headersSent) {
-      const err = e instanceof ApiError ? e : new ApiError(500, `generation failed (request ${ctx.requestId})`, 'server_error');
-      ctx.log.error({ err: e }, 'generation failed mid-stream');
-      send(err.body());
-      if (!res.writableEnded) res.end('data: [DONE]\n\n');
-      ctx.onStreamOpen(false);
-      return;
-    }
-    throw e;
-  } finally {
-    clearInterval(flushTimer);
-    if (keepAlive) clearInterval(keepAlive);
-  }
-
-  const totalMs = performance.now() - ctx.t0;
-  const usage = {
-    prompt_tokens: result.promptTokens,
-    completion_tokens: result.completionTokens,
-    total_tokens: result.promptTokens + result.completionTokens,
-    completion_tokens_details: { reasoning_tokens: result.reasoningTokens },
-  };
-  Object.assign(ctx.usage, { promptTokens: result.promptTokens, completionTokens: result.completionTokens, reasoningTokens: result.reasoningTokens, content, reasoningContent: reasoning });
-  metrics.tokens.prompt += result.promptTokens;
-  metrics.tokens.completion += result.completionTokens;
-  metrics.tokens.reasoning += result.reasoningTokens;
-
-  ctx.signal.removeEventListener('abort', onOuterAbort);
-  if (!filtered && filter && result.finish !== 'cancelled') {
-    const hit = filter.end();
-    if (hit) filtered = hit; // flagged in the last characters: the full answer is withheld below
-  }
-  if (filtered) {
-    result = { ...result, finish: 'content_filter' };
-    recordModeration(ctx, filtered, inputFlagged ? 'input' : 'output', (inputFlagged ? stored?.userMessageId : stored?.messageId) ?? undefined);
-  }
-  const hit = filtered?.rule ?? (filtered ? { category: Object.keys(filtered.categories).find((c) => filtered!.categories[c]) ?? '', rule: undefined } : null);
-  const moderationField = hit ? { moderation: { category: hit.category, ...(hit.rule ? { rule: hit.rule } : {}) } } : {};
-  if (result.finish === 'cancelled') {
-    // The client left: keep what was said, marked partial (the answer is incomplete).
-    flush();
-    ctx.onStreamOpen(false);
-    if (!res.writableEnded && !res.destroyed) res.destroy();
-    return;
-  }
-  pending = { content: '', reasoning: '' };
-  // A think block that was opened but held no text still reports reasoning_content "" (not null).
-  if (result.reasoningTokens > 0) sawReasoning = true;
-  if (stored) {
-    finishQuietly(ctx, stored, {
-      status: result.finish === 'content_filter' ? 'filtered' : 'complete',
-      content, reasoningContent: sawReasoning ? reasoning : null,
-      promptTokens: result.promptTokens, completionTokens: result.completionTokens, reasoningTokens: result.reasoningTokens,
-      ...(result.queueMs !== undefined ? { queueMs: result.queueMs } : {}),
-      ...(firstTokenMs !== null ? { firstTokenMs } : {}), totalMs,
-    });
-  }
-  const finish = result.finish;
-  if (creq.stream) {
-    send(chunk({}, finish, undefined, moderationField));
-    if (creq.includeUsage) send({ id, object: 'chat.completion.chunk', created, model: creq.model, system_fingerprint: null, choices: [], usage });
-    if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
-    ctx.onStreamOpen(false);
-    return;
-  }
-  const body = {
-    id, object: 'chat.completion', created, model: creq.model, system_fingerprint: null,
-    choices: [{
-      index: 0,
-      // A filtered answer is withheld (it is kept in the store, status 'filtered', for review).
-      message: { role: 'assistant', content: filtered ? '' : content, reasoning_content: filtered ? null : sawReasoning ? reasoning : null, refusal: null },
-      logprobs: creq.logprobs && !filtered ? { content: logprobs, refusal: null } : null,
-      finish_reason: finish,
-    }],
-    usage,
-    ...extra,
-    ...moderationField,
-  };
-  const text = JSON.stringify(body);
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  return creq;
 }
 
-function finishQuietly(ctx: ChatContext, s: Stored, end: Parameters<typeof finishMessage>[2]): void {
+// 2. Moderate input ---------------------------------------------------------------------------
+
+/** Every text of the request that reaches the model (or was sent to it): nothing passes unread. */
+export function inputTexts(creq: ChatRequest): string[] {
+  return [...creq.messages.map((m) => m.content), ...(creq.prefix !== undefined ? [creq.prefix] : []), ...creq.clientReasoning];
+}
+
+async function moderateInput(ctx: ChatContext, creq: ChatRequest, policy: Policy | undefined): Promise<ModerationResult | null> {
+  if (!ctx.moderation || !policy?.enabled || !policy.input) return null;
+  return firstFlagged(ctx.moderation.moderator, inputTexts(creq), policy);
+}
+
+/**
+ * A flagged request is not answered: an empty reply with finish_reason content_filter (stored as
+ * 'filtered'), as the page expects. It must still be a request the model could take: the context
+ * check runs before anything is stored.
+ */
+function refuse(ctx: ChatContext, creq: ChatRequest, hit: ModerationResult): void {
+  ctx.backend.checkPrompt?.(creq);
+  const exchange = creq.store ? StoredExchange.start(ctx.db, ctx.log, ctx.owner, creq, undefined) : null;
+  if (exchange) exchange.recordModeration(hit, 'input');
+  else recordModeration(ctx.db, ctx.log, ctx.owner, hit, 'input');
+  const reply = new ChatReply(ctx.res, creq, ctx.keepAliveMs, ctx.onStreamOpen);
+  reply.open(storeHeaders(exchange), storeFields(exchange));
+  const result: GenResult = { finish: 'content_filter', promptTokens: 0, completionTokens: 0, reasoningTokens: 0 };
+  exchange?.finish({ status: 'filtered', content: '', reasoningContent: null, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, totalMs: performance.now() - ctx.t0 });
+  reply.end({ finish: 'content_filter', content: '', reasoning: null, logprobs: [], filtered: true, usage: usageOf(result), more: moderationField(hit) });
+}
+
+// 3. Build the context: sources.ts's buildContext ---------------------------------------------
+
+function storeHeaders(exchange: StoredExchange | null): Record<string, string> {
+  return exchange ? { 'x-ponder-conversation-id': exchange.conversationId, 'x-ponder-message-id': exchange.messageId } : {};
+}
+
+/** ponder's fields for the page: where the exchange is stored. */
+function storeFields(exchange: StoredExchange | null): Record<string, unknown> {
+  return exchange ? { conversation_id: exchange.conversationId, message_id: exchange.messageId, user_message_id: exchange.userMessageId } : {};
+}
+
+function contextFields(context: ModelContext): Record<string, unknown> {
+  return { ...(context.citations ? { citations: context.citations } : {}), ...(context.searchErrors ? { search_errors: context.searchErrors } : {}) };
+}
+
+// 4. Generate and stream ----------------------------------------------------------------------
+
+/** A started generation whose events are held until a consumer is attached (an upstream may answer fast). */
+interface Run {
+  gen: Generation;
+  attach(consume: (ev: GenEvent) => void): void;
+  cancel(): void;
+}
+
+async function startGeneration(ctx: ChatContext, modelReq: ChatRequest): Promise<Run> {
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort();
+  ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const held: GenEvent[] = [];
+  let consume: ((ev: GenEvent) => void) | null = null;
+  let gen: Generation;
   try {
-    finishMessage(ctx.db, s.messageId, end);
+    gen = await ctx.backend.start(modelReq, abort.signal, (ev) => { if (consume) consume(ev); else held.push(ev); });
   } catch (e) {
-    ctx.log.error({ err: e }, 'storing the finished message failed');
+    ctx.signal.removeEventListener('abort', onOuterAbort);
+    throw e;
   }
+  gen.done.finally(() => ctx.signal.removeEventListener('abort', onOuterAbort)).catch(() => {});
+  return {
+    gen,
+    attach(f) { consume = f; for (const ev of held.splice(0)) f(ev); },
+    cancel() { abort.abort(); gen.done.catch(() => {}); },
+  };
+}
+
+interface Answer {
+  result: GenResult;
+  content: string;
+  reasoning: string;
+  sawReasoning: boolean;
+  logprobs: LogprobEntry[];
+  firstTokenMs: number | null;
+  /** The output check's hit that stopped the generation. */
+  hit: ModerationResult | null;
+}
+
+/** Streams the generation to the client and the store; null when the reply is over already. */
+async function generate(ctx: ChatContext, run: Run, output: StreamFilter | null, reply: ChatReply, exchange: StoredExchange | null): Promise<Answer | null> {
+  const a: Answer = { result: { finish: 'stop', promptTokens: 0, completionTokens: 0, reasoningTokens: 0 }, content: '', reasoning: '', sawReasoning: false, logprobs: [], firstTokenMs: null, hit: null };
+  run.attach((ev) => {
+    if (a.hit) return; // the generation is being stopped: nothing more goes out
+    // 5. Moderate output, as it streams: the first hit stops the generation.
+    if (output && output.push(ev.text, ev.kind)) { a.hit = output.hit; run.cancel(); return; }
+    if (a.firstTokenMs === null && (ev.text !== '' || ev.kind === 'reasoning')) {
+      a.firstTokenMs = performance.now() - ctx.t0;
+      ctx.metrics.firstToken(a.firstTokenMs / 1000);
+    }
+    if (ev.kind === 'reasoning') { a.reasoning += ev.text; a.sawReasoning = true; }
+    else { a.content += ev.text; if (ev.logprobs) a.logprobs.push(...ev.logprobs); }
+    exchange?.add(ev);
+    reply.delta(ev);
+  });
+  try {
+    a.result = await run.gen.done;
+  } catch (e) {
+    exchange?.leavePartial();
+    exchange?.finish({ status: 'error' });
+    if (!reply.started) throw e;
+    ctx.log.error({ err: e }, 'generation failed mid-stream');
+    reply.failMidStream(e instanceof ApiError ? e : new ApiError(500, `generation failed (request ${ctx.requestId})`, 'server_error'));
+    return null;
+  }
+  countTokens(ctx, a);
+  if (a.hit) a.result = { ...a.result, finish: 'content_filter' };
+  if (a.result.finish === 'cancelled') {
+    exchange?.leavePartial(); // the answer is incomplete: kept, marked partial
+    if (ctx.shuttingDown() && reply.started) reply.failMidStream(new ApiError(503, 'the server is shutting down; the answer so far is stored as partial', 'server_error', null, 'server_shutdown'));
+    else if (ctx.shuttingDown()) throw new ApiError(503, 'the server is shutting down', 'server_error', null, 'server_shutdown', { 'Retry-After': '1' });
+    else reply.drop();
+    return null;
+  }
+  return a;
+}
+
+function countTokens(ctx: ChatContext, a: Answer): void {
+  const r = a.result;
+  Object.assign(ctx.usage, { promptTokens: r.promptTokens, completionTokens: r.completionTokens, reasoningTokens: r.reasoningTokens, content: a.content, reasoningContent: a.reasoning });
+  ctx.metrics.tokens.prompt += r.promptTokens;
+  ctx.metrics.tokens.completion += r.completionTokens;
+  ctx.metrics.tokens.reasoning += r.reasoningTokens;
+}
+
+// 5. Moderate output --------------------------------------------------------------------------
+
+function outputCheck(ctx: ChatContext, policy: Policy | undefined): StreamFilter | null {
+  return ctx.moderation && policy?.enabled && policy.output ? new StreamFilter(ctx.moderation.moderator, policy, ctx.moderation.every ?? 64) : null;
+}
+
+/** The stream's hit, or one in its last unchecked characters (then the full answer is withheld). */
+function moderateOutputEnd(output: StreamFilter, result: GenResult): ModerationResult | null {
+  return output.hit ?? (result.finish !== 'cancelled' ? output.end() : null);
+}
+
+function moderationField(hit: ModerationResult | null): Record<string, unknown> {
+  if (!hit) return {};
+  const category = hit.rule?.category ?? Object.keys(hit.categories).find((c) => hit.categories[c]) ?? '';
+  return { moderation: { category, ...(hit.rule ? { rule: hit.rule.rule } : {}) } };
+}
+
+// 6. Store and answer -------------------------------------------------------------------------
+
+function usageOf(r: GenResult): Usage {
+  return {
+    prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens,
+    completion_tokens_details: { reasoning_tokens: r.reasoningTokens },
+  };
+}
+
+function finish(ctx: ChatContext, creq: ChatRequest, a: Answer, hit: ModerationResult | null, reply: ChatReply, exchange: StoredExchange | null): void {
+  const result = hit ? { ...a.result, finish: 'content_filter' as const } : a.result;
+  // A think block that was opened but held no text still reports reasoning_content "" (not null).
+  const reasoning = a.sawReasoning || result.reasoningTokens > 0 ? a.reasoning : null;
+  if (exchange) {
+    if (hit) exchange.recordModeration(hit, 'output');
+    exchange.finish({
+      status: hit ? 'filtered' : 'complete', content: a.content, reasoningContent: reasoning,
+      promptTokens: result.promptTokens, completionTokens: result.completionTokens, reasoningTokens: result.reasoningTokens,
+      ...(result.queueMs !== undefined ? { queueMs: result.queueMs } : {}),
+      ...(a.firstTokenMs !== null ? { firstTokenMs: a.firstTokenMs } : {}), totalMs: performance.now() - ctx.t0,
+    });
+  } else if (hit) {
+    recordModeration(ctx.db, ctx.log, ctx.owner, hit, 'output');
+  }
+  reply.end({ finish: result.finish, content: a.content, reasoning, logprobs: a.logprobs, filtered: hit !== null, usage: usageOf(result), more: moderationField(hit) });
 }

@@ -24,10 +24,13 @@ export class LocalBackend implements ChatBackend {
   readonly modelId: string;
   private readonly defaultMaxTokens: number;
   private readonly created = Math.floor(Date.now() / 1000);
+  /** The longest token in bytes: a prompt of B bytes is at least B / this many tokens. */
+  private readonly maxTokenBytes: number;
 
   constructor(readonly engine: Engine, readonly tokenizer: Tokenizer, opts: LocalBackendOptions = {}) {
     this.modelId = opts.modelId ?? 'ponder';
     this.defaultMaxTokens = opts.defaultMaxTokens ?? 1024;
+    this.maxTokenBytes = Math.max(1, ...tokenizer.tokens.map((t) => t.length));
   }
 
   async listModels(): Promise<ModelCard[]> {
@@ -62,7 +65,28 @@ export class LocalBackend implements ChatBackend {
   fitsContext(req: ChatRequest): boolean {
     const ctx = this.engine.contextLength;
     const reserve = Math.min(req.maxTokens ?? this.defaultMaxTokens, Math.floor(ctx / 2));
-    return this.promptIds(req).length + reserve <= ctx;
+    return this.fewestTokens(req) + reserve <= ctx && this.promptIds(req).length + reserve <= ctx;
+  }
+
+  /**
+   * A lower bound on the prompt's tokens without tokenising (bytes over the longest token): a
+   * prompt far beyond the context is refused before it costs the event loop a tokenisation.
+   */
+  private fewestTokens(req: ChatRequest): number {
+    let bytes = req.prefix !== undefined ? Buffer.byteLength(req.prefix) : 0;
+    for (const m of req.messages) bytes += Buffer.byteLength(m.content);
+    return Math.ceil(bytes / this.maxTokenBytes);
+  }
+
+  /** The prompt's ids; a 422 when it leaves the model no room to answer. */
+  checkPrompt(req: ChatRequest): number[] {
+    const ctx = this.engine.contextLength;
+    const tooLong = (n: string) => unprocessable(`the prompt is ${n} tokens, but the model's context is ${ctx} tokens`, 'messages', 'context_length_exceeded');
+    const least = this.fewestTokens(req);
+    if (least >= ctx) throw tooLong(`at least ${least}`);
+    const prompt = this.promptIds(req);
+    if (prompt.length >= ctx) throw tooLong(String(prompt.length));
+    return prompt;
   }
 
   /** Whether the reply starts inside a think block: forced on, or a prefix that opened one and did not close it. */
@@ -74,11 +98,8 @@ export class LocalBackend implements ChatBackend {
   async start(req: ChatRequest, signal: AbortSignal, emit: (ev: GenEvent) => void): Promise<Generation> {
     if (req.model !== this.modelId) throw notFound(`the model '${req.model}' does not exist; this server has '${this.modelId}'`, 'model', 'model_not_found');
     const tok = this.tokenizer;
-    const prompt = this.promptIds(req);
+    const prompt = this.checkPrompt(req);
     const ctx = this.engine.contextLength;
-    if (prompt.length >= ctx) {
-      throw unprocessable(`the prompt is ${prompt.length} tokens, but the model's context is ${ctx} tokens`, 'messages', 'context_length_exceeded');
-    }
     const maxTokens = Math.min(req.maxTokens ?? this.defaultMaxTokens, ctx - prompt.length);
 
     const inThink = this.startsInThink(req);

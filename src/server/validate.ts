@@ -10,6 +10,7 @@
 //   conversation_id: string                        continue a stored conversation
 //   regenerate: true                               the last user turn is stored already: answer it again
 //   search: true                                   put local search results into the prompt (citations)
+//   web_search: true                               put web search results into the prompt (citations; needs --web-search)
 //   messages[last] {role: "assistant", prefix: true}  DeepSeek's chat prefix completion: the reply
 //                                                  continues that text (<think> in it opens reasoning)
 import type { ChatMessage } from '../tokenizer/index.ts';
@@ -37,6 +38,9 @@ export interface ChatRequest {
   store: boolean;
   regenerate: boolean;
   search: boolean;
+  webSearch: boolean;
+  /** reasoning_content sent back on assistant turns: left out of the context, but moderated like every text a client sends. */
+  clientReasoning: string[];
   /** A final assistant message marked `prefix: true` (removed from messages): the reply continues it. */
   prefix?: string;
 }
@@ -86,11 +90,12 @@ function contentText(v: unknown, param: string, nullable: boolean): string {
   }).join('');
 }
 
-function parseMessages(v: unknown, maxPromptChars: number): { messages: ChatMessage[]; prefix: string | undefined } {
+function parseMessages(v: unknown, maxPromptChars: number): { messages: ChatMessage[]; prefix: string | undefined; clientReasoning: string[] } {
   if (v === undefined) throw badRequest(`'messages' is required`, 'messages');
   if (!Array.isArray(v)) throw badRequest(`'messages' must be an array, got ${describe(v)}`, 'messages');
   if (v.length === 0) throw unprocessable(`'messages' must hold at least one message`, 'messages');
   let chars = 0;
+  const clientReasoning: string[] = [];
   const out = v.map((m, i): ChatMessage => {
     const p = `messages[${i}]`;
     if (!isObject(m)) throw badRequest(`'${p}' must be an object {role, content}, got ${describe(m)}`, p);
@@ -102,6 +107,10 @@ function parseMessages(v: unknown, maxPromptChars: number): { messages: ChatMess
     // An assistant turn may carry reasoning_content (sent back by clients): accepted, left out of the context.
     if (m.reasoning_content !== undefined && m.reasoning_content !== null && typeof m.reasoning_content !== 'string') {
       throw badRequest(`'${p}.reasoning_content' must be a string, got ${describe(m.reasoning_content)}`, `${p}.reasoning_content`);
+    }
+    if (typeof m.reasoning_content === 'string' && m.reasoning_content !== '') {
+      clientReasoning.push(m.reasoning_content);
+      chars += m.reasoning_content.length;
     }
     if (m.prefix !== undefined && m.prefix !== null) {
       if (typeof m.prefix !== 'boolean') throw badRequest(`'${p}.prefix' must be true or false, got ${describe(m.prefix)}`, `${p}.prefix`);
@@ -115,8 +124,8 @@ function parseMessages(v: unknown, maxPromptChars: number): { messages: ChatMess
   });
   if (chars > maxPromptChars) throw tooLargePrompt(chars, maxPromptChars);
   const last = v[v.length - 1] as Record<string, unknown>;
-  if (last.prefix === true) return { messages: out.slice(0, -1), prefix: out[out.length - 1].content };
-  return { messages: out, prefix: undefined };
+  if (last.prefix === true) return { messages: out.slice(0, -1), prefix: out[out.length - 1].content, clientReasoning };
+  return { messages: out, prefix: undefined, clientReasoning };
 }
 
 /** 413: the prompt is larger than this server accepts, whatever the model. */
@@ -173,7 +182,7 @@ export function validateChatRequest(body: unknown, limits: ValidateLimits): Chat
   if (!isObject(body)) throw badRequest(`the request body must be a JSON object, got ${describe(body)}`);
   if (body.model === undefined) throw badRequest(`'model' is required`, 'model');
   if (typeof body.model !== 'string') throw badRequest(`'model' must be a string, got ${describe(body.model)}`, 'model');
-  const { messages, prefix } = parseMessages(body.messages, limits.maxPromptChars);
+  const { messages, prefix, clientReasoning } = parseMessages(body.messages, limits.maxPromptChars);
   const stream = optBool(body, 'stream') ?? false;
   let includeUsage = false;
   if (body.stream_options !== undefined && body.stream_options !== null) {
@@ -220,6 +229,8 @@ export function validateChatRequest(body: unknown, limits: ValidateLimits): Chat
     store: optBool(body, 'store') ?? true,
     regenerate: optBool(body, 'regenerate') ?? false,
     search: optBool(body, 'search') ?? false,
+    webSearch: optBool(body, 'web_search') ?? false,
+    clientReasoning,
     ...(prefix !== undefined ? { prefix } : {}),
   };
 }

@@ -26,6 +26,8 @@ export interface Message {
   first_token_ms: number | null;
   total_ms: number | null;
   status: MessageStatus;
+  /** JSON [{index, title, source, snippet}]: the search sources the answer was given, or null. */
+  citations: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -48,10 +50,12 @@ export interface NewMessage extends MessageStats {
   model?: string;
   status?: MessageStatus;
   id?: string;
+  /** The search sources the answer was given (stored as JSON). */
+  citations?: readonly { index: number; title: string; source: string; snippet: string }[];
 }
 
 const COLUMNS = `id, conversation_id, role, content, reasoning_content, model, prompt_tokens,
-  completion_tokens, reasoning_tokens, queue_ms, first_token_ms, total_ms, status, created_at, updated_at`;
+  completion_tokens, reasoning_tokens, queue_ms, first_token_ms, total_ms, status, citations, created_at, updated_at`;
 
 function checkStats(s: MessageStats): void {
   for (const [k, v] of Object.entries(s)) {
@@ -78,9 +82,10 @@ export function addMessage(db: DB, m: NewMessage): Message {
   const t = now();
   db.transaction(() => {
     withConstraints(() => db.prepare(`INSERT INTO messages (id, conversation_id, role, content, reasoning_content,
-      model, prompt_tokens, completion_tokens, reasoning_tokens, queue_ms, first_token_ms, total_ms, status,
-      created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      id, m.conversationId, m.role, m.content ?? '', m.reasoningContent ?? null, m.model ?? null, ...st, status, t, t),
+      model, prompt_tokens, completion_tokens, reasoning_tokens, queue_ms, first_token_ms, total_ms, status, citations,
+      created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      id, m.conversationId, m.role, m.content ?? '', m.reasoningContent ?? null, m.model ?? null, ...st, status,
+      m.citations?.length ? JSON.stringify(m.citations) : null, t, t),
     { duplicate: `message '${id}' already exists` });
     db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(t, m.conversationId);
   })();

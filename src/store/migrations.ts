@@ -105,4 +105,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX request_log_user ON request_log(user_id);
   CREATE INDEX request_log_time ON request_log(created_at);
   `,
+  // 2: the sources an answer was given (search citations), JSON [{index, title, source, snippet}].
+  `ALTER TABLE messages ADD COLUMN citations TEXT;`,
 ];
