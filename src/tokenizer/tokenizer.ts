@@ -9,20 +9,14 @@ import { bytesToLevel, decodeForSplit, wtf8Decode, wtf8EncodeInto } from './byte
 import { splitRegex } from './pretokenize.ts';
 import { BYTE_BASE, SPECIAL_TOKENS, specialId, specialRegex } from './special.ts';
 
-export interface EncodeOptions {
-  /** Read special token strings in the text as special tokens (default false: plain bytes). */
-  allowSpecial?: boolean;
-}
+import type { DecodeOptions, EncodeOptions, TextTokenizer } from './types.ts';
 
-export interface DecodeOptions {
-  /** Leave special tokens out of the output (default false). */
-  skipSpecial?: boolean;
-}
+export type { DecodeOptions, EncodeOptions } from './types.ts';
 
 const CACHE_LIMIT = 1 << 18;   // pieces remembered; the cache is cleared when it fills
 const CACHE_MAX_PIECE = 256;   // longer pieces (rare whitespace runs) are not remembered
 
-export class Tokenizer {
+export class Tokenizer implements TextTokenizer {
   /** tokens[id]: the bytes of each token (a special token's are its string's). */
   readonly tokens: Uint8Array[];
   /** merges[r] = [a, b]: the rank-r merge, in the order training learned them. */
@@ -68,6 +62,11 @@ export class Tokenizer {
   specialId(name: string): number { return specialId(name); }
 
   isSpecial(id: number): boolean { return id >= 0 && id < BYTE_BASE; }
+
+  tokenId(text: string): number | undefined {
+    const i = (SPECIAL_TOKENS as readonly string[]).indexOf(text);
+    return i < 0 ? undefined : i;
+  }
 
   /** Text or bytes to ids. Specials only with allowSpecial (otherwise "<think>" is plain text). */
   encode(input: string | Uint8Array, opts: EncodeOptions = {}): number[] {

