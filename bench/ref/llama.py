@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """ponder's architecture in plain PyTorch: the independent reference for checks and benchmarks.
 
-Llama-style decoder (as Hugging Face's LlamaForCausalLM, parameter names identical):
-token embedding; per block x += o(attn(rmsnorm(x))), x += down(silu(gate(n)) * up(n)) with
-n = rmsnorm(x); final rmsnorm; LM head tied to the embedding (or `lm_head.weight`).
-RMSNorm: x * rsqrt(mean(x^2) + eps) * w. RoPE, rotate-half: x1 = x[:hd/2], x2 = x[hd/2:],
-(x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin), angle p * theta^(-2i/hd), tables computed in
+Llama-style decoder (as Hugging Face's LlamaForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM,
+parameter names identical): token embedding; per block x += o(attn(rmsnorm(x))),
+x += down(silu(gate(n)) * up(n)) with n = rmsnorm(x); final rmsnorm; LM head tied to the
+embedding (or `lm_head.weight`). RMSNorm: x * rsqrt(mean(x^2) + eps) * w. RoPE, rotate-half:
+x1 = x[:hd/2], x2 = x[hd/2:], (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin), angle p * w_i with
+w_i = theta^(-2i/hd), rescaled by Llama 3.1's "llama3" rope_scaling when given; tables computed in
 float64. Causal attention with grouped-query heads: query head h reads kv head h // (H/H_kv).
-Linear weights are (out, in), no biases.
+Linear weights are (out, in). Options: head_dim (default d_model / n_heads); biases on q, k, v
+(Qwen2); RMSNorm over each q and k head before RoPE (Qwen3: q_norm, k_norm).
 
 Config: ponder's JSON (vocab_size, d_model, n_layers, n_heads, n_kv_heads, d_ff, max_seq_len,
-rope_theta, norm_eps, tie_embeddings, train: {seq_len, batch_size}).
+rope_theta, norm_eps, tie_embeddings, optional head_dim, qkv_bias, qk_norm, rope_scaling,
+train: {seq_len, batch_size}), or a Hugging Face config.json (read here with transformers' key
+names and defaults, independently of ponder's reader).
 
 Modes:
   check        --weights w.safetensors --config c.json --batch ids.json --out result.safetensors
+               (--weights may be a Hugging Face folder: its config.json, model.safetensors or
+               shards with model.safetensors.index.json, in F32, F16 or BF16; --config optional)
                Logits, mean next-token cross-entropy and the gradient of every parameter.
                ids.json is either [[ids]] of shape (B, T+1) (inputs = ids[:, :-1], targets =
                ids[:, 1:]) or {"inputs": (B, T), "targets": (B, T)} where a negative target is
@@ -22,6 +28,9 @@ Modes:
                computes in double precision from the F32 weights.
   init         --config c.json --seed S --out w.safetensors: random weights (normal, std 0.02;
                norms 1), for tests that need a model without ponder.
+  write-hf     --config hf-config.json --seed S --out DIR [--dtype f32|f16|bf16] [--shards N]:
+               a Hugging Face folder of random weights (norms and biases non-trivial), sharded
+               with an index when N > 1: an independent writer for ponder's reader.
   train-bench  --config c.json --threads N --steps S: forward, cross-entropy, backward, AdamW on
                random tokens of the config's (batch_size, seq_len).
   decode-bench --config c.json --batch B --prompt P --new N --threads N: prefill, then greedy
@@ -61,18 +70,61 @@ def load_config(path):
             c = json.load(f)
     except (OSError, ValueError) as e:
         fail(f"config {path}: {e}")
+    if "architectures" in c:
+        c = from_hf_config(c, path)
     missing = [k for k in CONFIG_KEYS if k not in c]
     if missing:
         fail(f"config {path}: missing {', '.join(missing)}")
-    if c["d_model"] % c["n_heads"] or c["n_heads"] % c["n_kv_heads"] or (c["d_model"] // c["n_heads"]) % 2:
+    if ("head_dim" not in c and c["d_model"] % c["n_heads"]) or c["n_heads"] % c["n_kv_heads"] or head_dim(c) % 2:
         fail(f"config {path}: d_model must split into n_heads even-sized heads, n_heads into n_kv_heads groups")
     return c
+
+
+def from_hf_config(h, path):
+    """A Hugging Face config.json as this file's config, with transformers' defaults."""
+    arch = h["architectures"][0]
+    if arch not in ("LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"):
+        fail(f"config {path}: architecture {arch} is not implemented here")
+    c = {"vocab_size": h["vocab_size"], "d_model": h["hidden_size"], "n_layers": h["num_hidden_layers"],
+         "n_heads": h["num_attention_heads"], "n_kv_heads": h.get("num_key_value_heads") or h["num_attention_heads"],
+         "d_ff": h["intermediate_size"], "max_seq_len": h["max_position_embeddings"],
+         "rope_theta": h.get("rope_theta", 10000.0), "norm_eps": h.get("rms_norm_eps", 1e-6),
+         "tie_embeddings": h.get("tie_word_embeddings", False),
+         "qkv_bias": arch == "Qwen2ForCausalLM" or bool(h.get("attention_bias", False)),
+         "qk_norm": arch == "Qwen3ForCausalLM", "rope_scaling": h.get("rope_scaling")}
+    if h.get("head_dim"):
+        c["head_dim"] = h["head_dim"]
+    return c
+
+
+def head_dim(c):
+    return c.get("head_dim") or c["d_model"] // c["n_heads"]
+
+
+def inv_freq(c):
+    """RoPE's inverse frequencies in float64, with Llama 3.1's rescaling as transformers'
+    _compute_llama3_parameters writes it."""
+    hd = head_dim(c)
+    inv = 1.0 / (float(c["rope_theta"]) ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    rs = c.get("rope_scaling")
+    if not rs:
+        return inv
+    if (rs.get("rope_type") or rs.get("type")) != "llama3":
+        fail(f"rope_scaling {rs} is not implemented here")
+    factor, lo, hi, old = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"], rs["original_max_position_embeddings"]
+    low_freq_wavelen, high_freq_wavelen = old / lo, old / hi
+    wavelen = 2 * math.pi / inv
+    inv_l = torch.where(wavelen > low_freq_wavelen, inv / factor, inv)
+    smooth = (old / wavelen - lo) / (hi - lo)
+    smoothed = (1 - smooth) * inv_l / factor + smooth * inv_l
+    medium = ~(wavelen < high_freq_wavelen) & ~(wavelen > low_freq_wavelen)
+    return torch.where(medium, smoothed, inv_l)
 
 
 # ---- FLOPs (mirror of bench/flops.ts; keep the two identical) ----
 
 def matmul_params(c):
-    hd = c["d_model"] // c["n_heads"]
+    hd = head_dim(c)
     dq, dkv, d = c["n_heads"] * hd, c["n_kv_heads"] * hd, c["d_model"]
     return c["n_layers"] * (d * dq + 2 * d * dkv + dq * d + 3 * d * c["d_ff"]) + c["vocab_size"] * d
 
@@ -99,8 +151,7 @@ class RMSNorm(nn.Module):
 
 
 def rope_tables(c, dtype):
-    hd = c["d_model"] // c["n_heads"]
-    inv = 1.0 / (float(c["rope_theta"]) ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    inv = inv_freq(c)
     ang = torch.arange(c["max_seq_len"], dtype=torch.float64)[:, None] * inv[None, :]  # (maxT, hd/2)
     return ang.cos().to(dtype), ang.sin().to(dtype)
 
@@ -116,19 +167,28 @@ class Attention(nn.Module):
     def __init__(self, c):
         super().__init__()
         d, self.H, self.Hkv = c["d_model"], c["n_heads"], c["n_kv_heads"]
-        self.hd = d // self.H
-        self.q_proj = nn.Linear(d, self.H * self.hd, bias=False)
-        self.k_proj = nn.Linear(d, self.Hkv * self.hd, bias=False)
-        self.v_proj = nn.Linear(d, self.Hkv * self.hd, bias=False)
+        self.hd = head_dim(c)
+        bias = bool(c.get("qkv_bias"))
+        self.q_proj = nn.Linear(d, self.H * self.hd, bias=bias)
+        self.k_proj = nn.Linear(d, self.Hkv * self.hd, bias=bias)
+        self.v_proj = nn.Linear(d, self.Hkv * self.hd, bias=bias)
         self.o_proj = nn.Linear(self.H * self.hd, d, bias=False)
+        self.qk_norm = bool(c.get("qk_norm"))
+        if self.qk_norm:
+            self.q_norm = RMSNorm(self.hd, c["norm_eps"])
+            self.k_norm = RMSNorm(self.hd, c["norm_eps"])
 
     def forward(self, x, cos, sin, pos=0, cache=None):
         # x (B, T, C); cos, sin (T, hd/2) for positions pos..pos+T; cache (k, v) each (B, Hkv, maxT, hd)
         B, T, _ = x.shape
         H, Hkv, hd = self.H, self.Hkv, self.hd
         G = H // Hkv
-        q = apply_rope(self.q_proj(x).view(B, T, H, hd).transpose(1, 2), cos, sin)      # (B, H, T, hd)
-        k = apply_rope(self.k_proj(x).view(B, T, Hkv, hd).transpose(1, 2), cos, sin)    # (B, Hkv, T, hd)
+        q = self.q_proj(x).view(B, T, H, hd)
+        k = self.k_proj(x).view(B, T, Hkv, hd)
+        if self.qk_norm:                                                                # per head, before RoPE
+            q, k = self.q_norm(q), self.k_norm(k)
+        q = apply_rope(q.transpose(1, 2), cos, sin)                                     # (B, H, T, hd)
+        k = apply_rope(k.transpose(1, 2), cos, sin)                                     # (B, Hkv, T, hd)
         v = self.v_proj(x).view(B, T, Hkv, hd).transpose(1, 2)
         if cache is not None:
             cache[0][:, :, pos:pos + T] = k
@@ -214,17 +274,34 @@ class Llama(nn.Module):
 
     def new_caches(self, B, maxT):
         c = self.c
-        hd = c["d_model"] // c["n_heads"]
+        hd = head_dim(c)
         dt = self.model.embed_tokens.weight.dtype
         return [(torch.zeros(B, c["n_kv_heads"], maxT, hd, dtype=dt), torch.zeros(B, c["n_kv_heads"], maxT, hd, dtype=dt))
                 for _ in range(c["n_layers"])]
 
 
-def load_weights(model, path):
+def load_tensors(path):
+    """A safetensors file, or a Hugging Face folder's single or sharded weights."""
     try:
-        tensors, _ = st_load(path)
+        if not os.path.isdir(path):
+            return st_load(path)[0]
+        index = os.path.join(path, "model.safetensors.index.json")
+        if not os.path.exists(index):
+            return st_load(os.path.join(path, "model.safetensors"))[0]
+        with open(index, encoding="utf-8") as f:
+            wm = json.load(f)["weight_map"]
+        out = {}
+        for shard in sorted(set(wm.values())):
+            t = st_load(os.path.join(path, shard))[0]
+            out.update({n: v for n, v in t.items() if wm.get(n) == shard})
+        return out
     except (OSError, ValueError, KeyError) as e:
         fail(f"weights {path}: {e}")
+
+
+def load_weights(model, path):
+    tensors = {n: t for n, t in load_tensors(path).items()
+               if not (n == "lm_head.weight" and model.c["tie_embeddings"]) and not n.endswith("rotary_emb.inv_freq")}
     own = dict(model.named_parameters())
     missing = sorted(set(own) - set(tensors))
     extra = sorted(set(tensors) - set(own))
@@ -265,7 +342,9 @@ def set_threads(n):
 # ---- modes ----
 
 def cmd_check(a):
-    c = load_config(a.config)
+    if a.config is None and not os.path.isdir(a.weights):
+        fail("--config is needed unless --weights is a Hugging Face folder")
+    c = load_config(a.config or os.path.join(a.weights, "config.json"))
     dt = torch.float64 if a.dtype == "float64" else torch.float32
     model = Llama(c, dt)
     load_weights(model, a.weights)
@@ -288,6 +367,45 @@ def cmd_init(a):
     model.init_weights(a.seed)
     st_save(a.out, {n: p.detach() for n, p in model.named_parameters()}, {"seed": str(a.seed)})
     print(json.dumps({"out": a.out, "params": sum(p.numel() for p in model.parameters())}))
+
+
+def cmd_write_hf(a):
+    try:
+        with open(a.config, encoding="utf-8") as f:
+            h = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"config {a.config}: {e}")
+    c = from_hf_config(h, a.config)
+    model = Llama(c)
+    model.init_weights(a.seed)
+    g = torch.Generator().manual_seed(a.seed + 1)
+    with torch.no_grad():  # trained-looking norms and biases, so that getting them wrong shows
+        for n, p in model.named_parameters():
+            if n.endswith("norm.weight"):
+                p.copy_(0.7 + 0.6 * torch.rand(p.shape, generator=g))
+            elif n.endswith(".bias"):
+                p.copy_(0.5 * torch.randn(p.shape, generator=g))
+    dt = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[a.dtype]
+    tensors = {n: p.detach().to(dt) for n, p in model.named_parameters()}
+    os.makedirs(a.out, exist_ok=True)
+    names = list(tensors)
+    if a.shards <= 1:
+        st_save(os.path.join(a.out, "model.safetensors"), tensors, {"format": "pt"})
+    else:
+        per = -(-len(names) // a.shards)
+        wm = {}
+        for i in range(a.shards):
+            file = f"model-{i + 1:05d}-of-{a.shards:05d}.safetensors"
+            part = {n: tensors[n] for n in names[i * per:(i + 1) * per]}
+            st_save(os.path.join(a.out, file), part, {"format": "pt"})
+            wm.update({n: file for n in part})
+        size = sum(t.numel() * t.element_size() for t in tensors.values())
+        with open(os.path.join(a.out, "model.safetensors.index.json"), "w", encoding="utf-8") as f:
+            json.dump({"metadata": {"total_size": size}, "weight_map": wm}, f, indent=2)
+    h = dict(h, torch_dtype={"f32": "float32", "f16": "float16", "bf16": "bfloat16"}[a.dtype])
+    with open(os.path.join(a.out, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(h, f, indent=2)
+    print(json.dumps({"out": a.out, "params": sum(p.numel() for p in model.parameters()), "tensors": len(names)}))
 
 
 def cmd_train_bench(a):
@@ -371,12 +489,27 @@ def cmd_decode_bench(a, sample=False):
 
 def naive_forward(c, P, ids):
     """The same model written a second way, token by token and head by head, from a dict of
-    parameters: RoPE as complex rotation of (x[i], x[i + hd/2]), kv heads repeated explicitly."""
+    parameters: RoPE as complex rotation of (x[i], x[i + hd/2]), kv heads repeated explicitly,
+    llama3 frequency scaling as a scalar loop (Meta's apply_scaling)."""
     B, T = ids.shape
     d, H, Hkv = c["d_model"], c["n_heads"], c["n_kv_heads"]
-    hd, G = d // H, H // Hkv
+    hd, G = head_dim(c), H // Hkv
     half = hd // 2
-    freq = torch.tensor([float(c["rope_theta"]) ** (-2.0 * i / hd) for i in range(half)], dtype=torch.float64)
+    freqs = [float(c["rope_theta"]) ** (-2.0 * i / hd) for i in range(half)]
+    rs = c.get("rope_scaling")
+    if rs:
+        scaled = []
+        for f in freqs:
+            wl = 2 * math.pi / f
+            if wl < rs["original_max_position_embeddings"] / rs["high_freq_factor"]:
+                scaled.append(f)
+            elif wl > rs["original_max_position_embeddings"] / rs["low_freq_factor"]:
+                scaled.append(f / rs["factor"])
+            else:
+                sm = (rs["original_max_position_embeddings"] / wl - rs["low_freq_factor"]) / (rs["high_freq_factor"] - rs["low_freq_factor"])
+                scaled.append((1 - sm) * f / rs["factor"] + sm * f)
+        freqs = scaled
+    freq = torch.tensor(freqs, dtype=torch.float64)
 
     def norm(x, w):
         return x / torch.sqrt((x * x).sum(-1, keepdim=True) / x.shape[-1] + c["norm_eps"]) * w
@@ -392,6 +525,11 @@ def naive_forward(c, P, ids):
         q = h @ P[pre + "self_attn.q_proj.weight"].t()
         k = h @ P[pre + "self_attn.k_proj.weight"].t()
         v = h @ P[pre + "self_attn.v_proj.weight"].t()
+        if c.get("qkv_bias"):
+            q, k, v = q + P[pre + "self_attn.q_proj.bias"], k + P[pre + "self_attn.k_proj.bias"], v + P[pre + "self_attn.v_proj.bias"]
+        if c.get("qk_norm"):
+            q = norm(q.view(B, T, H, hd), P[pre + "self_attn.q_norm.weight"]).reshape(B, T, H * hd)
+            k = norm(k.view(B, T, Hkv, hd), P[pre + "self_attn.k_norm.weight"]).reshape(B, T, Hkv * hd)
         y = torch.zeros(B, T, H * hd, dtype=x.dtype)
         for b in range(B):
             for head in range(H):
@@ -413,12 +551,22 @@ def naive_forward(c, P, ids):
 
 def cmd_selftest(a):
     """Checks the reference against naive_forward, the KV cache against the full forward, and the
-    loss against an explicit log-softmax, tied and untied, in float64."""
+    loss against an explicit log-softmax, in float64: tied and untied Llama, Qwen2 (biases), Qwen3
+    (q/k norms, head_dim != d_model / n_heads) and llama3 RoPE scaling."""
     base = {"vocab_size": 37, "d_model": 24, "n_layers": 2, "n_heads": 6, "n_kv_heads": 2, "d_ff": 40,
             "max_seq_len": 16, "rope_theta": 10000, "norm_eps": 1e-5}
+    variants = {
+        "tied": dict(base, tie_embeddings=True),
+        "untied": dict(base, tie_embeddings=False),
+        "qwen2": dict(base, tie_embeddings=True, qkv_bias=True, n_kv_heads=3),
+        "qwen3": dict(base, tie_embeddings=False, qk_norm=True, head_dim=10),
+        "llama3": dict(base, tie_embeddings=False, head_dim=6, rope_theta=500.0,
+                       rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                     "high_freq_factor": 4.0, "original_max_position_embeddings": 100}),
+    }
     worst = {}
-    for tie in (True, False):
-        c = dict(base, tie_embeddings=tie)
+    for label, c in variants.items():
+        tie = c["tie_embeddings"]
         model = Llama(c, torch.float64)
         model.init_weights(3)
         with torch.no_grad():  # make norms non-trivial so their weights are exercised
@@ -439,7 +587,7 @@ def cmd_selftest(a):
             cached = torch.cat(steps, dim=1)
         loss = F.cross_entropy(full.reshape(-1, c["vocab_size"]), ids[:, 1:].reshape(-1))
         manual = -(full.log_softmax(-1).gather(-1, ids[:, 1:, None])).mean()
-        worst[f"tie={tie}"] = {"naive": (full - ref).abs().max().item(), "kv_cache": (full - cached).abs().max().item(),
+        worst[label] = {"naive": (full - ref).abs().max().item(), "kv_cache": (full - cached).abs().max().item(),
                                "loss": abs(loss.item() - manual.item()), "logit_scale": full.abs().max().item()}
     ok = all(v < 1e-9 for w in worst.values() for k, v in w.items() if k != "logit_scale")
     print(json.dumps({"ok": ok, "max_abs_diff": worst}))
@@ -451,7 +599,7 @@ def main():
     sub = p.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("check")
     s.add_argument("--weights", required=True)
-    s.add_argument("--config", required=True)
+    s.add_argument("--config")
     s.add_argument("--batch", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--dtype", choices=["float64", "float32"], default="float64")
@@ -460,6 +608,13 @@ def main():
     s.add_argument("--config", required=True)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
+    s.add_argument("--threads", type=int, default=1)
+    s = sub.add_parser("write-hf")
+    s.add_argument("--config", required=True)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", required=True)
+    s.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
+    s.add_argument("--shards", type=int, default=1)
     s.add_argument("--threads", type=int, default=1)
     s = sub.add_parser("train-bench")
     s.add_argument("--config", required=True)
@@ -484,7 +639,7 @@ def main():
     if getattr(a, "threads", 1) < 1:
         fail("--threads must be at least 1")
     set_threads(a.threads)
-    rc = {"check": cmd_check, "init": cmd_init, "train-bench": cmd_train_bench,
+    rc = {"check": cmd_check, "init": cmd_init, "write-hf": cmd_write_hf, "train-bench": cmd_train_bench,
      "decode-bench": cmd_decode_bench, "sample-bench": lambda a: cmd_decode_bench(a, sample=True), "selftest": cmd_selftest}[a.mode](a)
     return 0 if rc is None else rc
 

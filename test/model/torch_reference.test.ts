@@ -1,32 +1,40 @@
 // The independent reference: our model's exported safetensors loaded into a separate PyTorch
 // implementation of the same architecture (bench/ref/llama.py, float64), comparing the logits of a
-// batch and the gradient of every parameter for one training step's loss.
+// batch and the gradient of every parameter for one training step's loss: the Llama ponder
+// trains (tied and untied) and the Llama 3 / Qwen2 / Qwen3 variants it imports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transformer } from '../../src/model/transformer.ts';
-import { validateConfig } from '../../src/model/config.ts';
+import { validateConfig, type ModelConfig } from '../../src/model/config.ts';
 import { saveCheckpoint } from '../../src/io/checkpoint.ts';
 import { readSafetensors, floatTensor } from '../../src/io/safetensors.ts';
 import { backward, crossEntropy, withScope, zeroGrad } from '../../src/tensor/index.ts';
 import { runTorchRef, torchMissingReason } from '../../bench/ref/torch_env.ts';
+import { VARIANTS, trainedLooking } from './variants.ts';
 
 const skip = torchMissingReason() ?? false;
 
-for (const tied of [true, false]) {
-  test(`logits and gradients match PyTorch (${tied ? 'tied' : 'untied'} head, GQA)`, { skip }, async () => {
+const cases: [string, ModelConfig][] = [
+  ...[true, false].map((tied): [string, ModelConfig] => [`Llama, ${tied ? 'tied' : 'untied'} head, GQA`,
+    validateConfig({ vocab_size: 96, d_model: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 128, max_seq_len: 32, tie_embeddings: tied })]),
+  ['Llama 3 (rope_scaling llama3, head_dim 10 != 48/6, GQA 3, untied)', VARIANTS.llama3],
+  ['Qwen2 (q/k/v biases, GQA 5, tied)', VARIANTS.qwen2],
+  ['Qwen3 (q/k norms, head_dim 12 != 32/4, untied)', VARIANTS.qwen3],
+];
+
+for (const [label, cfg] of cases) {
+  test(`logits and gradients match PyTorch: ${label}`, { skip }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ponder-torchref-'));
     try {
-      const cfg = validateConfig({ vocab_size: 96, d_model: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 128, max_seq_len: 32, tie_embeddings: tied });
-      const m = new Transformer(cfg, 7);
-      // Trained-looking weights: norms away from 1 so their gradients are exercised too.
-      for (const [name, p] of m.namedParameters()) if (name.endsWith('norm.weight')) p.data.forEach((_, i) => { p.data[i] = 0.8 + 0.01 * (i % 37); });
+      const V = cfg.vocab_size;
+      const m = trainedLooking(cfg, 7);
       saveCheckpoint(join(dir, 'ck'), m);
       const B = 3, T = 20;
-      const inputs = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => (b * 31 + t * 7 + 5) % 96));
-      const targets = inputs.map((row, b) => row.map((_, t) => (t === 3 && b === 1 ? -100 : (b * 13 + t * 11 + 1) % 96)));
+      const inputs = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => (b * 31 + t * 7 + 5) % V));
+      const targets = inputs.map((row, b) => row.map((_, t) => (t === 3 && b === 1 ? -100 : (b * 13 + t * 11 + 1) % V)));
       writeFileSync(join(dir, 'batch.json'), JSON.stringify({ inputs, targets }));
       const out = join(dir, 'ref.safetensors');
       const r = await runTorchRef(['check', '--weights', join(dir, 'ck', 'model.safetensors'), '--config', join(dir, 'ck', 'config.json'), '--batch', join(dir, 'batch.json'), '--out', out]);
