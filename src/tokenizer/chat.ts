@@ -11,7 +11,7 @@
 // stays plain bytes, so users cannot forge turns or reasoning.
 import { PonderError } from '../errors.ts';
 import { ASSISTANT_ID, BOS_ID, END_THINK_ID, EOS_ID, SPECIAL_TOKENS, SYSTEM_ID, THINK_ID, USER_ID } from './special.ts';
-import type { Tokenizer } from './tokenizer.ts';
+import type { TextTokenizer } from './types.ts';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -59,7 +59,7 @@ function walk(messages: readonly ChatMessage[], opts: ChatOptions, special: (id:
 }
 
 /** A conversation to ids (see the top of this file for the layout). */
-export function encodeChat(tok: Tokenizer, messages: readonly ChatMessage[], opts: ChatOptions = {}): number[] {
+export function encodeChat(tok: TextTokenizer, messages: readonly ChatMessage[], opts: ChatOptions = {}): number[] {
   const ids: number[] = [];
   walk(messages, opts, (id) => ids.push(id), (s) => { for (const id of tok.encode(s)) ids.push(id); });
   return ids;

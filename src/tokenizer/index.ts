@@ -7,3 +7,7 @@ export { preTokenize, SPLIT_PATTERN_ONIG } from './pretokenize.ts';
 export { wtf8Encode, wtf8Decode } from './bytes.ts';
 export { toTokenizerJson, fromTokenizerJson, saveTokenizer, loadTokenizer } from './hf.ts';
 export { encodeChat, renderChat, type ChatMessage, type ChatOptions } from './chat.ts';
+export { type TextTokenizer } from './types.ts';
+export { PretrainedTokenizer, tokenizerFromJson } from './pretrained.ts';
+export { ChatTemplate, PONDER_CHAT_TEMPLATE, type RenderOptions } from './template.ts';
+export { chatFormatFor, opensThink, type ChatFormat, type Thinking, type ThinkIds, type FormatSources } from './format.ts';

