@@ -2,13 +2,15 @@
 import { PonderError } from '../errors.ts';
 import { defaultVerify } from './answer.ts';
 import { addition, arithmetic, longMultiplication, multiplication, subtraction } from './arithmetic.ts';
+import { columnAddition, columnMultiplication, columnSubtraction } from './columns.ts';
 import { countdown } from './countdown.ts';
 import { loadJsonlProblems, type SkippedLine } from './jsonl.ts';
 import { linear } from './linear.ts';
 import type { Problem, Task } from './types.ts';
 import { word } from './word.ts';
 
-const TASKS: readonly Task[] = [arithmetic, addition, subtraction, multiplication, longMultiplication, countdown, linear, word];
+const TASKS: readonly Task[] = [arithmetic, addition, subtraction, multiplication, longMultiplication, countdown, linear, word,
+  columnAddition, columnSubtraction, columnMultiplication];
 
 export function taskNames(): string[] { return TASKS.map((t) => t.name); }
 

@@ -1,0 +1,156 @@
+// `ponder speedrun --preset arithmetic`: arithmetic that transfers, and RL that improves the
+// reasoning itself.
+//   1. problems: held-out sets by shape (trained shapes, shapes longer than any training problem,
+//      multiplicands never written in any training line), training problems checked clean
+//   2. tokenizer (one token per digit) and a base model pretrained on column traces of products up
+//      to 3x2 digits and sums/differences up to 7 digits, every document reasoning
+//   3. evaluation per shape with thinking forced on (base)
+//   4. GRPO on 3x3 products (a shape pretraining never showed), rewarded on the answer only
+//   5. the same evaluation after RL, with what changed in the reasoning (length, steps, result
+//      lines that agree with their steps, errors by kind)
+//   6. results.json and report.md
+import { join } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { Transformer } from '../model/transformer.ts';
+import { validateConfig, type ModelConfig } from '../model/config.ts';
+import { trainBpe, type Tokenizer } from '../tokenizer/index.ts';
+import { documentTexts, reasoningStream } from '../data/reasoning.ts';
+import { pretrain } from '../train/pretrain.ts';
+import { saveCheckpoint } from '../io/checkpoint.ts';
+import { trainGrpo } from '../rl/trainer.ts';
+import { rollouts } from '../rl/rollout.ts';
+import type { Problem } from '../tasks/types.ts';
+import { shapeName } from '../tasks/columns.ts';
+import {
+  PRETRAIN_SHAPES, RL_SHAPE, assertClean, cleanShapesTask, heldOutSets, trainingProblems,
+} from './arithmetic-data.ts';
+import { reasoningStats, type ReasoningStats } from './arithmetic-analysis.ts';
+
+export interface ArithmeticPreset {
+  /** Held-out problems per shape. */
+  heldOut: number;
+  vocabSize: number;
+  model: Omit<ModelConfig, 'vocab_size'>;
+  pretrain: { steps: number; batch: number; seqLen: number; lr: number; maxSeconds: number };
+  grpo: { steps: number; prompts: number; group: number; lr: number; maxNewTokens: number; maxSeconds: number };
+  /** Longest greedy completion at evaluation (a 4x3 column trace is about 480 tokens). */
+  evalMaxTokens: number;
+}
+
+const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 640, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
+
+export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
+  arithmetic: {
+    heldOut: 100, vocabSize: 320, model: MODEL,
+    pretrain: { steps: 2000, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 720 },
+    grpo: { steps: 60, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 360 },
+    evalMaxTokens: 560,
+  },
+  'arithmetic-ci': {
+    heldOut: 30, vocabSize: 300, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256 },
+    pretrain: { steps: 300, batch: 8, seqLen: 640, lr: 3e-3, maxSeconds: 120 },
+    grpo: { steps: 8, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 420, maxSeconds: 60 },
+    evalMaxTokens: 560,
+  },
+};
+
+export interface ShapeResult { shape: string; stats: ReasoningStats; examples: { question: string; completion: string; correct: boolean }[] }
+
+export interface ArithmeticResult {
+  outDir: string;
+  seconds: number;
+  params: number;
+  heldOutCounts: Record<string, number>;
+  trainingProblems: number;
+  pretrain: { steps: number; valLoss: number; tokensPerSecond: number };
+  base: ShapeResult[];
+  afterRl: ShapeResult[];
+  rlSteps: number;
+  rlDir: string;
+  finalDir: string;
+}
+
+export interface ArithmeticOptions {
+  preset: ArithmeticPreset;
+  outDir: string;
+  seed?: number;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Greedy, thinking forced on, per held-out set. */
+export function evaluateShapes(model: Transformer, tok: Tokenizer, sets: Record<string, Problem[]>, maxNewTokens: number): ShapeResult[] {
+  return Object.entries(sets).map(([shape, problems]) => {
+    const rolls = rollouts(model, tok, problems, { groupSize: 1, maxNewTokens, temperature: 0, mode: 'on', batchSize: 64 });
+    const stats = reasoningStats(rolls);
+    const examples = rolls.slice(0, 2).map((r) => ({ question: r.problem.question, completion: r.text, correct: stats.accuracy > 0 && (() => { try { return reasoningStats([r]).accuracy === 1; } catch { return false; } })() }));
+    return { shape, stats, examples };
+  });
+}
+
+function copyModel(m: Transformer): Transformer {
+  const c = new Transformer(m.config);
+  c.parameters().forEach((p, i) => p.data.set(m.parameters()[i].data));
+  return c;
+}
+
+export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
+  const p = o.preset, seed = o.seed ?? 1, log = o.log ?? ((l: string) => console.error(l));
+  const t0 = performance.now();
+  const since = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
+  mkdirSync(o.outDir, { recursive: true });
+
+  // 1. Problems.
+  const sets = heldOutSets(p.heldOut, seed);
+  const held = Object.values(sets).flat();
+  // Enough documents for every step (about 150 tokens each) and a 5% validation split of whole batches.
+  const docsNeeded = Math.ceil((p.pretrain.steps * p.pretrain.batch * (p.pretrain.seqLen + 1)) / 150) + 2000;
+  const train = trainingProblems(PRETRAIN_SHAPES, docsNeeded, seed, held);
+  assertClean(train, held);
+  const task = cleanShapesTask('column-arithmetic', PRETRAIN_SHAPES, held);
+  log(`[${since()}] ${train.length} training problems; held out: ${Object.entries(sets).map(([k, v]) => `${k} ${v.length}`).join(', ')}`);
+
+  // 2. Tokenizer and base model.
+  const tok = trainBpe(documentTexts(task, train.slice(0, 5000)), p.vocabSize);
+  const config = validateConfig({ ...p.model, vocab_size: Math.max(tok.vocabSize, 64) });
+  const stream = reasoningStream(tok, task, train, 1, seed);
+  const base = new Transformer(config, seed);
+  log(`[${since()}] tokenizer ${tok.vocabSize} tokens; base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
+  const pre = pretrain({
+    model: base, tokenizer: tok, tokens: stream, outDir: join(o.outDir, 'base'), steps: p.pretrain.steps,
+    batchSize: p.pretrain.batch, seqLen: p.pretrain.seqLen, lr: p.pretrain.lr, evalEvery: 100, checkpointEvery: 100000,
+    maxSeconds: p.pretrain.maxSeconds, seed, progress: o.progress,
+  });
+  saveCheckpoint(join(o.outDir, 'base', 'model'), pre.model, { tokenizer: tok, state: { task: 'column-multiplication', difficulty: 3 } });
+  log(`[${since()}] base: val loss ${pre.valLoss.toFixed(3)} after ${pre.steps} steps (${pre.tokensPerSecond.toFixed(0)} tok/s)`);
+
+  // 3. Base, thinking forced on.
+  const before = evaluateShapes(pre.model, tok, sets, p.evalMaxTokens);
+  log(`[${since()}] base: ${before.map((r) => `${r.shape} ${(r.stats.accuracy * 100).toFixed(0)}%`).join(', ')}`);
+
+  // 4. GRPO on the RL shape, answer-only reward.
+  const rlTask = cleanShapesTask(`column-multiplication/${shapeName(RL_SHAPE)}`, [RL_SHAPE], held);
+  const rlDir = join(o.outDir, 'rl');
+  const rl = trainGrpo({
+    policy: copyModel(pre.model), tokenizer: tok, task: rlTask, difficulty: 1, heldOut: held, outDir: rlDir,
+    steps: p.grpo.steps, promptsPerStep: p.grpo.prompts, groupSize: p.grpo.group, lr: p.grpo.lr,
+    maxNewTokens: p.grpo.maxNewTokens, maxSeconds: p.grpo.maxSeconds, seed, progress: o.progress, checkpointEvery: 100000,
+  });
+
+  // 5. After RL.
+  const after = evaluateShapes(rl.policy, tok, sets, p.evalMaxTokens);
+  log(`[${since()}] after RL: ${after.map((r) => `${r.shape} ${(r.stats.accuracy * 100).toFixed(0)}%`).join(', ')}`);
+  const finalDir = join(o.outDir, 'final');
+  saveCheckpoint(finalDir, rl.policy, { tokenizer: tok, state: { task: 'column-multiplication', difficulty: 3 } });
+
+  const result: ArithmeticResult = {
+    outDir: o.outDir, seconds: (performance.now() - t0) / 1000, params: base.paramCount(),
+    heldOutCounts: Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.length])), trainingProblems: train.length,
+    pretrain: { steps: pre.steps, valLoss: pre.valLoss, tokensPerSecond: pre.tokensPerSecond },
+    base: before, afterRl: after, rlSteps: rl.steps, rlDir: 'rl', finalDir,
+  };
+  const path = join(o.outDir, 'results.json');
+  writeFileSync(`${path}.tmp`, JSON.stringify(result, null, 2));
+  renameSync(`${path}.tmp`, path);
+  return result;
+}

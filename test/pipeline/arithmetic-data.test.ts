@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  HELD_VALUES, PRETRAIN_SHAPES, RL_SHAPE, UNSEEN_SHAPES, assertClean, cleanShapesTask, heldOutSets, mentionedHeldValue,
+  traceOf, trainingProblems,
+} from '../../src/pipeline/arithmetic-data.ts';
+import { problemKey } from '../../src/tasks/heldout.ts';
+import { Rng } from '../../src/tasks/rng.ts';
+
+const sets = heldOutSets(40, 1);
+const held = Object.values(sets).flat();
+
+test('unseen shapes have a multiplicand longer than any trained product', () => {
+  const trainedMax = Math.max(...[...PRETRAIN_SHAPES, RL_SHAPE].filter((s) => s.op === '*').map((s) => s.a));
+  assert.ok(UNSEEN_SHAPES.every((s) => s.op === '*' && s.a > trainedMax));
+  for (const s of UNSEEN_SHAPES) {
+    const name = `${s.a}x${s.b}`;
+    assert.equal(sets[name]!.length, 40);
+    assert.ok(sets[name]!.every((p) => /^What is (\d+) \* (\d+)\?$/.exec(p.question)![1]!.length === s.a));
+  }
+});
+
+test('training problems and every line of their traces avoid the held-out sets and the held values', () => {
+  const train = trainingProblems(PRETRAIN_SHAPES, 4000, 1, held);
+  assertClean(train, held);
+  const keys = new Set(held.map(problemKey));
+  for (const p of train) {
+    assert.ok(!keys.has(problemKey(p)));
+    for (const line of `${p.question}\n${traceOf(p)}`.split('\n')) {
+      for (const m of line.matchAll(/\d+/g)) {
+        const v = BigInt(m[0]), r = BigInt(m[0].split('').reverse().join(''));
+        assert.ok(!HELD_VALUES.includes(v) && !HELD_VALUES.includes(r), `held value in "${line}"`);
+      }
+    }
+  }
+  // The RL task draws clean problems too.
+  const rl = cleanShapesTask('rl', [RL_SHAPE], held);
+  const rng = new Rng(2);
+  const drawn = Array.from({ length: 300 }, () => rl.generate(rng, 1));
+  assertClean(drawn, held);
+  assert.ok(drawn.every((p) => /^What is \d{3} \* \d{3}\?$/.test(p.question)));
+});
+
+test('the held-value set uses only held multiplicands, and the checks fire on a leak', () => {
+  const hv = sets['3x2 held values']!;
+  assert.equal(hv.length, 40);
+  assert.ok(hv.every((p) => HELD_VALUES.includes(BigInt(/^What is (\d+)/.exec(p.question)![1]!))));
+  assert.equal(mentionedHeldValue('743 7*8+0=56'), null);
+  assert.equal(mentionedHeldValue(`What is ${HELD_VALUES[0]} * 12?`), HELD_VALUES[0]!.toString());
+  // 117 reversed is 711: a trace line "711 ..." of 117 * 5 also counts.
+  assert.equal(mentionedHeldValue('711 7*5+0=35'), '711');
+  assert.throws(() => assertClean([hv[0]!], []), /held value/);
+  assert.throws(() => assertClean([sets['4x3']![0]!], held), /held-out problem/);
+  // Without the filter, random training draws do hit held values (so the check is not vacuous).
+  const open = trainingProblems(PRETRAIN_SHAPES, 3000, 1, []);
+  assert.ok(open.length === 3000);
+  const rng = new Rng(9);
+  let hits = 0;
+  for (let i = 0; i < 3000; i++) if (mentionedHeldValue(`${100 + rng.int(0, 899)}`) !== null) hits++;
+  assert.ok(hits > 0);
+});
