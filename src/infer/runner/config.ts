@@ -1,0 +1,27 @@
+// The shape of a model as the inference runner needs it, whatever file it came from.
+import type { RopeScaling } from '../../model/config.ts';
+
+export interface RunnerConfig {
+  vocab: number;
+  d: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ff: number;
+  /** Positions the model was trained for (its context limit). */
+  context: number;
+  ropeTheta: number;
+  ropeScaling: RopeScaling | null;
+  /** Per-frequency divisors of RoPE (GGUF's rope_freqs tensor, how llama.cpp stores llama3 scaling), or null. */
+  ropeFreqFactors: Float32Array | null;
+  /**
+   * 'neox': rotate halves (x[i], x[i + D/2]), Hugging Face's convention and GGUF qwen2/qwen3's;
+   * 'pairs': rotate adjacent pairs (x[2i], x[2i + 1]), GGUF llama's, whose q/k rows are permuted
+   * so that this equals the Hugging Face model.
+   */
+  ropeStyle: 'neox' | 'pairs';
+  eps: number;
+  qkvBias: boolean;
+  qkNorm: boolean;
+}
