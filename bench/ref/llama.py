@@ -37,6 +37,8 @@ Modes:
                decode with a preallocated KV cache.
   sample-bench --config c.json --batch 256 --prompt P --new N --threads N: like decode-bench but
                multinomial sampling at temperature 1 (the RL rollout shape).
+  many         --jobs jobs.json: runs a JSON list of argument lists (other modes) in one process
+               and prints the list of their results (torch starts once).
   selftest     checks this model against a naive second implementation (naive_forward), the KV
                cache against the full forward, the loss against an explicit log-softmax.
 Benchmarks print one JSON line. FLOPs: flops_per_token below mirrors bench/flops.ts.
@@ -594,9 +596,31 @@ def cmd_selftest(a):
     return 0 if ok else 1
 
 
-def main():
+def cmd_many(a, parser):
+    """Runs the argument lists in --jobs (a JSON list) in this one process: tests that need many
+    checks pay torch's start-up once. Prints the list of the JSON objects they print."""
+    import contextlib
+    import io
+    with open(a.jobs, encoding="utf-8") as f:
+        jobs = json.load(f)
+    results = []
+    for argv in jobs:
+        sub = parser.parse_args(argv)
+        if sub.mode == "many":
+            fail("many: jobs cannot nest")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            MODES[sub.mode](sub)
+        results.append(json.loads(buf.getvalue().strip().split("\n")[-1]))
+    print(json.dumps(results))
+
+
+def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("many")
+    s.add_argument("--jobs", required=True)
+    s.add_argument("--threads", type=int, default=1)
     s = sub.add_parser("check")
     s.add_argument("--weights", required=True)
     s.add_argument("--config")
@@ -635,12 +659,20 @@ def main():
         s.add_argument("--repeats", type=int, default=3)
     s = sub.add_parser("selftest")
     s.add_argument("--threads", type=int, default=1)
+    return p
+
+
+MODES = {"check": cmd_check, "init": cmd_init, "write-hf": cmd_write_hf, "train-bench": cmd_train_bench,
+         "decode-bench": cmd_decode_bench, "sample-bench": lambda a: cmd_decode_bench(a, sample=True), "selftest": cmd_selftest}
+
+
+def main():
+    p = build_parser()
     a = p.parse_args()
     if getattr(a, "threads", 1) < 1:
         fail("--threads must be at least 1")
     set_threads(a.threads)
-    rc = {"check": cmd_check, "init": cmd_init, "write-hf": cmd_write_hf, "train-bench": cmd_train_bench,
-     "decode-bench": cmd_decode_bench, "sample-bench": lambda a: cmd_decode_bench(a, sample=True), "selftest": cmd_selftest}[a.mode](a)
+    rc = cmd_many(a, p) if a.mode == "many" else MODES[a.mode](a)
     return 0 if rc is None else rc
 
 
