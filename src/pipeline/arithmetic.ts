@@ -25,6 +25,8 @@ import {
   PRETRAIN_SHAPES, RL_SHAPE, assertClean, cleanShapesTask, heldOutSets, trainingProblems,
 } from './arithmetic-data.ts';
 import { reasoningStats, type ReasoningStats } from './arithmetic-analysis.ts';
+import { writeArithmeticReport } from './arithmetic-report.ts';
+import { PonderError } from '../errors.ts';
 
 export interface ArithmeticPreset {
   /** Held-out problems per shape. */
@@ -153,4 +155,14 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   writeFileSync(`${path}.tmp`, JSON.stringify(result, null, 2));
   renameSync(`${path}.tmp`, path);
   return result;
+}
+
+/** The `ponder speedrun --preset arithmetic[-ci]` entry: the run, then report.md beside results.json. */
+export function runArithmeticSpeedrun(presetName: string, outDir: string, seed = 1): ArithmeticResult {
+  const preset = ARITHMETIC_PRESETS[presetName];
+  if (!preset) throw new PonderError(`unknown arithmetic preset '${presetName}' (known: ${Object.keys(ARITHMETIC_PRESETS).join(', ')})`);
+  if (!Number.isInteger(seed)) throw new PonderError(`--seed must be an integer, got '${seed}'`);
+  const r = runArithmetic({ preset, outDir, seed });
+  console.error(`report: ${writeArithmeticReport(r)}`);
+  return r;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseFlags, type Command } from '../command.ts';
 import { PRESETS, speedrun, installEmbedded } from '../../pipeline/speedrun.ts';
 import { PonderError } from '../../errors.ts';
+import { ARITHMETIC_PRESETS, runArithmeticSpeedrun } from '../../pipeline/arithmetic.ts';
 
 export const command: Command = {
   name: 'speedrun',
@@ -16,12 +17,17 @@ export const command: Command = {
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
-      console.log('usage: ponder speedrun [--preset full|ci] [--out runs/speedrun] [--seed 1] [--install]\n' +
+      console.log('usage: ponder speedrun [--preset full|ci|arithmetic|arithmetic-ci] [--out runs/speedrun] [--seed 1] [--install]\n' +
         '  --install  copy the final model to models/ponder-r1-zero (the embedded default)');
       return 0;
     }
+    // The arithmetic presets (issue 12) are their own pipeline: src/pipeline/arithmetic.ts.
+    if (values.preset! in ARITHMETIC_PRESETS) {
+      runArithmeticSpeedrun(values.preset!, values.out ?? join('runs', `speedrun-${values.preset}`), Number(values.seed));
+      return 0;
+    }
     const preset = PRESETS[values.preset!];
-    if (!preset) throw new PonderError(`unknown preset '${values.preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
+    if (!preset) throw new PonderError(`unknown preset '${values.preset}' (known: ${[...Object.keys(PRESETS), ...Object.keys(ARITHMETIC_PRESETS)].join(', ')})`);
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new PonderError(`--seed must be an integer, got '${values.seed}'`);
     const outDir = values.out ?? join('runs', `speedrun-${values.preset}`);
