@@ -9,8 +9,9 @@ import { headDim, type Architecture, type ModelConfig } from './config.ts';
 import { expectedTensors, modelConfigFromHf } from './hf-config.ts';
 import type { ModelParts } from './parts.ts';
 import { readHfFolder } from '../io/hf.ts';
+import { readGgufParts } from '../io/gguf-model.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
-import { EOS_ID, fromTokenizerJson, type Tokenizer } from '../tokenizer/index.ts';
+import { EOS_ID, tokenizerFromJson, type TextTokenizer } from '../tokenizer/index.ts';
 
 /** What `ponder info --model X` prints. */
 export interface ModelInfo {
@@ -34,7 +35,9 @@ export interface LoadedModel {
   model: Transformer;
   config: ModelConfig;
   /** Built from tokenizer.json (or the GGUF's vocabulary) by src/tokenizer; null when the source has none. */
-  tokenizer: Tokenizer | null;
+  tokenizer: TextTokenizer | null;
+  /** config.json's object (Hugging Face keys) for a Hugging Face or GGUF source: its bos/eos ids and other extras. */
+  hfConfig?: Record<string, unknown>;
   /** tokenizer.json's object as read (for tokenizers other code builds itself). */
   tokenizerJson?: unknown;
   /** tokenizer_config.json (chat_template, bos/eos tokens, added tokens). */
@@ -95,7 +98,7 @@ export function loadAnyModel(path: string): LoadedModel {
   if (!existsSync(path)) throw new PonderError(`${path}: no such file or folder`);
   const st = statSync(path);
   if (st.isFile()) {
-    if (path.toLowerCase().endsWith('.gguf')) return fromParts(readGguf(path), 'gguf');
+    if (path.toLowerCase().endsWith('.gguf')) return fromParts(readGgufParts(path), 'gguf');
     throw new PonderError(`${path}: not a model (expected a .gguf file, a Hugging Face folder or a ponder checkpoint folder)`);
   }
   const cfgPath = join(path, 'config.json');
@@ -108,9 +111,9 @@ export function loadAnyModel(path: string): LoadedModel {
 
 function fromParts(parts: ModelParts, format: 'hf' | 'gguf'): LoadedModel {
   const { model, config } = modelFromParts(parts);
-  const tokenizer = parts.tokenizerJson === undefined ? null : fromTokenizerJson(parts.tokenizerJson, join(parts.source, 'tokenizer.json'));
+  const tokenizer = parts.tokenizerJson === undefined ? null : tokenizerFromJson(parts.tokenizerJson, parts.tokenizerConfig, join(parts.source, 'tokenizer.json'));
   return {
-    model, config, tokenizer,
+    model, config, tokenizer, hfConfig: parts.hfConfig,
     tokenizerJson: parts.tokenizerJson, tokenizerConfig: parts.tokenizerConfig, generationConfig: parts.generationConfig,
     eosIds: eosIdsOf(parts),
     info: infoOf(model, format, parts.dtype),
@@ -146,9 +149,4 @@ function infoOf(model: Transformer, format: ModelInfo['format'], dtype: string):
     format, architecture: c.architecture ?? 'LlamaForCausalLM', parameters, dtype, contextLength: c.max_seq_len,
     weightBytes: parameters * 4, kvBytesPerToken, memoryBytes: parameters * 4 + kvBytesPerToken * c.max_seq_len,
   };
-}
-
-/** GGUF files are read by src/io/gguf-model.ts (written alongside); until it exists, a clear error. */
-function readGguf(path: string): ModelParts {
-  throw new PonderError(`${path}: reading GGUF files is not available in this build yet`);
 }

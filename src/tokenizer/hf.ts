@@ -75,6 +75,15 @@ export function loadTokenizer(path: string): Tokenizer {
   return fromTokenizerJson(json, path);
 }
 
+/** Whether a tokenizer.json object is in ponder's own layout (its split, its special tokens at their ids). */
+export function isPonderTokenizerJson(json: unknown): boolean {
+  if (json === null || typeof json !== 'object') return false;
+  const root = json as Record<string, unknown>;
+  if (JSON.stringify(root.pre_tokenizer) !== JSON.stringify(PRE_TOKENIZER) || !Array.isArray(root.added_tokens)) return false;
+  const added = root.added_tokens as { id?: unknown; content?: unknown }[];
+  return SPECIAL_TOKENS.every((s, id) => added.some((t) => t?.content === s && t.id === id));
+}
+
 /** Rebuilds a tokenizer from a tokenizer.json object; `source` names it in errors. */
 export function fromTokenizerJson(json: unknown, source = 'tokenizer.json'): Tokenizer {
   const fail = (why: string): never => { throw new PonderError(`tokenizer ${source}: ${why}`); };

@@ -13,6 +13,7 @@ import { MergeTable } from './bpe.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, bytesToLevel } from './bytes.ts';
 import { normalizerFrom, preTokenizerFrom, type Normalize, type PreTokenize } from './pipeline.ts';
 import type { DecodeOptions, EncodeOptions, TextTokenizer } from './types.ts';
+import { fromTokenizerJson, isPonderTokenizerJson } from './hf.ts';
 
 type Json = Record<string, unknown>;
 
@@ -220,10 +221,12 @@ export class PretrainedTokenizer implements TextTokenizer {
 }
 
 /**
- * A tokenizer from tokenizer.json's contents (and tokenizer_config.json's, which names bos/eos
- * and the chat template: see template.ts). `source` names the file in errors.
+ * A tokenizer from tokenizer.json's contents: ponder's own (tokenizer.ts: lossless on any string,
+ * ponder's fixed special ids) when the file is in ponder's layout, else a pretrained model's.
+ * tokenizer_config.json's contents name bos/eos and the chat template, which template.ts and
+ * format.ts read; the ids come from tokenizer.json alone. `source` names the file in errors.
  */
-export function tokenizerFromJson(json: unknown, tokenizerConfig?: Record<string, unknown>, source = 'tokenizer.json'): PretrainedTokenizer {
-  void tokenizerConfig; // bos/eos/template are read by template.ts's chatFormatFor; the ids come from tokenizer.json alone
-  return new PretrainedTokenizer(json, source);
+export function tokenizerFromJson(json: unknown, tokenizerConfig?: Record<string, unknown>, source = 'tokenizer.json'): TextTokenizer {
+  void tokenizerConfig;
+  return isPonderTokenizerJson(json) ? fromTokenizerJson(json, source) : new PretrainedTokenizer(json, source);
 }
