@@ -7,7 +7,7 @@
 items.json: DPO [{"prompt": ids, "chosen": ids, "rejected": ids}], KTO [{"prompt": ids,
 "completion": ids, "label": true|false}]. Every sequence runs alone (no padding, no packing):
 log p(answer | prompt) = sum over the answer's tokens of log_softmax(logits)[token].
-DPO: loss = mean(-logsigmoid(beta * ((pc - rc) - (pr - rr)))).
+DPO: loss = mean(-logsigmoid(beta * ((pc - rc) - (pr - rr)))) [+ nll_weight * mean(-pc / len(chosen))].
 KTO (as TRL): z0 = clamp(mean over i of p(answer_i | prompt_{i+1}) - r(...), min 0), detached;
 desirable 1 - sigmoid(beta * (rho - z0)), undesirable 1 - sigmoid(beta * (z0 - rho)); mean.
 Writes grad.<param> (F32) and prints {"loss", "margin", "accuracy"} as JSON.
@@ -37,6 +37,7 @@ def main():
     for k in ["method", "policy", "ref", "config", "data", "out"]:
         ap.add_argument(f"--{k}", required=True)
     ap.add_argument("--beta", type=float, required=True)
+    ap.add_argument("--nll-weight", type=float, default=0.0)
     a = ap.parse_args()
     c = load_config(a.config)
     torch.set_num_threads(1)
@@ -54,6 +55,9 @@ def main():
             rr = torch.stack([answer_logprob(ref, x["prompt"], x["rejected"]) for x in items])
         z = beta * ((pc - rc) - (pr - rr))
         loss = -F.logsigmoid(z).mean()
+        if a.nll_weight > 0:  # RPO: the chosen answers' mean per-token NLL, averaged over pairs
+            lens = torch.tensor([len(x["chosen"]) for x in items], dtype=torch.float64)
+            loss = loss + a.nll_weight * (-pc / lens).mean()
         margin, accuracy = z.mean().item(), (z > 0).double().mean().item()
     else:
         n = len(items)

@@ -54,7 +54,8 @@ export function parsePairs(text: string): { items: PreferencePair[]; bad: BadLin
     const prompt = parsePrompt(o.prompt);
     if (typeof prompt === 'string') return prompt;
     if (!nonEmpty(o.chosen)) return 'chosen must be a non-empty string';
-    if (!nonEmpty(o.rejected)) return 'rejected must be a non-empty string';
+    // An empty rejected answer is real feedback: the model said nothing and a person wrote the answer.
+    if (typeof o.rejected !== 'string') return 'rejected must be a string';
     if (o.chosen === o.rejected) return 'chosen and rejected are identical (no preference to learn)';
     return { prompt, chosen: o.chosen as string, rejected: o.rejected as string };
   });

@@ -21,8 +21,13 @@ export interface PreferenceLoss {
 const logSigmoid = (z: number) => (z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z)));
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-/** policy/ref: sequence log-probs of n chosen answers followed by their n rejected answers. */
-export function dpoLoss(policy: ArrayLike<number>, ref: ArrayLike<number>, beta: number): PreferenceLoss {
+/**
+ * policy/ref: sequence log-probs of n chosen answers followed by their n rejected answers.
+ * nll (RPO, Pang et al. 2024; TRL's rpo_alpha): adds weight × the chosen answers' mean per-token
+ * negative log-likelihood, which keeps the chosen answers likely in absolute terms (pure DPO can
+ * lower both answers, the chosen one less, and leave a model that says neither).
+ */
+export function dpoLoss(policy: ArrayLike<number>, ref: ArrayLike<number>, beta: number, nll?: { weight: number; chosenTokens: ArrayLike<number> }): PreferenceLoss {
   const n = policy.length / 2;
   const grad = new Float64Array(2 * n);
   let loss = 0, rc = 0, rr = 0, margin = 0, acc = 0;
@@ -34,6 +39,10 @@ export function dpoLoss(policy: ArrayLike<number>, ref: ArrayLike<number>, beta:
     grad[i] = g;
     grad[n + i] = -g;
     rc += rewardC; rr += rewardR; margin += z; acc += z > 0 ? 1 : 0;
+    if (nll && nll.weight > 0) {
+      loss -= (nll.weight * policy[i]) / nll.chosenTokens[i];
+      grad[i] -= nll.weight / (nll.chosenTokens[i] * n);
+    }
   }
   return { loss: loss / n, grad, rewardChosen: rc / n, rewardRejected: rr / n, margin: margin / n, accuracy: acc / n };
 }

@@ -43,6 +43,8 @@ export interface AlignOptions {
   steps: number;
   batchSize: number;
   beta?: number;
+  /** DPO only: weight of the chosen answers' NLL (RPO); 0 is plain DPO. */
+  nllWeight?: number;
   lr?: number;
   desirableWeight?: number;
   undesirableWeight?: number;
@@ -83,7 +85,7 @@ export function encodeItems(tok: Tokenizer, o: Pick<AlignOptions, 'method'>, pai
 }
 
 /** The loss of a batch under policy and reference; withGrad accumulates its gradient into the policy. */
-export function batchLoss(o: Pick<AlignOptions, 'method' | 'beta' | 'desirableWeight' | 'undesirableWeight'>, policy: Transformer, ref: Transformer, items: Item[], withGrad: boolean): PreferenceLoss & { kl: number } {
+export function batchLoss(o: Pick<AlignOptions, 'method' | 'beta' | 'nllWeight' | 'desirableWeight' | 'undesirableWeight'>, policy: Transformer, ref: Transformer, items: Item[], withGrad: boolean): PreferenceLoss & { kl: number } {
   const beta = o.beta ?? 0.1;
   const seqs: Seq[] = o.method === 'dpo'
     ? [...items.map((x) => ({ prompt: x.prompt, completion: x.a })), ...items.map((x) => ({ prompt: x.prompt, completion: x.b! }))]
@@ -96,7 +98,8 @@ export function batchLoss(o: Pick<AlignOptions, 'method' | 'beta' | 'desirableWe
     const mism: Packed = packSeqs(items.map((x, i) => ({ prompt: items[(i + 1) % items.length].prompt, completion: x.a })));
     z0 = ktoReferencePoint(frozenLogprobs(policy, mism).seq, frozenLogprobs(ref, mism).seq);
   }
-  const lossOf = (pol: ArrayLike<number>) => (o.method === 'dpo' ? dpoLoss(pol, r.seq, beta)
+  const nll = { weight: o.nllWeight ?? 0, chosenTokens: items.map((x) => x.a.length) };
+  const lossOf = (pol: ArrayLike<number>) => (o.method === 'dpo' ? dpoLoss(pol, r.seq, beta, nll)
     : ktoLoss(pol, r.seq, items.map((x) => x.desirable!), z0, { beta, desirableWeight: o.desirableWeight, undesirableWeight: o.undesirableWeight }));
   if (!withGrad) return { ...lossOf(frozenLogprobs(policy, b).seq), kl: NaN };
   return withScope(() => {

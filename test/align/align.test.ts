@@ -60,10 +60,10 @@ for (const method of ['dpo', 'kto'] as const) {
     writeFileSync(join(dir, 'items.json'), JSON.stringify(data));
     const beta = 0.5;
     const out = await runPython(join(REF_DIR, 'prefs.py'), ['--method', method, '--policy', join(dir, 'p', 'model.safetensors'), '--ref', join(dir, 'r', 'model.safetensors'),
-      '--config', join(dir, 'p', 'config.json'), '--data', join(dir, 'items.json'), '--beta', String(beta), '--out', join(dir, 'g.safetensors')]);
+      '--config', join(dir, 'p', 'config.json'), '--data', join(dir, 'items.json'), '--beta', String(beta), '--nll-weight', '0.5', '--out', join(dir, 'g.safetensors')]);
     const want = JSON.parse(out.trim().split('\n').pop()!) as { loss: number; margin: number; accuracy: number };
     zeroGrad(policy.parameters());
-    const got = batchLoss({ method, beta }, policy, ref, items, true);
+    const got = batchLoss({ method, beta, nllWeight: 0.5 }, policy, ref, items, true); // nllWeight: DPO only (RPO)
     assert.ok(Math.abs(got.loss - want.loss) < 1e-5, `loss ${got.loss} vs PyTorch ${want.loss}`);
     assert.ok(Math.abs(got.margin - want.margin) < 1e-4, `margin ${got.margin} vs ${want.margin}`);
     assert.equal(got.accuracy, want.accuracy);

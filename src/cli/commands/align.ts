@@ -9,12 +9,14 @@ import type { BadLine } from '../../train/sft.ts';
 import { PonderError } from '../../errors.ts';
 
 const HELP = `usage: ponder align [--checkpoint model] [--method dpo|kto] --data prefs.jsonl [--ratings ratings.jsonl]
-  [--val val.jsonl] [--out runs/align] [--steps 100] [--batch 8] [--beta 0.1] [--lr 5e-5]
+  [--val val.jsonl] [--out runs/align] [--steps 100] [--batch 8] [--beta 0.1] [--nll-weight 0] [--lr 5e-5]
   [--desirable-weight 1] [--undesirable-weight 1] [--eval-every 25] [--sample-every 50]
   [--seed 1] [--max-seconds S] [--resume]
 
 dpo (default): Direct Preference Optimization against the starting model, frozen, with strength β,
   from {"prompt", "chosen", "rejected"} lines (what \`ponder data export --preferences\` writes).
+  --nll-weight α adds α × the chosen answers' per-token NLL (RPO): on small models plain DPO
+  can lower both answers and leave a model that says neither.
 kto: learns from single thumbs up/down, {"prompt", "completion", "label": true|false} lines
   (--ratings; \`ponder data export --ratings\`); pairs given with --data count as one up, one down.
 A prompt is [{role, content}] turns or a string. Logged to OUT/metrics.jsonl: loss, implicit
@@ -35,7 +37,7 @@ export const command: Command = {
   run(argv) {
     const { values } = parseFlags(argv, {
       checkpoint: { type: 'string' }, method: { type: 'string', default: 'dpo' }, data: { type: 'string' }, ratings: { type: 'string' },
-      val: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, beta: { type: 'string' },
+      val: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, beta: { type: 'string' }, 'nll-weight': { type: 'string' },
       lr: { type: 'string' }, 'desirable-weight': { type: 'string' }, 'undesirable-weight': { type: 'string' },
       'eval-every': { type: 'string' }, 'sample-every': { type: 'string' }, seed: { type: 'string' }, 'max-seconds': { type: 'string' },
       resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -67,7 +69,7 @@ export const command: Command = {
     const r = trainAlign({
       method, policy: loaded.model, tokenizer: loaded.tokenizer, pairs, ratings, valPairs, valRatings, outDir: out,
       steps: num('steps', values.steps, 100, { int: true, min: 1 }), batchSize: num('batch', values.batch, 8, { int: true, min: 1 }),
-      beta: num('beta', values.beta, 0.1, { min: 1e-6 }), lr: num('lr', values.lr, 5e-5, { min: 0 }),
+      beta: num('beta', values.beta, 0.1, { min: 1e-6 }), nllWeight: num('nll-weight', values['nll-weight'], 0, { min: 0 }), lr: num('lr', values.lr, 5e-5, { min: 0 }),
       desirableWeight: num('desirable-weight', values['desirable-weight'], 1, { min: 0 }),
       undesirableWeight: num('undesirable-weight', values['undesirable-weight'], 1, { min: 0 }),
       evalEvery: num('eval-every', values['eval-every'], 25, { int: true, min: 1 }), sampleEvery: num('sample-every', values['sample-every'], 50, { int: true, min: 1 }),
