@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PonderError } from '../errors.ts';
 import { defaultModerator, type Moderator } from './moderate.ts';
 import { DEFAULT_POLICY } from './policy.ts';
+import { moderateSliced } from './slices.ts';
 
 export const MODERATION_MODEL = 'ponder-moderation-1';
 const MAX_INPUTS = 32;
@@ -40,7 +41,8 @@ function inputs(body: unknown): string[] | string {
   return out;
 }
 
-export function handleModerations(body: unknown, moderator?: Moderator): HttpResult {
+/** Long inputs are judged in slices with the event loop free in between (slices.ts). */
+export async function handleModerations(body: unknown, moderator?: Moderator): Promise<HttpResult> {
   const texts = inputs(body);
   if (typeof texts === 'string') return badRequest(texts, typeof body === 'object' && body !== null && 'model' in body && typeof (body as { model: unknown }).model !== 'string' ? 'model' : 'input');
   const long = texts.findIndex((t) => t.length > MAX_CHARS);
@@ -52,7 +54,7 @@ export function handleModerations(body: unknown, moderator?: Moderator): HttpRes
     if (e instanceof PonderError) return { status: 500, json: { error: { message: e.message, type: 'server_error', param: null, code: null } } };
     throw e;
   }
-  const results = m.moderateMany(texts, DEFAULT_POLICY).map((r) => ({
+  const results = (await moderateSliced(m, texts, DEFAULT_POLICY)).map((r) => ({
     flagged: r.flagged,
     categories: r.categories,
     category_scores: r.scores,

@@ -11,4 +11,4 @@ export { DEFAULT_POLICY, OFF_POLICY, PolicyBook, parsePolicy, moderationEnabledB
 export { StreamFilter, PART_SEPARATOR, type StreamPart } from './stream.ts';
 export { handleModerations, MODERATION_MODEL, type HttpResult } from './http.ts';
 export { readDataset, trainOnExamples, evaluateHeldOut, classify, DEFAULT_DATA_FILE } from './train.ts';
-export { firstFlagged, slices, SLICE_CHARS } from './slices.ts';
+export { firstFlagged, moderateSliced, slices, SLICE_CHARS } from './slices.ts';

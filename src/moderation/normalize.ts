@@ -54,11 +54,15 @@ function deLeet(tok: string, one: 'i' | 'l'): string {
   return out;
 }
 
+/** One-letter English words: a spelled-out word after one ("a b o m b") may or may not include it. */
+const ONE_LETTER_WORDS = new Set(['a', 'i']);
+
 /**
  * Joins runs of at least three single-character tokens separated by the same short separator on
- * one line ("k i l l", "k.i.l.l", "k - i - l - l") into one token.
+ * one line ("k i l l", "k.i.l.l", "k - i - l - l") into one token. With `splitWord`, a run that
+ * starts with a one-letter word keeps that word apart ("a b o m b" -> "a", "bomb").
  */
-function joinSpaced(tokens: RawToken[], folded: string): RawToken[] {
+function joinSpaced(tokens: RawToken[], folded: string, splitWord = false): RawToken[] {
   const out: RawToken[] = [];
   let i = 0;
   while (i < tokens.length) {
@@ -72,6 +76,10 @@ function joinSpaced(tokens: RawToken[], folded: string): RawToken[] {
         sep = gap;
         j++;
       }
+    }
+    if (splitWord && j - i + 1 >= 4 && ONE_LETTER_WORDS.has(tokens[i].text)) {
+      out.push(tokens[i]);
+      i++;
     }
     if (j - i + 1 >= 3) {
       out.push({ text: tokens.slice(i, j + 1).map((t) => t.text).join(''), start: tokens[i].start, end: tokens[j].end });
@@ -87,19 +95,25 @@ function joinSpaced(tokens: RawToken[], folded: string): RawToken[] {
 export interface Normalized {
   /** foldText(text): for patterns over the text as written (card numbers, markers). */
   folded: string;
-  /** Token sequences to match words against: '1' read as 'i', and (when it differs) as 'l'. */
+  /**
+   * Token sequences to match words against: '1' read as 'i', and (when it differs) as 'l'; and
+   * (when it differs) a spelled-out run with its leading one-letter word kept apart.
+   */
   variants: string[][];
 }
 
 /** Everything the rules need from a text. */
 export function normalize(text: string): Normalized {
   const folded = foldText(text);
-  const joined = joinSpaced(rawTokens(folded), folded);
+  const raw = rawTokens(folded);
   const variants: string[][] = [];
-  for (const one of ['i', 'l'] as const) {
-    // Pure numbers stay numbers ("5 apples" is not "s apples"); a token with a letter is de-leeted.
-    const v = joined.map((t) => (HAS_LETTER.test(t.text) ? deLeet(t.text, one) : t.text));
-    if (variants.length === 0 || v.some((w, k) => w !== variants[0][k])) variants.push(v);
+  for (const splitWord of [false, true]) {
+    const joined = joinSpaced(raw, folded, splitWord);
+    for (const one of ['i', 'l'] as const) {
+      // Pure numbers stay numbers ("5 apples" is not "s apples"); a token with a letter is de-leeted.
+      const v = joined.map((t) => (HAS_LETTER.test(t.text) ? deLeet(t.text, one) : t.text));
+      if (!variants.some((u) => u.length === v.length && u.every((w, k) => w === v[k]))) variants.push(v);
+    }
   }
   return { folded, variants };
 }

@@ -37,3 +37,39 @@ export async function firstFlagged(moderator: Moderator, texts: string[], policy
   }
   return null;
 }
+
+/**
+ * Each text's verdict, long texts judged slice by slice (a category's score is its highest over
+ * the slices; flagged when any slice is). Between batches the event loop runs other work.
+ */
+export async function moderateSliced(moderator: Moderator, texts: string[], policy: Policy = DEFAULT_POLICY): Promise<ModerationResult[]> {
+  const out: ModerationResult[] = [];
+  let chars = 0;
+  for (const text of texts) {
+    let merged: ModerationResult | null = null;
+    for (const part of slices(text)) {
+      if (chars > 0 && chars + part.length > CHARS_PER_TURN) { await yieldToLoop(); chars = 0; }
+      chars += part.length;
+      const r = moderator.moderate(part, policy);
+      merged = merged ? merge(merged, r) : r;
+    }
+    out.push(merged!);
+  }
+  return out;
+}
+
+function merge(a: ModerationResult, b: ModerationResult): ModerationResult {
+  const r: ModerationResult = {
+    flagged: a.flagged || b.flagged,
+    categories: { ...a.categories },
+    scores: { ...a.scores },
+    hits: [...a.hits, ...b.hits],
+  };
+  for (const c of Object.keys(b.categories)) {
+    r.categories[c] = (a.categories[c] ?? false) || b.categories[c];
+    r.scores[c] = Math.max(a.scores[c] ?? 0, b.scores[c]);
+  }
+  const rule = a.rule ?? b.rule;
+  if (rule) r.rule = rule;
+  return r;
+}

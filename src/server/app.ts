@@ -25,6 +25,7 @@ import { ApiError, badRequest, internalError, notFound, rateLimited, tooLarge, u
 import { createLogger, logRequestLine, newRequestId, requestLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { RateLimiter } from './ratelimit.ts';
+import { checkHost, checkJsonBody, checkOrigin } from './guard.ts';
 import type { SearchProvider } from '../search/index.ts';
 
 export interface ServerOptions {
@@ -58,6 +59,16 @@ export interface ServerOptions {
   webSearch?: SearchProvider;
   /** The built web page to serve at / (default web/dist when it exists; null: none). */
   webDir?: string | null;
+  /** Milliseconds a client has to send its request headers (default 10,000). */
+  headersTimeoutMs?: number;
+  /** Milliseconds a client has to send its whole request, body included (default 30,000); the answer may take longer. */
+  requestTimeoutMs?: number;
+}
+
+/** How `close` treats requests still running. */
+export interface CloseOptions {
+  /** Milliseconds the requests in flight get to finish before they are stopped (default 0). */
+  graceMs?: number;
 }
 
 /** Where `npm run build` of web/ puts the page. */
@@ -98,12 +109,21 @@ export interface PonderServer {
   host: string;
   port: number;
   metrics: Metrics;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish for graceMs, then stops their
+   * generations: open streams end with an error event and [DONE], their messages stay partial.
+   */
+  close(opts?: CloseOptions): Promise<void>;
 }
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/** What `/` says when the page is not built: how to build it (not a bare 404). */
+const PAGE_NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>ponder: the chat page is not built</title>
+<p>The chat page is not built. Run <code>npm run build:web</code> (or start the server with <code>npm start</code>, which builds it), then reload.
+<p>The API is at <a href="/v1/models">/v1</a>.`;
 
 function isLoopbackAddress(addr: string | undefined): boolean {
   return !!addr && (addr === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(addr));
@@ -140,6 +160,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 /** Reads the body up to max bytes. A larger body is read to its end (so the client sees our answer), then refused. */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A client that hangs up mid-upload is a client event, not a server error.
+    const gone = () => reject(new ClientGone());
+    req.on('aborted', gone);
+    req.on('close', () => { if (!req.complete) gone(); });
     const declared = Number(req.headers['content-length']);
     const tooBig = () => tooLarge(`the request body is larger than this server's limit of ${max} bytes`);
     // Far beyond the limit, stop reading at once and close the connection.
@@ -157,8 +181,23 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => (over ? reject(tooBig()) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
+    req.on('error', (e) => (req.complete ? reject(e) : gone()));
   });
+}
+
+/** The client closed its connection before its request was complete. */
+class ClientGone extends Error {
+  override name = 'ClientGone';
+  constructor() { super('the client closed the connection before its request was complete'); }
+}
+
+/** A path segment's percent-decoding; bad encoding is the client's error (400), not ours. */
+function decodeSegment(path: string, prefix: string, what: string): string {
+  try {
+    return decodeURIComponent(path.slice(prefix.length));
+  } catch {
+    throw badRequest(`the ${what} in ${path.slice(0, 200)} is not valid URL encoding`);
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -193,6 +232,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
   const keepAliveMs = opts.keepAliveMs ?? 10_000;
   const flushMs = opts.flushMs ?? 100;
   const webDir = opts.webDir === undefined ? WEB_DIST : opts.webDir;
+  const search = { localDb: opts.searchDb, web: opts.webSearch };
   let openStreams = 0;
   const metrics = new Metrics(() => ({ ...backend.stats(), streams: openStreams }));
   const inflight = new Set<AbortController>();
@@ -201,6 +241,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
   async function route(req: IncomingMessage, res: ServerResponse, ctx: Pick<ChatContext, 'requestId' | 'log' | 't0' | 'usage'> & { route: string; owner: ChatContext['owner'] | null; controller: AbortController }): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
+    checkHost(req, loopbackHost);
     if (opts.corsOrigin) {
       res.setHeader('access-control-allow-origin', opts.corsOrigin);
       res.setHeader('access-control-expose-headers', 'x-request-id, x-ponder-conversation-id, x-ponder-message-id');
@@ -216,21 +257,26 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     }
     if (ctx.route === 'web') {
       const f = webDir && (method === 'GET' || method === 'HEAD') ? webFile(webDir, path) : null;
+      if (!f && (path === '/' || path === '/index.html') && (method === 'GET' || method === 'HEAD')) {
+        res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+        res.end(method === 'HEAD' ? undefined : PAGE_NOT_BUILT);
+        return;
+      }
       if (!f) throw notFound(`no route ${method} ${path}`, null, 'unknown_route');
       res.writeHead(200, { 'content-type': f.type, 'content-length': f.body.length, 'x-content-type-options': 'nosniff',
         'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' });
       res.end(method === 'HEAD' ? undefined : f.body);
       return;
     }
-    const known = ROUTES[ctx.route];
     if (ctx.route === 'unknown') throw notFound(`no route ${method} ${path}`, null, 'unknown_route');
-    if (known && !known.includes(method)) {
-      throw new ApiError(405, `${path} accepts ${known.join(', ')}, not ${method}`, 'invalid_request_error', null, 'method_not_allowed', { Allow: known.join(', ') });
+    // HEAD is GET without the body (node:http drops the body of a HEAD response).
+    const known = ROUTES[ctx.route] ?? (ctx.route === '/v1/models/{id}' ? ['GET'] : ['GET', 'DELETE']);
+    const allowed = known.includes('GET') ? [...known, 'HEAD'] : known;
+    if (!allowed.includes(method)) {
+      throw new ApiError(405, `${path} accepts ${allowed.join(', ')}, not ${method}`, 'invalid_request_error', null, 'method_not_allowed', { Allow: allowed.join(', ') });
     }
-    if (ctx.route === '/v1/models/{id}' && method !== 'GET') throw new ApiError(405, `${path} accepts GET`, 'invalid_request_error', null, 'method_not_allowed', { Allow: 'GET' });
-    if (ctx.route === '/v1/conversations/{id}' && method !== 'GET' && method !== 'DELETE') {
-      throw new ApiError(405, `${path} accepts GET, DELETE`, 'invalid_request_error', null, 'method_not_allowed', { Allow: 'GET, DELETE' });
-    }
+    checkOrigin(req, opts.corsOrigin);
+    if (method === 'POST') checkJsonBody(req);
     if (ctx.route === '/healthz') {
       sendJson(res, 200, { status: 'ok', backend: backend.kind, ...backend.stats() });
       return;
@@ -244,11 +290,12 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       if (!m) throw unauthorized('the Authorization header must be "Bearer <key>"');
       bearer = m[1];
     }
-    const owner = resolveOwner(db, bearer, !requireKey && isLoopbackAddress(req.socket.remoteAddress));
-    if (!owner) throw unauthorized(bearer === undefined ? 'an API key is required: send "Authorization: Bearer <key>"' : 'the API key is not valid (unknown or revoked)');
+    const keyless = !requireKey && isLoopbackAddress(req.socket.remoteAddress);
+    const owner = resolveOwner(db, bearer, keyless);
+    if (!owner) throw unauthorized(bearer === undefined ? 'an API key is required: send "Authorization: Bearer <key>"' : keyless ? 'the API key was revoked' : 'the API key is not valid (unknown or revoked)');
     ctx.owner = owner;
     const wait = limiter.take(owner.keyId ?? `addr:${req.socket.remoteAddress}`);
-    if (wait > 0) throw rateLimited(`rate limit reached for this key; retry in ${wait.toFixed(1)} s`, wait);
+    if (wait > 0) throw rateLimited(`rate limit reached for this key; retry in ${Math.max(1, Math.ceil(wait))} s`, wait);
 
     if (ctx.route === '/metrics') {
       const text = metrics.render();
@@ -261,7 +308,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       return;
     }
     if (ctx.route === '/v1/models/{id}') {
-      const id = decodeURIComponent(path.slice('/v1/models/'.length));
+      const id = decodeSegment(path, '/v1/models/', 'model id');
       const m = (await backend.listModels()).find((x) => x.id === id);
       if (!m) throw notFound(`the model '${id}' does not exist`, 'model', 'model_not_found');
       sendJson(res, 200, m);
@@ -270,8 +317,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     const product = (r: HttpResult) => sendJson(res, r.status, r.json);
     if (ctx.route === '/v1/conversations') return product(listConversationsHandler(db, owner.userId));
     if (ctx.route === '/v1/conversations/{id}') {
-      let id: string;
-      try { id = decodeURIComponent(path.slice('/v1/conversations/'.length)); } catch { throw badRequest(`the conversation id in ${path} is not valid URL encoding`); }
+      const id = decodeSegment(path, '/v1/conversations/', 'conversation id');
       return product(method === 'DELETE' ? deleteConversationHandler(db, owner.userId, id) : getConversationHandler(db, owner.userId, id));
     }
     if (ctx.route === '/v1/feedback') return product(feedbackHandler(db, owner.userId, parseJson(await readBody(req, maxBody))));
@@ -282,7 +328,7 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       return product(r);
     }
     if (ctx.route === '/v1/moderations') {
-      const r = handleModerations(parseJson(await readBody(req, maxBody)), opts.moderation?.moderator);
+      const r = await handleModerations(parseJson(await readBody(req, maxBody)), opts.moderation?.moderator);
       sendJson(res, r.status, r.json);
       return;
     }
@@ -290,13 +336,18 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     const body = parseJson(await readBody(req, maxBody));
     await chatCompletion({
       req, res, body, owner, requestId: ctx.requestId, log: ctx.log, db, backend, metrics, maxPromptChars,
-      keepAliveMs, flushMs, moderation: opts.moderation, search: { localDb: opts.searchDb, web: opts.webSearch },
+      keepAliveMs, flushMs, moderation: opts.moderation, search,
       signal: ctx.controller.signal, shuttingDown: () => stopping, t0: ctx.t0, usage: ctx.usage,
       onStreamOpen: (open) => { openStreams += open ? 1 : -1; },
     });
   }
 
-  const server = createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  const requestTimeout = Math.max(headersTimeout, opts.requestTimeoutMs ?? 30_000);
+  // Slow clients cannot hold a connection forever: headers and body have deadlines (Node checks
+  // them every connectionsCheckingInterval). requestTimeout ends when the request is received;
+  // the answer (a long generation) may take as long as it takes.
+  const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(50, headersTimeout / 4)) }, (req, res) => {
     const t0 = performance.now();
     const requestId = newRequestId();
     const rlog = requestLogger(log, requestId);
@@ -326,6 +377,11 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
       }
     });
     route(req, res, ctx).catch((e: unknown) => {
+      if (e instanceof ClientGone) {
+        rlog.info({ event: 'client_aborted' }, e.message);
+        if (!res.destroyed) res.destroy();
+        return;
+      }
       let err: ApiError;
       if (e instanceof ApiError) err = e;
       else {
@@ -339,22 +395,30 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     });
   });
   server.keepAliveTimeout = 5000;
-  server.requestTimeout = 0; // generations may take long; the client decides when to give up
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(new PonderError(`cannot listen on ${host}:${opts.port ?? 8000}: ${e.code ?? e.message}`)));
     server.listen(opts.port ?? 8000, host, () => resolve());
   });
+  /** Waits until no request is in flight, or ms have passed. */
+  async function drained(ms: number): Promise<void> {
+    const until = performance.now() + ms;
+    while (inflight.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   log.info({ host, port, backend: backend.kind, require_key: requireKey, cors: opts.corsOrigin ?? null }, 'serving');
   return {
     server, host, port, url: `http://${urlHost}:${port}`, metrics,
-    close: () => new Promise<void>((resolve) => {
+    close: async (co: CloseOptions = {}) => {
       stopping = true;
-      for (const c of inflight) c.abort();
-      server.close(() => resolve());
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await drained(co.graceMs ?? 0);
+      for (const c of inflight) c.abort(); // open streams end with an error event and [DONE]
+      await drained(2000); // their last writes go out
       server.closeAllConnections();
-    }),
+      await closed;
+    },
   };
 }

@@ -2,7 +2,7 @@
 // WAL lets readers run beside the writer and survives a killed process; foreign keys make user
 // deletion cascade; the busy timeout makes a second process wait for the lock instead of failing.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PonderError } from '../errors.ts';
@@ -34,12 +34,14 @@ export function openDatabase(opts: OpenOptions = {}): DB {
   if (!file) {
     const dir = opts.dataDir ?? defaultDataDir();
     try {
-      mkdirSync(dir, { recursive: true });
+      // The data are the user's conversations: the folders ponder creates are theirs alone.
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new PonderError(`cannot create data folder '${dir}': ${(e as Error).message}`);
     }
     file = join(dir, DB_FILE);
   }
+  if (file !== ':memory:') createPrivate(file);
   let db: DB;
   try {
     db = new Database(file);
@@ -63,6 +65,15 @@ export function openDatabase(opts: OpenOptions = {}): DB {
     throw new PonderError(`cannot open database '${file}': ${(e as Error).message}`);
   }
   return db;
+}
+
+/** Creates the database file readable by its owner only (SQLite gives its -wal and -shm files the same mode). */
+function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, 'a', 0o600));
+  } catch {
+    // Not creatable here (a read-only place, a missing folder): SQLite's own open says why.
+  }
 }
 
 /** The highest migration version applied to db (0 for a fresh database). */

@@ -82,13 +82,25 @@ export function verifyKey(db: DB, key: unknown): { keyId: string; userId: string
   return { keyId: row.id, userId: row.user_id };
 }
 
+/** Whether a presented key is one of ours, and whether it still works. */
+export function keyState(db: DB, key: string): 'live' | 'revoked' | 'unknown' {
+  if (!key.startsWith(KEY_PREFIX) || key.length > 256) return 'unknown';
+  const row = db.prepare('SELECT revoked_at FROM api_keys WHERE hash = ?').get(hashKey(key)) as { revoked_at: string | null } | undefined;
+  return !row ? 'unknown' : row.revoked_at === null ? 'live' : 'revoked';
+}
+
 /**
- * Who a request acts as: the owner of a live bearer key; the local user when no key is given
- * and the request came over loopback; otherwise null (the server answers 401).
+ * Who a request acts as: the owner of a live bearer key; the local user when keys are optional
+ * (`keyless`: loopback, no --require-key) and no key, or a key this server never issued, is given
+ * (the OpenAI SDK always sends one: "sk-no-key-required", "EMPTY"; llama-server and Ollama ignore
+ * it too); otherwise null (the server answers 401). A revoked key is refused even then: it names
+ * a user who was cut off.
  */
-export function resolveOwner(db: DB, bearer: string | undefined, loopback: boolean):
+export function resolveOwner(db: DB, bearer: string | undefined, keyless: boolean):
   { userId: string; keyId: string | null } | null {
-  if (bearer === undefined || bearer === '') return loopback ? { userId: LOCAL_USER_ID, keyId: null } : null;
+  const local = { userId: LOCAL_USER_ID, keyId: null };
+  if (bearer === undefined || bearer === '') return keyless ? local : null;
   const v = verifyKey(db, bearer);
-  return v ? { userId: v.userId, keyId: v.keyId } : null;
+  if (v) return { userId: v.userId, keyId: v.keyId };
+  return keyless && keyState(db, bearer) === 'unknown' ? local : null;
 }

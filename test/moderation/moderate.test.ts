@@ -69,8 +69,8 @@ test('streaming filter: a phrase split across deltas is caught once, at the firs
   assert.equal(o.end(), null);
 });
 
-test('POST /v1/moderations in OpenAI shape', () => {
-  const r = handleModerations({ input: ['I want to k1ll myself', 'What is the capital of France?'] });
+test('POST /v1/moderations in OpenAI shape', async () => {
+  const r = await handleModerations({ input: ['I want to k1ll myself', 'What is the capital of France?'] });
   assert.equal(r.status, 200);
   const j = r.json as { id: string; model: string; results: { flagged: boolean; categories: Record<string, boolean>; category_scores: Record<string, number>; category_applied_input_types: Record<string, string[]> }[] };
   assert.match(j.id, /^modr-/);
@@ -81,10 +81,10 @@ test('POST /v1/moderations in OpenAI shape', () => {
   assert.equal(j.results[1].flagged, false);
   assert.deepEqual(Object.keys(j.results[1].category_scores), Object.keys(j.results[1].categories));
   assert.deepEqual(j.results[1].category_applied_input_types['self-harm'], ['text']);
-  assert.equal(handleModerations({ input: 'card 4111 1111 1111 1111' }).status, 200);
-  assert.equal(((handleModerations({ input: [{ type: 'text', text: 'card 4111 1111 1111 1111' }]}).json as typeof j).results[0].categories.pii), true);
+  assert.equal((await handleModerations({ input: 'card 4111 1111 1111 1111' })).status, 200);
+  assert.equal((((await handleModerations({ input: [{ type: 'text', text: 'card 4111 1111 1111 1111' }]})).json as typeof j).results[0].categories.pii), true);
   for (const bad of [null, [], {}, { input: 5 }, { input: [] }, { input: [{ type: 'image_url' }] }, { input: 'x'.repeat(40_000) }]) {
-    const e = handleModerations(bad);
+    const e = await handleModerations(bad);
     assert.equal(e.status, 400, JSON.stringify(bad)?.slice(0, 40));
     assert.equal((e.json as { error: { type: string } }).error.type, 'invalid_request_error');
   }

@@ -136,7 +136,7 @@ test('earlier reasoning_content sent back is accepted and left out of the contex
 });
 
 test('models list, model lookup, and errors through the client', async (t) => {
-  const { client, srv } = await setup(t);
+  const { client, srv, db } = await setup(t);
   const models = await client.models.list();
   assert.deepEqual(models.data.map((m) => m.id), [MODEL_ID]);
   assert.equal((await client.models.retrieve(MODEL_ID)).id, MODEL_ID);
@@ -145,7 +145,11 @@ test('models list, model lookup, and errors through the client', async (t) => {
     (e: unknown) => e instanceof OpenAI.NotFoundError && (e as InstanceType<typeof OpenAI.APIError>).code === 'model_not_found');
   await assert.rejects(client.chat.completions.create({ model: MODEL_ID, messages: [] }),
     (e: unknown) => e instanceof OpenAI.UnprocessableEntityError && (e as InstanceType<typeof OpenAI.APIError>).param === 'messages');
-  const bad = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: 'sk-ponder-wrong', maxRetries: 0 });
+  // Keys are optional on this loopback server: a key it never issued acts as no key, a revoked one is refused.
+  const { revokeKey } = await import('../../src/store/keys.ts');
+  const revoked = createKey(db, { name: 'gone' });
+  revokeKey(db, revoked.id);
+  const bad = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: revoked.key, maxRetries: 0 });
   await assert.rejects(bad.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError);
   // /healthz and /metrics
   const h = await (await fetch(`${srv.url}/healthz`)).json() as { status: string };
@@ -183,4 +187,24 @@ test('a waiting stream gets keep-alive comments; a client that disconnects frees
   const m = getMessage(db, msgId)!;
   assert.equal(m.status, 'partial');
   assert.ok(m.reasoning_content !== null && m.reasoning_content.length > 0, 'what was generated before the cancel is kept');
+});
+
+test('keys optional (loopback, no --require-key): the dummy keys clients send act as no key; live and revoked keys keep their meaning', async (t) => {
+  const { srv, db, key } = await setup(t);
+  const { revokeKey } = await import('../../src/store/keys.ts');
+  // The README's example and the placeholders OpenAI-compatible servers document.
+  for (const apiKey of ['unused-on-loopback', 'sk-no-key-required', 'EMPTY', 'ollama', 'sk-ponder-never-issued']) {
+    const client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey, maxRetries: 0 });
+    const r = await client.chat.completions.create({ model: MODEL_ID, messages: [{ role: 'user', content: `hi from ${apiKey}` }], max_tokens: 2 });
+    assert.equal(r.object, 'chat.completion', apiKey);
+  }
+  const local = await (await fetch(`${srv.url}/v1/conversations`, { headers: { authorization: 'Bearer EMPTY' } })).json() as { data: { title: string }[] };
+  assert.equal(local.data.length, 5, 'a dummy key acts as the local user, as no key does');
+  const live = await (await fetch(`${srv.url}/v1/conversations`, { headers: { authorization: `Bearer ${key.key}` } })).json() as { data: unknown[] };
+  assert.equal(live.data.length, 0, 'a live key still names its own user');
+  revokeKey(db, key.id);
+  assert.equal((await fetch(`${srv.url}/v1/conversations`, { headers: { authorization: `Bearer ${key.key}` } })).status, 401, 'a revoked key is refused');
+  // With --require-key every key must be live.
+  const strict = await startTestServer(t, { requireKey: true });
+  assert.equal((await fetch(`${strict.url}/v1/models`, { headers: { authorization: 'Bearer EMPTY' } })).status, 401);
 });

@@ -60,7 +60,7 @@ test('a server process SIGKILLed mid-stream leaves a readable database, the mess
     child.on('exit', () => reject(new Error(`the server exited: ${stderr}`)));
   });
   const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'think long' }], max_tokens: 1800, temperature: 1, seed: 3, stream: true, thinking: { type: 'enabled' } }) });
+    body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'think long' }], max_tokens: 1800, temperature: 1, seed: 4, stream: true, thinking: { type: 'enabled' } }) });
   assert.equal(res.status, 200);
   const msgId = res.headers.get('x-ponder-message-id')!;
   let received = '', chunks = 0;

@@ -34,7 +34,7 @@ test('the prompt ends in the prefix, its think tags as the special tokens', asyn
 test('greedy: continuing the prefix of a reply gives the reply\'s next token, with top logprobs', async (t) => {
   const srv = await startTestServer(t);
   const post = async (body: Record<string, unknown>) => {
-    const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, temperature: 0, store: false, logprobs: true, top_logprobs: 5, thinking: { type: 'disabled' }, ...body }) });
+    const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, temperature: 0, store: false, logprobs: true, top_logprobs: 5, thinking: { type: 'disabled' }, ...body }) });
     assert.equal(r.status, 200);
     return (await r.json()) as { choices: { message: { content: string }; logprobs: { content: { token: string; top_logprobs: { token: string }[] }[] } }[] };
   };

@@ -12,7 +12,7 @@ import { sseData } from '../../src/server/upstream.ts';
 import { MODEL_ID, startTestServer, tempDir } from './helpers.ts';
 
 async function streamChat(url: string, body: Record<string, unknown>) {
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 6, stream: true, ...body }) });
+  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, max_tokens: 6, stream: true, ...body }) });
   assert.equal(res.status, 200);
   const chunks: any[] = [];
   for await (const d of sseData(res.body!)) if (d !== '[DONE]') chunks.push(JSON.parse(d));
@@ -24,12 +24,12 @@ test('the page\'s flow: ids on the first chunk, conversations, feedback, regener
   const first = await streamChat(srv.url, { messages: [{ role: 'user', content: 'why is the sky blue' }], thinking_budget: 2, thinking: { type: 'enabled' } });
   const { conversation_id: conv, message_id: msg, user_message_id: userMsg } = first[0];
   assert.ok(conv && msg && userMsg, 'the first chunk names the stored conversation and messages');
-  const usage = await (await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 10, temperature: 0, thinking_budget: 2, thinking: { type: 'enabled' }, messages: [{ role: 'user', content: 'q' }] }) })).json() as any;
+  const usage = await (await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, max_tokens: 10, temperature: 0, thinking_budget: 2, thinking: { type: 'enabled' }, messages: [{ role: 'user', content: 'q' }] }) })).json() as any;
   assert.ok(usage.usage.completion_tokens_details.reasoning_tokens <= 3, 'thinking_budget caps reasoning at 2 tokens (+ </think>)');
 
   const list = await (await fetch(`${srv.url}/v1/conversations`)).json() as any;
   assert.ok(list.data.some((c: any) => c.id === conv && c.title === 'why is the sky blue'));
-  const fb = await fetch(`${srv.url}/v1/feedback`, { method: 'POST', body: JSON.stringify({ message_id: msg, rating: 1, rewrite: 'Rayleigh scattering.' }) });
+  const fb = await fetch(`${srv.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message_id: msg, rating: 1, rewrite: 'Rayleigh scattering.' }) });
   assert.equal(fb.status, 200);
 
   // Regenerate: the question is not stored twice; a second answer is.
@@ -41,7 +41,7 @@ test('the page\'s flow: ids on the first chunk, conversations, feedback, regener
   assert.deepEqual(got.messages[1].feedback, { rating: 1, comment: null, rewrite: 'Rayleigh scattering.' });
   assert.equal((await fetch(`${srv.url}/v1/conversations/${conv}`, { method: 'DELETE' })).status, 200);
   assert.equal((await fetch(`${srv.url}/v1/conversations/${conv}`)).status, 404);
-  const bad = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, regenerate: true, messages: [{ role: 'user', content: 'x' }] }) });
+  const bad = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, regenerate: true, messages: [{ role: 'user', content: 'x' }] }) });
   assert.equal(bad.status, 422);
 });
 
@@ -54,7 +54,7 @@ test('search: true puts the local index\'s passages into the prompt and returns 
   const searchDb = join(dir, 'search.db');
   buildIndex(docs, searchDb);
   const srv = await startTestServer(t, { searchDb });
-  const ask = (search: boolean) => fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 3, search, messages: [{ role: 'user', content: 'why is the sky blue' }] }) }).then((r) => r.json() as Promise<any>);
+  const ask = (search: boolean) => fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, max_tokens: 3, search, messages: [{ role: 'user', content: 'why is the sky blue' }] }) }).then((r) => r.json() as Promise<any>);
   const withS = await ask(true), without = await ask(false);
   assert.equal(withS.citations[0].index, 1);
   assert.equal(withS.citations[0].title, 'Sky colour');
@@ -69,7 +69,7 @@ test('search: true puts the local index\'s passages into the prompt and returns 
   assert.equal(streamed[0].citations[0].title, 'Bread');
   // Without an index, search is a 422 that says so.
   const none = await startTestServer(t);
-  const r = await fetch(`${none.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, search: true, messages: [{ role: 'user', content: 'x' }] }) });
+  const r = await fetch(`${none.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, search: true, messages: [{ role: 'user', content: 'x' }] }) });
   assert.equal(r.status, 422);
   assert.match(((await r.json()) as any).error.message, /no search index/);
 });

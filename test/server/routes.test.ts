@@ -12,12 +12,12 @@ import { MODEL_ID, startTestServer, tempDir } from './helpers.ts';
 test('a key\'s user exports and deletes their data through the API; others\' data stays', async (t) => {
   const dir = tempDir(t);
   const db = openDatabase({ dataDir: dir });
-  const srv = await startTestServer(t, { db, dataDir: dir });
+  const srv = await startTestServer(t, { db, dataDir: dir, requireKey: true });
   const alice = createKey(db, { name: 'alice' }), bob = createKey(db, { name: 'bob' });
   const call = (key: string, path: string, init: RequestInit = {}) =>
     fetch(`${srv.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
   for (const [k, text] of [[alice.key, 'alice asks'], [bob.key, 'bob asks']]) {
-    const r = await call(k, '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: text }], max_tokens: 3 }) });
+    const r = await call(k, '/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: text }], max_tokens: 3 }) });
     assert.equal(r.status, 200);
   }
   const exp = await (await call(alice.key, '/v1/me/export')).json() as { conversations: { messages: { content: string }[] }[] };
@@ -35,7 +35,7 @@ test('a key\'s user exports and deletes their data through the API; others\' dat
 test('metrics count tokens and time to first token; message text is logged only when asked', async (t) => {
   const lines: string[] = [];
   const srv = await startTestServer(t, { log: createLogger({ logContent: true, destination: { write: (l: string) => { lines.push(l); } } }) });
-  const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'secret words' }], max_tokens: 4, thinking: { type: 'disabled' } }) });
+  const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'secret words' }], max_tokens: 4, thinking: { type: 'disabled' } }) });
   const body = await r.json() as { usage: { prompt_tokens: number; completion_tokens: number } };
   const m = await (await fetch(`${srv.url}/metrics`)).text();
   assert.match(m, new RegExp(`ponder_tokens_total\\{kind="prompt"\\} ${body.usage.prompt_tokens}\\n`));
@@ -61,7 +61,7 @@ test('moderation: a flagged input is not answered (finish_reason content_filter)
   const db = openDatabase({ dataDir: dir });
   const words = new Moderator(parseRules({ categories: { blocked: { keywords: ['forbiddenword'] } } }));
   const a = await startTestServer(t, { db, dataDir: dir, moderation: { moderator: words, policies: new PolicyBook(DEFAULT_POLICY, new Map(), true) } });
-  const post = (url: string, body: Record<string, unknown>) => fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: 30, ...body }) });
+  const post = (url: string, body: Record<string, unknown>) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, max_tokens: 30, ...body }) });
   // Not answered: an empty reply with finish_reason content_filter, stored as filtered, with an input event.
   const r = await post(a.url, { messages: [{ role: 'user', content: 'please say the ForbiddenWord' }] });
   assert.equal(r.status, 200);
@@ -76,7 +76,7 @@ test('moderation: a flagged input is not answered (finish_reason content_filter)
   assert.match(s, /data: \[DONE\]\n\n$/);
   assert.equal((await post(a.url, { messages: [{ role: 'user', content: 'harmless' }] })).status, 200);
   // /v1/moderations is mounted.
-  const m = await fetch(`${a.url}/v1/moderations`, { method: 'POST', body: JSON.stringify({ input: ['forbiddenword here', 'fine'] }) });
+  const m = await fetch(`${a.url}/v1/moderations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: ['forbiddenword here', 'fine'] }) });
   assert.deepEqual(((await m.json()) as { results: { flagged: boolean }[] }).results.map((x) => x.flagged), [true, false]);
 
   // Output side: a rule any generated letter or digit trips, checked every 8 characters.

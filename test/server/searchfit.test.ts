@@ -39,7 +39,7 @@ test('a long document no longer overflows a small model: the prompt leaves room 
   const srv = await startTestServer(t, { searchDb });
   const ctx = srv.backend.engine.contextLength;
   for (const maxTokens of [40, 200]) {
-    const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: MODEL_ID, max_tokens: maxTokens, search: true, store: false, messages: [{ role: 'user', content: 'why is the sky blue' }] }) });
+    const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, max_tokens: maxTokens, search: true, store: false, messages: [{ role: 'user', content: 'why is the sky blue' }] }) });
     assert.equal(r.status, 200);
     const j = (await r.json()) as { usage: { prompt_tokens: number }; citations: { title: string }[] };
     assert.equal(j.citations[0].title, 'Sky colour');

@@ -65,7 +65,7 @@ test('upstream mode: an unreachable upstream is 502 in the OpenAI shape', async 
   const db = openDatabase({ dataDir: dir });
   const front = await startServer({ backend: new UpstreamBackend({ url: 'http://127.0.0.1:9/v1' }), db, port: 0, log: createLogger({ destination: { write: () => {} } }) });
   t.after(async () => { await front.close(); db.close(); });
-  const r = await fetch(`${front.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }) });
+  const r = await fetch(`${front.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }) });
   assert.equal(r.status, 502);
   const body = await r.json() as { error: { type: string; message: string } };
   assert.equal(body.error.type, 'upstream_error');

@@ -63,7 +63,7 @@ test('list shows metadata without hashes; a second key can join an existing user
   assert.equal(listKeys(db).length, 3, 'a failed create leaves nothing behind');
 });
 
-test('resolveOwner: key owner, local user only over loopback without a key, else nobody', (t) => {
+test('resolveOwner: key owner, local user over loopback without a key or with one never issued, else nobody', (t) => {
   const db = openDatabase({ dataDir: tempDir(t) });
   t.after(() => db.close());
   const k = createKey(db);
@@ -71,7 +71,13 @@ test('resolveOwner: key owner, local user only over loopback without a key, else
   assert.deepEqual(resolveOwner(db, k.key, true), { userId: k.userId, keyId: k.id });
   assert.deepEqual(resolveOwner(db, undefined, true), { userId: LOCAL_USER_ID, keyId: null });
   assert.equal(resolveOwner(db, undefined, false), null);
-  assert.equal(resolveOwner(db, 'sk-ponder-wrong', true), null, 'a wrong key is not upgraded to local');
+  // Keys optional: a key never issued is no key (clients always send one); a revoked key is refused.
+  assert.deepEqual(resolveOwner(db, 'sk-ponder-wrong', true), { userId: LOCAL_USER_ID, keyId: null });
+  assert.deepEqual(resolveOwner(db, 'EMPTY', true), { userId: LOCAL_USER_ID, keyId: null });
+  assert.equal(resolveOwner(db, 'EMPTY', false), null);
+  revokeKey(db, k.id);
+  assert.equal(resolveOwner(db, k.key, true), null, 'a revoked key is not upgraded to local');
+  assert.equal(resolveOwner(db, k.key, false), null);
 });
 
 test('duplicate user ids are a clear error', (t) => {
