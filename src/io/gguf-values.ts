@@ -1,0 +1,140 @@
+// GGUF metadata values: the 13 value types of the format (gguf.h's gguf_type), how each is laid
+// out (little-endian; strings are a u64 byte length then UTF-8; arrays are an item type, a u64
+// count, then the items), and typed access for readers.
+import { PonderError } from '../errors.ts';
+
+export const GGUF_TYPE = {
+  UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7,
+  STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12,
+} as const;
+export type GgufType = (typeof GGUF_TYPE)[keyof typeof GGUF_TYPE];
+
+/** Bytes of each fixed-size value type (strings and arrays vary). */
+export const GGUF_TYPE_SIZE: Partial<Record<GgufType, number>> = {
+  0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8,
+};
+
+export const GGUF_TYPE_NAME: Record<GgufType, string> = {
+  0: 'u8', 1: 'i8', 2: 'u16', 3: 'i16', 4: 'u32', 5: 'i32', 6: 'f32', 7: 'bool', 8: 'string', 9: 'array', 10: 'u64', 11: 'i64', 12: 'f64',
+};
+
+/** A value as held in memory: 64-bit integers are bigints; arrays keep their item type. */
+export type GgufPlain = number | bigint | boolean | string | GgufArray;
+export interface GgufArray { itemType: GgufType; items: GgufPlain[] }
+export interface GgufKV { type: GgufType; value: GgufPlain }
+
+export function isGgufType(t: number): t is GgufType {
+  return Number.isInteger(t) && t >= 0 && t <= 12;
+}
+
+// Constructors, so writers say what they mean: kv.u32(3), kv.str('llama'), kv.strArray(tokens).
+export const kv = {
+  u8: (v: number): GgufKV => ({ type: GGUF_TYPE.UINT8, value: v }),
+  i32: (v: number): GgufKV => ({ type: GGUF_TYPE.INT32, value: v }),
+  u32: (v: number): GgufKV => ({ type: GGUF_TYPE.UINT32, value: v }),
+  u64: (v: number | bigint): GgufKV => ({ type: GGUF_TYPE.UINT64, value: BigInt(v) }),
+  f32: (v: number): GgufKV => ({ type: GGUF_TYPE.FLOAT32, value: v }),
+  bool: (v: boolean): GgufKV => ({ type: GGUF_TYPE.BOOL, value: v }),
+  str: (v: string): GgufKV => ({ type: GGUF_TYPE.STRING, value: v }),
+  array: (itemType: GgufType, items: GgufPlain[]): GgufKV => ({ type: GGUF_TYPE.ARRAY, value: { itemType, items } }),
+  strArray: (items: string[]): GgufKV => kv.array(GGUF_TYPE.STRING, items),
+  i32Array: (items: number[]): GgufKV => kv.array(GGUF_TYPE.INT32, items),
+  f32Array: (items: number[]): GgufKV => kv.array(GGUF_TYPE.FLOAT32, items),
+};
+
+/** Encodes one value of `type` at the end of `out` (chunks joined later). */
+export function encodeValue(type: GgufType, value: GgufPlain, out: Buffer[], where: string): void {
+  const fixed = (n: number, write: (b: Buffer) => void) => { const b = Buffer.alloc(n); write(b); out.push(b); };
+  const num = (): number => {
+    if (typeof value !== 'number' || !Number.isFinite(value) && type !== GGUF_TYPE.FLOAT32 && type !== GGUF_TYPE.FLOAT64) {
+      throw new PonderError(`${where}: ${GGUF_TYPE_NAME[type]} value must be a number, got ${String(value)}`);
+    }
+    if (type !== GGUF_TYPE.FLOAT32 && type !== GGUF_TYPE.FLOAT64 && !Number.isInteger(value)) {
+      throw new PonderError(`${where}: ${GGUF_TYPE_NAME[type]} value must be an integer, got ${value}`);
+    }
+    return value;
+  };
+  switch (type) {
+    case GGUF_TYPE.UINT8: return fixed(1, (b) => b.writeUInt8(num()));
+    case GGUF_TYPE.INT8: return fixed(1, (b) => b.writeInt8(num()));
+    case GGUF_TYPE.UINT16: return fixed(2, (b) => b.writeUInt16LE(num()));
+    case GGUF_TYPE.INT16: return fixed(2, (b) => b.writeInt16LE(num()));
+    case GGUF_TYPE.UINT32: return fixed(4, (b) => b.writeUInt32LE(num()));
+    case GGUF_TYPE.INT32: return fixed(4, (b) => b.writeInt32LE(num()));
+    case GGUF_TYPE.FLOAT32: return fixed(4, (b) => b.writeFloatLE(num()));
+    case GGUF_TYPE.FLOAT64: return fixed(8, (b) => b.writeDoubleLE(num()));
+    case GGUF_TYPE.BOOL:
+      if (typeof value !== 'boolean') throw new PonderError(`${where}: bool value must be true or false`);
+      return fixed(1, (b) => b.writeUInt8(value ? 1 : 0));
+    case GGUF_TYPE.UINT64: case GGUF_TYPE.INT64: {
+      const v = typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+      if (typeof v !== 'bigint') throw new PonderError(`${where}: ${GGUF_TYPE_NAME[type]} value must be an integer`);
+      return fixed(8, (b) => (type === GGUF_TYPE.UINT64 ? b.writeBigUInt64LE(v) : b.writeBigInt64LE(v)));
+    }
+    case GGUF_TYPE.STRING: {
+      if (typeof value !== 'string') throw new PonderError(`${where}: string value expected`);
+      const s = Buffer.from(value, 'utf8');
+      fixed(8, (b) => b.writeBigUInt64LE(BigInt(s.length)));
+      out.push(s);
+      return;
+    }
+    case GGUF_TYPE.ARRAY: {
+      if (typeof value !== 'object' || value === null || !Array.isArray(value.items) || !isGgufType(value.itemType)) {
+        throw new PonderError(`${where}: array value must be { itemType, items }`);
+      }
+      fixed(12, (b) => { b.writeUInt32LE(value.itemType, 0); b.writeBigUInt64LE(BigInt(value.items.length), 4); });
+      for (let i = 0; i < value.items.length; i++) encodeValue(value.itemType, value.items[i], out, where);
+      return;
+    }
+  }
+}
+
+/** Typed getters over a metadata map; a wrong or missing value is an error naming file and key. */
+export class GgufMetadata {
+  constructor(readonly entries: Map<string, GgufKV>, readonly source: string) {}
+
+  has(key: string): boolean { return this.entries.has(key); }
+
+  private fail(key: string, why: string): never {
+    throw new PonderError(`${this.source}: metadata "${key}" ${why}`);
+  }
+
+  /** A number (any numeric type; 64-bit values must be exact in a double), or undefined when absent. */
+  number(key: string): number | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (typeof e.value === 'number') return e.value;
+    if (typeof e.value === 'bigint') {
+      if (e.value > BigInt(Number.MAX_SAFE_INTEGER) || e.value < -BigInt(Number.MAX_SAFE_INTEGER)) this.fail(key, `is ${e.value}, too large`);
+      return Number(e.value);
+    }
+    return this.fail(key, `is a ${GGUF_TYPE_NAME[e.type]}, expected a number`);
+  }
+
+  requireNumber(key: string): number {
+    const v = this.number(key);
+    return v === undefined ? this.fail(key, 'is missing') : v;
+  }
+
+  string(key: string): string | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    return typeof e.value === 'string' ? e.value : this.fail(key, `is a ${GGUF_TYPE_NAME[e.type]}, expected a string`);
+  }
+
+  bool(key: string): boolean | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    return typeof e.value === 'boolean' ? e.value : this.fail(key, `is a ${GGUF_TYPE_NAME[e.type]}, expected a bool`);
+  }
+
+  /** An array's items, checked to be of one of the given item types. */
+  array(key: string, itemTypes: GgufType[]): GgufPlain[] | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    const v = e.value;
+    if (typeof v !== 'object') return this.fail(key, `is a ${GGUF_TYPE_NAME[e.type]}, expected an array`);
+    if (!itemTypes.includes(v.itemType)) this.fail(key, `is an array of ${GGUF_TYPE_NAME[v.itemType]}, expected ${itemTypes.map((t) => GGUF_TYPE_NAME[t]).join(' or ')}`);
+    return v.items;
+  }
+}
