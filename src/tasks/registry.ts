@@ -4,13 +4,14 @@ import { defaultVerify } from './answer.ts';
 import { addition, arithmetic, longMultiplication, multiplication, subtraction } from './arithmetic.ts';
 import { columnAddition, columnMultiplication, columnSubtraction } from './columns.ts';
 import { countdown } from './countdown.ts';
+import { countdownSearchDefault } from './countdown-search.ts';
 import { loadJsonlProblems, type SkippedLine } from './jsonl.ts';
 import { linear } from './linear.ts';
 import type { Problem, Task } from './types.ts';
 import { word } from './word.ts';
 
 const TASKS: readonly Task[] = [arithmetic, addition, subtraction, multiplication, longMultiplication, countdown, linear, word,
-  columnAddition, columnSubtraction, columnMultiplication];
+  columnAddition, columnSubtraction, columnMultiplication, countdownSearchDefault];
 
 export function taskNames(): string[] { return TASKS.map((t) => t.name); }
 
