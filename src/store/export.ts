@@ -126,3 +126,30 @@ export function exportPreferences(db: DB): PreferencePair[] {
 export function preferencesToJsonl(pairs: PreferencePair[]): string {
   return pairs.map((p) => JSON.stringify(p)).join('\n') + (pairs.length ? '\n' : '');
 }
+
+/** One rated answer, unpaired (KTO's data): label true for thumbs up or a person's rewrite. */
+export interface RatedAnswer {
+  prompt: ChatTurn[];
+  completion: string;
+  label: boolean;
+}
+
+/**
+ * Single ratings for learning without pairs (KTO): every answer whose net rating for its exact
+ * prompt context is up (true) or down (false), and every rewrite (true). Unique, in feedback order.
+ */
+export function exportRatings(db: DB): RatedAnswer[] {
+  const net = new Map<string, { prompt: ChatTurn[]; completion: string; rating: number }>();
+  const rewrites = new Map<string, RatedAnswer>();
+  for (const f of listFeedback(db)) {
+    if (f.rewrite !== null && f.rewrite.trim() !== '') rewrites.set(JSON.stringify([f.prompt, f.rewrite]), { prompt: f.prompt, completion: f.rewrite, label: true });
+    if (f.rating === null) continue;
+    const key = JSON.stringify([f.prompt, f.answer]);
+    const e = net.get(key) ?? { prompt: f.prompt, completion: f.answer, rating: 0 };
+    e.rating += f.rating;
+    net.set(key, e);
+  }
+  const out: RatedAnswer[] = [...net.values()].filter((e) => e.rating !== 0).map((e) => ({ prompt: e.prompt, completion: e.completion, label: e.rating > 0 }));
+  for (const [key, r] of rewrites) if (!net.has(key) || net.get(key)!.rating <= 0) out.push(r);
+  return out;
+}

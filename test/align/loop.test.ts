@@ -98,6 +98,11 @@ test('rate and rewrite through the product API, export, align, serve: the model 
   assert.match(ponder(['data', 'export', '--preferences', '--data-dir', dataDir, '--out', prefs]), /exported 4 preference pairs/);
   const pairs = readFileSync(prefs, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: { content: string }[]; chosen: string; rejected: string });
   assert.deepEqual(pairs.map((p) => [p.prompt[0].content, p.chosen, p.rejected]), GREETINGS.map((g, i) => [g, REWRITE, originals[i]]));
+  // The same feedback as single ratings, for KTO: each rewrite up, each curt answer down.
+  const ratings = join(dir, 'ratings.jsonl');
+  assert.match(ponder(['data', 'export', '--ratings', '--data-dir', dataDir, '--out', ratings]), /exported 8 ratings/);
+  const rated = readFileSync(ratings, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { completion: string; label: boolean });
+  assert.deepEqual(rated.map((r) => [r.completion, r.label]).sort(), [...GREETINGS.map(() => [CURT, false]), ...GREETINGS.map(() => [REWRITE, true])].sort());
   assert.match(ponder(['align', '--checkpoint', base, '--data', prefs, '--out', join(dir, 'aligned'), '--steps', '40', '--batch', '4', '--beta', '0.1', '--nll-weight', '1', '--lr', '1e-2']), /align \(dpo\): 40 steps/);
 
   // 3. The aligned model prefers the rewrites, and the served model now says them.
