@@ -6,3 +6,7 @@ export { getTask, problemsTask, resolveTask, taskNames, verifyProblem } from './
 export { heldOutSet, problemKey, TrainingSampler } from './heldout.ts';
 export { loadJsonlProblems, parseJsonlProblems, writeJsonl, type LoadedProblems, type SkippedLine } from './jsonl.ts';
 export { extractCountdownExpression } from './countdown.ts';
+export { columnTrace, shapeProblem, shapesTask, shapeName, type Shape } from './columns.ts';
+export { countdownSearch, countdownSearchTask, searchSolves } from './countdown-search.ts';
+export { splitProblems, sampleSet, EVAL_DEFAULTS, FILE_HELD_OUT_FRACTION } from './heldout.ts';
+export { defaultEvalSet, evalSetKeys } from './evalsets.ts';
