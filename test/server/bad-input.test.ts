@@ -10,7 +10,7 @@ import { MODEL_ID, startTestServer, tempDir } from './helpers.ts';
 interface Reply { status: number; body: any; headers: Headers }
 
 async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Reply> {
-  const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, headers: { 'content-type': 'application/json', ...headers } });
+  const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { PonderError } from '../../errors.ts';
 import { defaultDataDir, openDatabase } from '../../store/db.ts';
-import { SEARCH_DB_FILE } from '../../search/index.ts';
+import { SEARCH_DB_FILE, SearxngProvider } from '../../search/index.ts';
 import { Engine } from '../../infer/engine.ts';
 import { LocalBackend } from '../../server/local.ts';
 import { UpstreamBackend } from '../../server/upstream.ts';
@@ -17,6 +17,7 @@ const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint
                     [--data-dir DIR] [--cors-origin ORIGIN] [--require-key] [--model-name NAME]
                     [--max-active 16] [--max-queue 64] [--max-tokens 1024] [--rate-limit 600] [--max-body 1048576]
                     [--moderation on|off] [--moderation-rules FILE] [--moderation-every 64] [--web-dir DIR]
+                    [--web-search URL [--web-search-timeout-ms 5000]] [--shutdown-grace-ms 5000]
 
 Serves POST /v1/chat/completions (OpenAI's API with DeepSeek's reasoning_content), GET /v1/models,
 GET /healthz, GET /metrics, the product endpoints (docs/product-api.md) and the web page
@@ -27,7 +28,11 @@ and the server refuses to start without one. Chat input and output pass the mode
 (src/moderation) unless --moderation off or PONDER_MODERATION=off; --moderation-rules replaces the
 shipped rules and classifier by a rules file of your own (configs/moderation.json's format), and
 the output is checked every --moderation-every characters. --web-dir serves another build of the
-page. See src/server/README.md.`;
+page. --web-search URL turns on web search (the page's "Search the web" toggle, \`web_search: true\`)
+through a SearXNG instance's JSON API (URL without /search; its settings must allow format=json).
+SIGINT or SIGTERM stops the server: it stops accepting, gives requests in flight
+--shutdown-grace-ms to finish, ends the streams still open with an error event and [DONE] (their
+messages stay partial), closes the database and exits 0. See src/server/README.md.`;
 
 export const command: Command = {
   name: 'serve',
@@ -54,6 +59,9 @@ export const command: Command = {
       'moderation-rules': { type: 'string' },
       'moderation-every': { type: 'string' },
       'web-dir': { type: 'string' },
+      'web-search': { type: 'string' },
+      'web-search-timeout-ms': { type: 'string' },
+      'shutdown-grace-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) { console.log(HELP); return 0; }
@@ -73,6 +81,11 @@ export const command: Command = {
     const every = num('moderation-every', values['moderation-every'], 64, { int: true, min: 1, max: 1 << 20 });
     const webDir = values['web-dir'] !== undefined ? resolve(values['web-dir']) : WEB_DIST;
     if (values['web-dir'] !== undefined && !existsSync(join(webDir, 'index.html'))) throw new PonderError(`--web-dir ${values['web-dir']} holds no index.html (build the page with \`npm run build:web\`)`);
+    if (values['web-search-timeout-ms'] !== undefined && values['web-search'] === undefined) throw new PonderError('--web-search-timeout-ms needs --web-search URL');
+    const webSearch = values['web-search'] !== undefined
+      ? new SearxngProvider(values['web-search'], num('web-search-timeout-ms', values['web-search-timeout-ms'], 5000, { int: true, min: 1 }))
+      : undefined;
+    const graceMs = num('shutdown-grace-ms', values['shutdown-grace-ms'], 5000, { int: true, min: 0 });
 
     let backend: ChatBackend;
     if (values.upstream) {
@@ -98,7 +111,7 @@ export const command: Command = {
         flushMs: num('flush-ms', values['flush-ms'], 100, { int: true, min: 1 }),
         searchDb: join(values['data-dir'] ?? defaultDataDir(), SEARCH_DB_FILE),
         moderation: moderator ? { moderator, policies: new PolicyBook(undefined, undefined, true), every } : undefined,
-        webDir,
+        webDir, webSearch,
       });
     } catch (e) {
       db.close();
@@ -107,11 +120,19 @@ export const command: Command = {
     console.error(`ponder: serving ${backend.kind === 'local' ? (await backend.listModels())[0].id : values.upstream} at ${srv.url}/v1`);
     if (existsSync(join(webDir, 'index.html'))) console.error(`ponder: chat at ${srv.url}/  (API: ${srv.url}/v1)`);
     else console.error(`ponder: warning: the web page is not built (no ${join(webDir, 'index.html')}): run \`npm run build:web\` (or \`npm start\`) for the chat at ${srv.url}/; the API is at ${srv.url}/v1`);
-    await new Promise<void>((done) => {
-      const stop = () => { srv.close().then(() => { db.close(); done(); }); };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    if (webSearch) console.error(`ponder: web search through ${values['web-search']}`);
+    const signal = await new Promise<NodeJS.Signals>((done) => {
+      process.once('SIGINT', () => done('SIGINT'));
+      process.once('SIGTERM', () => done('SIGTERM'));
     });
+    // A second signal while stopping means "now": the database is still closed first.
+    const now = () => { db.close(); process.exit(1); };
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    console.error(`ponder: ${signal}: stopping (requests in flight get ${graceMs / 1000} s to finish)`);
+    await srv.close({ graceMs });
+    db.close();
+    console.error('ponder: stopped');
     return 0;
   },
 };
