@@ -155,8 +155,8 @@ function parseHeader(fd: number, path: string, fail: (why: string) => never): Gg
   const nTensors = r.u64('the tensor count');
   const nKv = r.u64('the metadata count');
   // A key/value pair takes at least 13 bytes, a tensor entry at least 24: counts a file cannot hold are lies.
-  if (nKv * 13 > size - r.pos) fail(`the header claims ${nKv} metadata entries, more than the file's ${size} bytes can hold`);
-  if (nTensors * 24 > size - r.pos) fail(`the header claims ${nTensors} tensors, more than the file's ${size} bytes can hold`);
+  if (nKv * 13 > size - r.pos) fail(`the header claims ${nKv} metadata entries, more than the file's ${size} bytes can hold (truncated, or a wrong count)`);
+  if (nTensors * 24 > size - r.pos) fail(`the header claims ${nTensors} tensors, more than the file's ${size} bytes can hold (truncated, or a wrong count)`);
 
   const entries = new Map<string, GgufKV>();
   for (let i = 0; i < nKv; i++) {
