@@ -5,7 +5,7 @@
 //   Qwen3ForCausalLM   RMSNorm over each q and k head before RoPE; head_dim usually explicit
 // Keys are transformers' names (LlamaConfig, Qwen2Config, Qwen3Config).
 import { PonderError } from '../errors.ts';
-import { ARCHITECTURES, validateConfig, validateRopeScaling, type Architecture, type ModelConfig } from './config.ts';
+import { ARCHITECTURES, validateConfig, validateRopeScaling, type Architecture, type ModelConfig, type RopeScaling } from './config.ts';
 
 type Json = Record<string, unknown>;
 
@@ -20,6 +20,7 @@ export function modelConfigFromHf(hf: Json, where: string): ModelConfig {
   const act = hf.hidden_act ?? 'silu';
   if (act !== 'silu') throw new PonderError(`${where}: hidden_act ${JSON.stringify(act)} is not supported (ponder's MLP is SwiGLU: "silu")`);
   refuseUnsupported(hf, arch, where);
+  const rope = ropeOf(hf, where);
   const n_heads = int('num_attention_heads');
   const raw: Json = {
     vocab_size: int('vocab_size'),
@@ -29,7 +30,7 @@ export function modelConfigFromHf(hf: Json, where: string): ModelConfig {
     n_kv_heads: int('num_key_value_heads', n_heads),
     d_ff: int('intermediate_size'),
     max_seq_len: int('max_position_embeddings'),
-    rope_theta: hf.rope_theta ?? 10000,
+    rope_theta: rope.theta,
     norm_eps: hf.rms_norm_eps ?? 1e-6,
     // transformers' LlamaConfig, Qwen2Config and Qwen3Config all default to an untied head.
     tie_embeddings: hf.tie_word_embeddings ?? false,
@@ -38,12 +39,28 @@ export function modelConfigFromHf(hf: Json, where: string): ModelConfig {
   if (hf.head_dim !== undefined && hf.head_dim !== null) raw.head_dim = hf.head_dim;
   if (arch === 'Qwen2ForCausalLM') raw.qkv_bias = true;
   if (arch === 'Qwen3ForCausalLM') raw.qk_norm = true;
-  if (hf.rope_scaling !== undefined && hf.rope_scaling !== null) raw.rope_scaling = validateRopeScaling(hf.rope_scaling, where);
+  if (rope.scaling) raw.rope_scaling = rope.scaling;
   // Running needs the weights only (4 bytes each); training checks its own budget.
   const c = validateConfig(raw, where, { bytesPerParam: 4 });
   // A head_dim equal to the default adds nothing: keep configs minimal so equal models compare equal.
   if (c.head_dim === c.d_model / c.n_heads) delete c.head_dim;
   return c;
+}
+
+/**
+ * RoPE's base and scaling: transformers 4.x writes rope_theta and rope_scaling; 5.x writes them as
+ * one rope_parameters object ({rope_type: "default" | "llama3" | ..., rope_theta, ...}).
+ */
+function ropeOf(hf: Json, where: string): { theta: unknown; scaling: RopeScaling | null } {
+  const rp = hf.rope_parameters;
+  if (rp !== undefined && rp !== null) {
+    if (typeof rp !== 'object' || Array.isArray(rp)) throw new PonderError(`${where}: "rope_parameters" must be an object`);
+    const r = rp as Json, type = r.rope_type ?? r.type ?? 'default';
+    return { theta: r.rope_theta ?? hf.rope_theta ?? 10000, scaling: type === 'default' ? null : validateRopeScaling(r, where) };
+  }
+  const rs = hf.rope_scaling;
+  const none = rs === undefined || rs === null || (typeof rs === 'object' && ((rs as Json).rope_type ?? (rs as Json).type) === 'default');
+  return { theta: hf.rope_theta ?? 10000, scaling: none ? null : validateRopeScaling(rs, where) };
 }
 
 function architectureOf(hf: Json, where: string): Architecture {
