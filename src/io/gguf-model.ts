@@ -11,6 +11,7 @@ import { GGML_TYPE, blockFormat, quantize, type GgmlType } from '../quant/blocks
 import { openGguf, type GgufFile } from './gguf.ts';
 import { kv, type GgufKV } from './gguf-values.ts';
 import { writeGguf, type GgufTensorToWrite } from './gguf-write.ts';
+import type { HfFolderContents } from './hf.ts';
 import { ggufName, hfName, permuteRows, ropeHeads } from './gguf-names.ts';
 import { tokenizerFromGguf, tokenizerToGguf } from './gguf-tokenizer.ts';
 import { llama3RopeFactors, ropeScalingFromFactors } from './gguf-rope.ts';
@@ -216,20 +217,17 @@ function tensorType(gname: string, shape: number[], dtype: GgufDtype, nLayers: n
   }
 }
 
-/** A model in memory (a ponder checkpoint, or any model loaded for fine-tuning) as a GgufModelSource. */
-export function ggufSourceOfModel(
-  model: { config: ModelConfig; namedParameters(): [string, { shape: readonly number[]; data: Float32Array }][] },
-  extras: { hfConfig: Json; tokenizerJson?: unknown; tokenizerConfig?: Json; source?: string },
-): GgufModelSource {
-  const params = new Map(model.namedParameters());
-  const get = (name: string) => params.get(name) ?? (() => { throw new PonderError(`model has no weight "${name}"`); })();
+/** The files of a Hugging Face folder in memory (src/model/hf-export.ts's hfFolderOf) as a GgufModelSource. */
+export function ggufSourceOf(contents: HfFolderContents, source?: string): GgufModelSource {
+  const tensors = new Map(contents.tensors);
+  const get = (name: string) => tensors.get(name) ?? (() => { throw new PonderError(`${source ?? 'model'}: no weight "${name}"`); })();
   return {
-    hfConfig: extras.hfConfig,
-    tensorNames: () => [...params.keys()],
+    hfConfig: contents.hfConfig,
+    tensorNames: () => [...tensors.keys()],
     tensorShape: (name) => [...get(name).shape],
     tensor: (name) => get(name).data,
-    tokenizerJson: extras.tokenizerJson,
-    tokenizerConfig: extras.tokenizerConfig,
-    source: extras.source,
+    tokenizerJson: contents.tokenizerJson,
+    tokenizerConfig: contents.tokenizerConfig,
+    source,
   };
 }

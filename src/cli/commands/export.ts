@@ -6,14 +6,22 @@ import { PonderError } from '../../errors.ts';
 import { loadAnyModel, type LoadedModel } from '../../model/load.ts';
 import { hfFolderOf } from '../../model/hf-export.ts';
 import { writeHfFolder, type HfDtype } from '../../io/hf.ts';
+import { writeGgufModel, ggufSourceOf, type GgufDtype } from '../../io/gguf-model.ts';
+
+const GGUF_DTYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'];
 
 const HELP = `usage: ponder export --format hf --out DIR [--dtype f32|f16|bf16] [--model PATH]
+       ponder export --format gguf --out FILE.gguf [--dtype f32|f16|bf16|q8_0|q4_k_m] [--model PATH]
 
 Writes the model (default: the embedded one; --model or --checkpoint: a ponder checkpoint, a
 Hugging Face folder or a .gguf file) in another format:
   hf    a Hugging Face folder: config.json (LlamaForCausalLM for ponder's models), model.safetensors
         in --dtype (default f32), tokenizer.json, tokenizer_config.json with the chat template in
-        Jinja, generation_config.json. transformers, TRL and veRL load it as it is.`;
+        Jinja, generation_config.json. transformers, TRL and veRL load it as it is.
+  gguf  one GGUF file (version 3) that llama.cpp runs: architecture llama (ponder's models, q/k
+        rows permuted for llama.cpp's RoPE), qwen2 or qwen3; the tokenizer (byte-level BPE,
+        pre-tokenizer "qwen2") and chat template inside; matrices in --dtype (default f32;
+        q4_k_m mixes Q4_K and Q6_K as llama-quantize does), norms and biases in f32.`;
 
 /** One writer per format; each checks its own --dtype. */
 const EXPORTERS: Record<string, (loaded: LoadedModel, out: string, dtype: string | undefined) => string> = {
@@ -22,12 +30,16 @@ const EXPORTERS: Record<string, (loaded: LoadedModel, out: string, dtype: string
     writeHfFolder(out, hfFolderOf(loaded), dtype as HfDtype);
     return `${out} (Hugging Face folder, ${dtype})`;
   },
-  // gguf: written by src/io/gguf-model.ts's writeGgufModel (added with the GGUF work).
+  gguf(loaded, out, dtype = 'f32') {
+    if (!GGUF_DTYPES.includes(dtype)) throw new PonderError(`--dtype ${dtype} is not available for --format gguf (${GGUF_DTYPES.join(', ')})`);
+    writeGgufModel(out, ggufSourceOf(hfFolderOf(loaded), loaded.source), dtype as GgufDtype);
+    return `${out} (GGUF, ${dtype})`;
+  },
 };
 
 export const command: Command = {
   name: 'export',
-  summary: 'write a model as a Hugging Face folder (or another format other tools read)',
+  summary: 'write a model as a Hugging Face folder or a GGUF file',
   run(argv) {
     const { values } = parseFlags(argv, {
       format: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' },
