@@ -14,6 +14,8 @@ import { PonderError } from '../errors.ts';
 import { END_THINK_ID, THINK_ID } from '../tokenizer/special.ts';
 import { sampleToken, tokenLogprob, topLogprobs } from './sampling.ts';
 
+const PONDER_THINK = { open: THINK_ID, close: END_THINK_ID };
+
 export type EngineFinish = 'stop' | 'length' | 'cancelled';
 
 export interface TokenEvent {
@@ -46,6 +48,8 @@ export interface EngineRequest {
   vocabLimit?: number;
   /** The prompt ends inside an open <think> (forced thinking). */
   startsInThink?: boolean;
+  /** The model's <think> and </think> ids (default ponder's 6 and 7; null: the vocabulary has none). */
+  thinkIds?: { open: number; close: number } | null;
   /** Ids the first generated token may not be (forced thinking bans </think>, so some reasoning comes first). */
   banFirst?: number[];
   /** Most tokens inside a think block; when reached, </think> is forced as the next token. */
@@ -139,7 +143,8 @@ export class Engine {
     if (!Array.isArray(req.prompt) || req.prompt.length === 0) throw new PonderError('engine: the prompt is empty (it needs at least one token)');
     for (const t of req.prompt) if (!(Number.isInteger(t) && t >= 0 && t < this.V)) throw new PonderError(`engine: prompt token ${t} is outside the vocabulary [0, ${this.V})`);
     if (req.prompt.length >= ctx) throw new PonderError(`the prompt has ${req.prompt.length} tokens, but the model's context is ${ctx}: nothing is left to generate into`);
-    if (req.vocabLimit !== undefined && !(Number.isInteger(req.vocabLimit) && req.vocabLimit > END_THINK_ID)) throw new PonderError(`engine: vocabLimit must be an integer above the special tokens, got ${req.vocabLimit}`);
+    const tags = req.thinkIds === undefined ? PONDER_THINK : req.thinkIds;
+    if (req.vocabLimit !== undefined && !(Number.isInteger(req.vocabLimit) && req.vocabLimit > (tags?.close ?? 0))) throw new PonderError(`engine: vocabLimit must be an integer above the special tokens, got ${req.vocabLimit}`);
     if (!(Number.isInteger(req.maxTokens) && req.maxTokens >= 1)) throw new PonderError(`engine: maxTokens must be a positive integer, got ${req.maxTokens}`);
     if (this.queue.length >= this.maxQueue + Math.max(0, this.maxActive - this.active.length)) {
       throw new EngineOverloadedError(`the server is busy: ${this.active.length} generations running and ${this.queue.length} waiting; retry later`);
@@ -216,12 +221,13 @@ export class Engine {
     const row = s.req.vocabLimit !== undefined && s.req.vocabLimit < full.length ? full.subarray(0, s.req.vocabLimit) : full;
     if (s.tokens.length === 0 && s.req.banFirst) for (const t of s.req.banFirst) if (t < row.length) row[t] = -Infinity;
     const budget = s.req.thinkingBudget;
-    const forced = s.inThink && budget !== undefined && s.thinkTokens >= budget;
-    const token = forced ? END_THINK_ID : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP }, s.rng, this.probs, this.order);
+    const tags = s.req.thinkIds === undefined ? PONDER_THINK : s.req.thinkIds;
+    const forced = tags !== null && s.inThink && budget !== undefined && s.thinkTokens >= budget;
+    const token = forced ? tags.close : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP }, s.rng, this.probs, this.order);
     const k = s.req.topLogprobs ?? 0;
     const wasInThink = s.inThink;
-    if (token === THINK_ID && !s.inThink) s.inThink = true;
-    else if (token === END_THINK_ID && s.inThink) s.inThink = false;
+    if (token === tags?.open && !s.inThink) s.inThink = true;
+    else if (token === tags?.close && s.inThink) s.inThink = false;
     else if (s.inThink) s.thinkTokens++;
     const reasoning = wasInThink || s.inThink;
     if (reasoning) s.reasoningTokens++;

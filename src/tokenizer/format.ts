@@ -105,9 +105,21 @@ function eosIds(tok: TextTokenizer, value: unknown, where: string): number[] {
   });
 }
 
+/**
+ * A reply's text: think tags kept as text (the think parser splits on them), stop ids and other
+ * control tokens dropped (they are no text of the answer).
+ */
+export function decodeReply(format: ChatFormat, ids: readonly number[]): string {
+  const tok = format.tokenizer, think = format.think;
+  const keep = ids.filter((id) => !format.stopIds.includes(id) && (!tok.isSpecial(id) || id === think?.open || id === think?.close));
+  return tok.decode(keep);
+}
+
 export interface FormatSources {
   tokenizerConfig?: Record<string, unknown>;
   generationConfig?: Record<string, unknown>;
+  /** More ids that end a reply (config.json's eos_token_id, a loader's list). */
+  eosIds?: number[];
   /** A template given apart from tokenizer_config (GGUF's tokenizer.chat_template). */
   chatTemplate?: string;
   /** Where these came from, for errors. */
@@ -133,6 +145,7 @@ export function chatFormatFor(tok: TextTokenizer, src: FormatSources = {}): Chat
   if (hasPonderSpecials(tok) && (template === null || template.isPonder)) return new PonderFormat(tok);
   if (template === null) return null;
   const stop = new Set<number>([
+    ...eosIds(tok, src.eosIds, where),
     ...eosIds(tok, src.generationConfig?.eos_token_id, `${where} generation_config.json`),
     ...eosIds(tok, template.specials.eos_token, `${where} tokenizer_config.json`),
   ]);

@@ -1,26 +1,30 @@
-// `ponder chat`: talk to a model in the terminal; its thinking is shown dimmed, apart from the answer.
+// `ponder chat`: talk to a model (HF folder, .gguf, ponder checkpoint) in the terminal; its
+// thinking is shown dimmed, apart from the answer.
 import { createInterface } from 'node:readline/promises';
 import { parseFlags, type Command } from '../command.ts';
-import { loadModel, num } from '../shared.ts';
+import { loadChatModel, modelPath, MODEL_FLAGS, needChat, num } from '../shared.ts';
 import { generate } from '../../infer/generate.ts';
 import { ThinkStreamParser } from '../../infer/think.ts';
-import { encodeChat, EOS_ID, type ChatMessage } from '../../tokenizer/index.ts';
+import { decodeReply, opensThink, type ChatMessage } from '../../tokenizer/index.ts';
 
 export const command: Command = {
   name: 'chat',
   summary: 'interactive chat in the terminal, thinking shown apart from the answer',
   async run(argv) {
     const { values } = parseFlags(argv, {
-      checkpoint: { type: 'string' },
+      ...MODEL_FLAGS,
       temperature: { type: 'string' },
       'max-tokens': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
-      console.log('usage: ponder chat [--checkpoint dir] [--temperature 0] [--max-tokens 256]\n  /reset starts over, /quit or Ctrl-D leaves');
+      console.log('usage: ponder chat [--model hf-folder|file.gguf|checkpoint] [--temperature 0] [--max-tokens 256]\n' +
+        '  /reset starts over, /quit or Ctrl-D leaves; --checkpoint is another name for --model; PONDER_MODEL sets the default');
       return 0;
     }
-    const { model, tokenizer: tok } = loadModel(values.checkpoint);
+    const m = loadChatModel(modelPath(values));
+    const { model, tokenizer: tok } = m;
+    const chat = needChat(m);
     const temperature = num('temperature', values.temperature, 0, { min: 0 });
     const maxNew = num('max-tokens', values['max-tokens'], 256, { int: true, min: 1 });
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
@@ -38,13 +42,13 @@ export const command: Command = {
       if (line === '/reset') { history.length = 0; continue; }
       if (!line) continue;
       history.push({ role: 'user', content: line });
-      let ids = encodeChat(tok, history, { addGenerationPrompt: true });
+      let ids = chat.promptIds(history);
       // Keep the most recent turns that fit the context.
       while (ids.length > model.config.max_seq_len - 16 && history.length > 1) {
         history.splice(0, 2);
-        ids = encodeChat(tok, history, { addGenerationPrompt: true });
+        ids = chat.promptIds(history);
       }
-      const parser = new ThinkStreamParser();
+      const parser = new ThinkStreamParser({ startsInThink: opensThink(ids, chat.think) });
       let shown: 'reasoning' | 'content' | null = null;
       const out: number[] = [];
       let printed = '';
@@ -58,17 +62,21 @@ export const command: Command = {
         }
       };
       const [g] = generate(model, [ids], {
-        maxNewTokens: maxNew, temperature, stopTokens: [EOS_ID], seed: Date.now() % 100000, vocabLimit: tok.vocabSize,
+        maxNewTokens: maxNew, temperature, stopTokens: chat.stopIds, seed: Date.now() % 100000, vocabLimit: tok.vocabSize,
         onToken: (_r, t) => {
-          if (t === EOS_ID) return;
+          if (chat.stopIds.includes(t)) return;
           out.push(t);
-          // Decode everything so far and stream the new suffix: multi-byte characters stay whole.
-          const text = tok.decode(out);
+          // Decode everything so far and stream the new suffix: multi-byte characters stay whole
+          // (a trailing U+FFFD may be half a character: wait for the rest).
+          const text = decodeReply(chat, out).replace(/\uFFFD$/, '');
+          if (!text.startsWith(printed)) return;
           const fresh = text.slice(printed.length);
           printed = text;
           show(parser.feed(fresh));
         },
       });
+      const rest = decodeReply(chat, out);
+      if (rest.startsWith(printed)) show(parser.feed(rest.slice(printed.length)));
       show(parser.finish());
       process.stdout.write('\x1b[0m\n');
       const res = parser.result();

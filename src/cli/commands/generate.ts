@@ -1,17 +1,20 @@
-// `ponder generate --checkpoint dir "prompt"`: complete a prompt (as a chat question by default).
+// `ponder generate --model X "prompt"`: complete a prompt (as a chat question by default) with any
+// model: a Hugging Face folder, a .gguf file or a ponder checkpoint.
 import { parseFlags, type Command } from '../command.ts';
-import { loadModel, num } from '../shared.ts';
+import { loadChatModel, modelPath, MODEL_FLAGS, needChat, num } from '../shared.ts';
 import { generate } from '../../infer/generate.ts';
 import { parseThink } from '../../infer/think.ts';
-import { encodeChat, EOS_ID, THINK_ID, END_THINK_ID } from '../../tokenizer/index.ts';
+import { decodeReply, opensThink, type Thinking } from '../../tokenizer/index.ts';
 import { PonderError } from '../../errors.ts';
+
+const THINKING: Record<string, Thinking> = { free: 'free', on: 'enabled', off: 'disabled' };
 
 export const command: Command = {
   name: 'generate',
-  summary: 'complete a prompt with a checkpoint (chat question by default, --raw for plain text)',
+  summary: 'complete a prompt with a model (chat question by default, --raw for plain text)',
   run(argv) {
     const { values, positionals } = parseFlags(argv, {
-      checkpoint: { type: 'string' },
+      ...MODEL_FLAGS,
       'max-tokens': { type: 'string' },
       temperature: { type: 'string' },
       'top-k': { type: 'string' },
@@ -22,36 +25,33 @@ export const command: Command = {
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help || positionals.length !== 1) {
-      console.log('usage: ponder generate [--checkpoint dir] [--max-tokens 128] [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0]\n' +
-        '                       [--raw] [--think free|on|off] "prompt"');
+      console.log('usage: ponder generate [--model hf-folder|file.gguf|checkpoint] [--max-tokens 128] [--temperature 0] [--top-k 0]\n' +
+        '                       [--top-p 1] [--seed 0] [--raw] [--think free|on|off] "prompt"\n' +
+        '  --checkpoint is another name for --model; PONDER_MODEL sets the default (else the embedded model)');
       return values.help ? 0 : 2;
     }
-    const { model, tokenizer: tok } = loadModel(values.checkpoint);
+    const thinking = THINKING[values.think];
+    if (thinking === undefined) throw new PonderError(`--think must be free, on or off, not '${values.think}'`);
+    const m = loadChatModel(modelPath(values));
+    const tok = m.tokenizer;
     const prompt = positionals[0];
-    let ids: number[];
-    if (values.raw) ids = tok.encode(prompt);
-    else {
-      ids = encodeChat(tok, [{ role: 'user', content: prompt }], { addGenerationPrompt: true });
-      if (values.think === 'on') ids.push(THINK_ID);
-      else if (values.think === 'off') ids.push(THINK_ID, END_THINK_ID);
-      else if (values.think !== 'free') throw new PonderError(`--think must be free, on or off, not '${values.think}'`);
-    }
-    const [g] = generate(model, [ids], {
+    const chat = values.raw ? null : needChat(m);
+    const ids = chat ? chat.promptIds([{ role: 'user', content: prompt }], thinking) : tok.encode(prompt);
+    if (ids.length === 0) throw new PonderError('the prompt is empty');
+    const stop = chat?.stopIds ?? [];
+    const [g] = generate(m.model, [ids], {
       maxNewTokens: num('max-tokens', values['max-tokens'], 128, { int: true, min: 1 }),
       temperature: num('temperature', values.temperature, 0, { min: 0 }),
       topK: num('top-k', values['top-k'], 0, { int: true, min: 0 }),
       topP: num('top-p', values['top-p'], 1, { min: 0, max: 1 }),
       seed: num('seed', values.seed, 0, { int: true }),
-      stopTokens: values.raw ? [] : [EOS_ID], vocabLimit: tok.vocabSize,
+      stopTokens: stop, vocabLimit: tok.vocabSize,
     });
-    const body = g.tokens[g.tokens.length - 1] === EOS_ID ? g.tokens.slice(0, -1) : g.tokens;
-    const prefix = values.think === 'on' ? '<think>' : values.think === 'off' ? '<think></think>' : '';
-    const text = prefix + tok.decode(body);
-    if (values.raw) {
-      console.log(prompt + text);
+    if (!chat) {
+      console.log(prompt + tok.decode(g.tokens));
       return 0;
     }
-    const p = parseThink(text);
+    const p = parseThink(decodeReply(chat, g.tokens), { startsInThink: opensThink(ids, chat.think) });
     if (p.reasoning !== null) console.log(`\x1b[2mthinking:\n${p.reasoning}\x1b[0m`);
     console.log(p.answer);
     if (g.finish === 'length') console.error('(stopped at --max-tokens)');
