@@ -1,14 +1,16 @@
 // The `ponder` command line: thin. Each command lives in src/cli/commands/<name>.ts and exports
 // `command: Command`; this file only finds the one asked for and runs it.
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from './command.ts';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+// .ts when run from the sources (tsx), .js when run compiled (dist/, what bin/ponder.js runs).
+const ext = extname(fileURLToPath(import.meta.url));
 
 async function loadCommands(): Promise<Command[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`)).sort();
   const mods = await Promise.all(files.map((f) => import(pathToFileURL(join(dir, f)).href)));
   return mods.map((m) => m.command as Command).filter(Boolean);
 }
