@@ -72,17 +72,19 @@ static void *grow(scratch_t *s, size_t bytes) {
   return s->p;
 }
 
-// One row of K floats into int8 blocks of bs values: d = max|x| / 127, q = round-to-even(x / d)
-// (as x·(1/d), ggml's order). With perm (Q4_K/Q5_K), each 128 values are stored as
-// [0..31, 64..95, 32..63, 96..127], the order in which those weights' nibbles unpack.
+// One row of K floats into int8 blocks of bs values, exactly as ggml's CPU backend quantises
+// activations: q = round-to-even(x · id) with id = 127 / max|x|; the scale is max|x| / 127 rounded
+// to f16 for Q8_0 blocks (block_q8_0 stores it as f16), 1 / id for Q8_K blocks (f32). With perm
+// (Q4_K/Q5_K), each 128 values are stored as [0..31, 64..95, 32..63, 96..127], the order in which
+// those weights' nibbles unpack.
 static void quantize_row(const float *x, long K, long bs, int perm, int8_t *q, float *d, int16_t *sums) {
   for (long b = 0; b < K / bs; b++) {
     const float *xb = x + b * bs;
     __m512 mx = _mm512_setzero_ps();
     for (long i = 0; i < bs; i += 16) mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(xb + i)));
     float amax = _mm512_reduce_max_ps(mx);
-    float db = amax / 127.0f, id = db != 0.0f ? 1.0f / db : 0.0f;
-    d[b] = db;
+    float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    d[b] = bs == 32 ? _cvtsh_ss(_cvtss_sh(amax / 127.0f, _MM_FROUND_TO_NEAREST_INT)) : (amax != 0.0f ? 1.0f / id : 0.0f);
     __m512 vid = _mm512_set1_ps(id);
     for (long i = 0; i < bs; i += 16) {
       __m512i qi = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xb + i), vid)); // nearest even

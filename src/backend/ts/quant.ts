@@ -26,15 +26,18 @@ export function activationBlock(type: number): number {
 }
 
 /**
- * One activation row as the kernels see it: int8 blocks of bs values with d = max|x| / 127 and
- * q = round-to-even(x · (1/d)), all in f32 steps. Returns the dequantised row d·q.
+ * One activation row as the kernels see it, as ggml's CPU backend quantises activations: int8
+ * blocks of bs values with q = round-to-even(x · id), id = 127 / max|x|, all in f32 steps; the
+ * scale d is max|x| / 127 rounded to f16 for 32-value (Q8_0) blocks and 1 / id for 256-value
+ * (Q8_K) blocks. Returns the dequantised row d·q.
  */
 export function quantizeActivations(x: Float32Array, bs: number): { q: Int8Array; d: Float32Array; values: Float32Array } {
   const K = x.length, q = new Int8Array(K), d = new Float32Array(K / bs), values = new Float32Array(K);
   for (let b = 0; b < K / bs; b++) {
     let amax = 0;
     for (let i = 0; i < bs; i++) amax = Math.max(amax, Math.abs(x[b * bs + i]));
-    const db = fr(amax / 127), id = db !== 0 ? fr(1 / db) : 0;
+    const id = amax !== 0 ? fr(127 / amax) : 0;
+    const db = bs === 32 ? F16_TABLE[f32ToF16(fr(amax / 127))] : id !== 0 ? fr(1 / id) : 0;
     d[b] = db;
     for (let i = 0; i < bs; i++) {
       const v = roundEven(fr(x[b * bs + i] * id));

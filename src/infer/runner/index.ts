@@ -1,0 +1,43 @@
+// createRunner(path): a model file ready to serve with the quantised runner. The runner is shaped
+// like the generation engine's model (config.vocab_size/max_seq_len, newCache(1, n), forward(ids,
+// 1, T, {cache, lastOnly}).data, decodeStep(tokens, caches).data), so the continuous-batching
+// engine can drive it (see StepModel).
+import { PonderError } from '../../errors.ts';
+import { loadGgufModel, type GgufModel } from './gguf.ts';
+import { Runner, type RunnerOptions, type Logits } from './runner.ts';
+import { kvCacheBytes, type RunnerCache } from './cache.ts';
+import { weightBytes } from './weights.ts';
+
+export { Runner } from './runner.ts';
+export type { RunnerConfig } from './config.ts';
+export { RunnerCache, kvCacheBytes } from './cache.ts';
+
+/** What the engine calls on its model: the runner and the autograd Transformer both have it. */
+export interface StepModel<C> {
+  readonly config: { vocab_size: number; max_seq_len: number };
+  newCache(B: number, maxLen?: number): C;
+  forward(ids: Int32Array, B: number, T: number, opts: { cache?: C; lastOnly?: boolean }): { data: Float32Array };
+  decodeStep(tokens: Int32Array, caches: C[]): { data: Float32Array };
+}
+
+export interface LoadedRunner {
+  runner: Runner;
+  model: GgufModel;
+  /** Bytes read from the weights per generated token (every matrix once, one embedding row). */
+  bytesPerToken: number;
+  /** f16 KV cache bytes per position of one sequence. */
+  kvBytesPerToken: number;
+}
+
+/** A runner for a .gguf file (weights memory-mapped and used in place). */
+export function createRunner(path: string, opts: RunnerOptions = {}): LoadedRunner {
+  if (!path.toLowerCase().endsWith('.gguf')) throw new PonderError(`${path}: the quantised runner reads .gguf files (Hugging Face folders load through the f32 model)`);
+  const model = loadGgufModel(path);
+  const runner = new Runner(model.config, model.weights, opts);
+  return { runner, model, bytesPerToken: weightBytes(model.weights).perToken, kvBytesPerToken: kvCacheBytes(model.config, 1) };
+}
+
+// The runner satisfies the engine's interface (checked here, at compile time).
+const _check: (r: Runner) => StepModel<RunnerCache> = (r) => r;
+void _check;
+export type { Logits };
