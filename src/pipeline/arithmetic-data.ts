@@ -55,13 +55,13 @@ export function shapeHeldOut(s: Shape, n: number, seed: number): Problem[] {
   return heldOutSet(t, 1, n * 2, seed).filter((p) => mentionedHeldValue(p.question) === null).slice(0, n);
 }
 
-/** Products a * b (shape 3x2) whose multiplicand a is one of HELD_VALUES. */
-export function heldValueSet(n: number, seed: number): Problem[] {
+/** Products a * b (a 3-digit, b with bDigits digits) whose multiplicand a is one of HELD_VALUES. */
+export function heldValueSet(n: number, seed: number, bDigits = 2): Problem[] {
   const rng = new Rng(deriveSeed(seed, 'held-values'));
   const seen = new Set<string>();
   const out: Problem[] = [];
   while (out.length < n) {
-    const a = rng.pick(HELD_VALUES), b = BigInt(rng.int(10, 99));
+    const a = rng.pick(HELD_VALUES), b = BigInt(rng.int(bDigits === 1 ? 2 : 10 ** (bDigits - 1), 10 ** bDigits - 1));
     const p = { question: `What is ${a} * ${b}?`, answer: (a * b).toString(), task: 'column-multiplication' };
     if (seen.has(problemKey(p))) continue;
     seen.add(problemKey(p));
@@ -70,11 +70,34 @@ export function heldValueSet(n: number, seed: number): Problem[] {
   return out;
 }
 
-/** Every held-out set of the preset, by label. */
-export function heldOutSets(n: number, seed: number): Record<string, Problem[]> {
+/** Which shapes a run pretrains on, trains with RL, and scores (trained and never trained). */
+export interface ShapePlan {
+  pretrain: readonly Shape[];
+  rl: Shape;
+  trained: readonly Shape[];
+  unseen: readonly Shape[];
+  /** Digits of b in the held-multiplicand set (a is a 3-digit held value). */
+  heldValueB: number;
+}
+
+export const DEFAULT_PLAN: ShapePlan = { pretrain: PRETRAIN_SHAPES, rl: RL_SHAPE, trained: TRAINED_SHAPES, unseen: UNSEEN_SHAPES, heldValueB: 2 };
+
+/** CI's plan: small enough to learn in a few minutes on one thread (products by one digit). */
+const CI_PRODUCTS = [mul(1, 1), mul(2, 1)];
+export const CI_PLAN: ShapePlan = {
+  pretrain: [...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS,
+    ...[1, 2, 3, 4].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: a }])],
+  rl: mul(3, 1), trained: [mul(2, 1), mul(3, 1)], unseen: [mul(4, 1), mul(5, 1)], heldValueB: 1,
+};
+
+/** Label of the held-multiplicand set. */
+export const heldValueLabel = (plan: ShapePlan) => `3x${plan.heldValueB} held values`;
+
+/** Every held-out set of a plan, by label. */
+export function heldOutSets(n: number, seed: number, plan: ShapePlan = DEFAULT_PLAN): Record<string, Problem[]> {
   const sets: Record<string, Problem[]> = {};
-  for (const s of [...TRAINED_SHAPES, ...UNSEEN_SHAPES]) sets[shapeName(s)] = shapeHeldOut(s, n, seed);
-  sets['3x2 held values'] = heldValueSet(n, seed);
+  for (const s of [...plan.trained, ...plan.unseen]) sets[shapeName(s)] = shapeHeldOut(s, n, seed);
+  sets[heldValueLabel(plan)] = heldValueSet(n, seed, plan.heldValueB);
   return sets;
 }
 

@@ -5,9 +5,10 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { formatDuration } from '../train/progress.ts';
 import { MetricsLog } from '../train/metrics.ts';
 import { shapeName } from '../tasks/columns.ts';
-import { HELD_VALUES, RL_SHAPE, UNSEEN_SHAPES } from './arithmetic-data.ts';
+import { HELD_VALUES } from './arithmetic-data.ts';
 import type { ArithmeticResult, ShapeResult } from './arithmetic.ts';
 import type { ErrorKind } from './arithmetic-analysis.ts';
+import type { CountdownResult } from './arithmetic-countdown.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
@@ -18,7 +19,6 @@ export function meanAccuracy(rs: readonly ShapeResult[], shapes: readonly string
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
-export const UNSEEN_NAMES = UNSEEN_SHAPES.map(shapeName);
 
 function errorCell(e: Record<ErrorKind, number>): string {
   const parts = Object.entries(e).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
@@ -26,6 +26,7 @@ function errorCell(e: Record<ErrorKind, number>): string {
 }
 
 export function writeArithmeticReport(r: ArithmeticResult): string {
+  const UNSEEN_NAMES = r.plan.unseen.map(shapeName), RL_SHAPE = r.plan.rl;
   const rows = r.base.map((b, i) => {
     const a = r.afterRl[i]!;
     const kind = UNSEEN_NAMES.includes(b.shape) ? 'never trained (longer)' : b.shape === shapeName(RL_SHAPE) ? 'RL only' : b.shape.includes('held') ? 'held multiplicands' : 'pretrained';
@@ -63,8 +64,29 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
       if (e) lines.push(`${label}, ${s.shape} (${e.correct ? 'right' : 'wrong'}):`, '', '```', e.question, e.completion, '```', '');
     }
   }
+  if (r.countdown) lines.push(...countdownSection(r.outDir, r.countdown));
   const path = join(r.outDir, 'report.md');
   writeFileSync(`${path}.tmp`, lines.join('\n'));
   renameSync(`${path}.tmp`, path);
   return path;
+}
+
+function countdownSection(outDir: string, c: CountdownResult): string[] {
+  const rows = MetricsLog.read(join(outDir, c.rlDir, 'metrics.jsonl'));
+  const lines = [
+    '## Countdown (search)', '',
+    `Base: pretrained ${c.pretrainSteps} steps on ${c.trainingDocuments.toLocaleString()} search traces in a random order; GRPO ${c.rlSteps} steps on 3- and 4-number instances, answer-only reward. Held out, greedy, thinking forced on:`, '',
+    '| numbers | base | after RL | change (points) | tokens | tries (lines) |', '|---|---|---|---|---|---|',
+    ...c.base.map((b, i) => {
+      const a = c.afterRl[i]!;
+      return `| ${b.numbers} | ${pct(b.accuracy)} | ${pct(a.accuracy)} | ${signed(a.accuracy - b.accuracy)} | ${b.meanTokens.toFixed(0)} → ${a.meanTokens.toFixed(0)} | ${b.meanTries.toFixed(1)} → ${a.meanTries.toFixed(1)} |`;
+    }), '',
+    `![Countdown reward](${c.rlDir}/reward.svg)`, '', `![Countdown reasoning length](${c.rlDir}/length.svg)`, '',
+  ];
+  if (rows.length) lines.push(`Reasoning length over RL: ${rows.filter((_, i) => i % Math.max(1, Math.floor(rows.length / 8)) === 0).map((x) => Number(x.completion_length).toFixed(0)).join(' → ')} tokens.`, '');
+  for (const [label, es] of [['base', c.base], ['after RL', c.afterRl]] as const) {
+    const e = es[es.length - 1]!.examples[0];
+    if (e) lines.push(`${label}, ${es[es.length - 1]!.numbers} numbers (${e.correct ? 'right' : 'wrong'}):`, '', '```', e.question, e.completion, '```', '');
+  }
+  return lines;
 }

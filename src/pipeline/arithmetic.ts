@@ -22,13 +22,15 @@ import { rollouts } from '../rl/rollout.ts';
 import type { Problem } from '../tasks/types.ts';
 import { shapeName } from '../tasks/columns.ts';
 import {
-  PRETRAIN_SHAPES, RL_SHAPE, assertClean, cleanShapesTask, heldOutSets, trainingProblems,
+  CI_PLAN, DEFAULT_PLAN, assertClean, cleanShapesTask, heldOutSets, trainingProblems, type ShapePlan,
 } from './arithmetic-data.ts';
 import { reasoningStats, type ReasoningStats } from './arithmetic-analysis.ts';
 import { writeArithmeticReport } from './arithmetic-report.ts';
 import { PonderError } from '../errors.ts';
+import { runCountdown, type CountdownPreset, type CountdownResult } from './arithmetic-countdown.ts';
 
 export interface ArithmeticPreset {
+  plan: ShapePlan;
   /** Held-out problems per shape. */
   heldOut: number;
   vocabSize: number;
@@ -37,19 +39,26 @@ export interface ArithmeticPreset {
   grpo: { steps: number; prompts: number; group: number; lr: number; maxNewTokens: number; maxSeconds: number };
   /** Longest greedy completion at evaluation (a 4x3 column trace is about 480 tokens). */
   evalMaxTokens: number;
+  /** The Countdown stage (search), when present. */
+  countdown?: CountdownPreset;
 }
 
 const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 640, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
 
 export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
   arithmetic: {
-    heldOut: 100, vocabSize: 320, model: MODEL,
-    pretrain: { steps: 2000, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 720 },
-    grpo: { steps: 60, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 360 },
+    plan: DEFAULT_PLAN, heldOut: 100, vocabSize: 320, model: MODEL,
+    pretrain: { steps: 700, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 2400 },
+    grpo: { steps: 40, prompts: 8, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 600 },
     evalMaxTokens: 560,
+    countdown: {
+      heldOut: 100, vocabSize: 320, maxLines: 16, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
+      pretrain: { steps: 400, batch: 16, seqLen: 384, lr: 3e-3, maxSeconds: 600 },
+      grpo: { steps: 40, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 200, maxSeconds: 480 },
+    },
   },
   'arithmetic-ci': {
-    heldOut: 30, vocabSize: 300, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256 },
+    plan: CI_PLAN, heldOut: 30, vocabSize: 300, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256 },
     pretrain: { steps: 300, batch: 8, seqLen: 640, lr: 3e-3, maxSeconds: 120 },
     grpo: { steps: 8, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 420, maxSeconds: 60 },
     evalMaxTokens: 560,
@@ -70,6 +79,8 @@ export interface ArithmeticResult {
   rlSteps: number;
   rlDir: string;
   finalDir: string;
+  countdown?: CountdownResult;
+  plan: ShapePlan;
 }
 
 export interface ArithmeticOptions {
@@ -103,13 +114,13 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   mkdirSync(o.outDir, { recursive: true });
 
   // 1. Problems.
-  const sets = heldOutSets(p.heldOut, seed);
+  const sets = heldOutSets(p.heldOut, seed, p.plan);
   const held = Object.values(sets).flat();
   // Enough documents for every step (about 150 tokens each) and a 5% validation split of whole batches.
   const docsNeeded = Math.ceil((p.pretrain.steps * p.pretrain.batch * (p.pretrain.seqLen + 1)) / 150) + 2000;
-  const train = trainingProblems(PRETRAIN_SHAPES, docsNeeded, seed, held);
+  const train = trainingProblems(p.plan.pretrain, docsNeeded, seed, held);
   assertClean(train, held);
-  const task = cleanShapesTask('column-arithmetic', PRETRAIN_SHAPES, held);
+  const task = cleanShapesTask('column-arithmetic', p.plan.pretrain, held);
   log(`[${since()}] ${train.length} training problems; held out: ${Object.entries(sets).map(([k, v]) => `${k} ${v.length}`).join(', ')}`);
 
   // 2. Tokenizer and base model.
@@ -131,7 +142,7 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   log(`[${since()}] base: ${before.map((r) => `${r.shape} ${(r.stats.accuracy * 100).toFixed(0)}%`).join(', ')}`);
 
   // 4. GRPO on the RL shape, answer-only reward.
-  const rlTask = cleanShapesTask(`column-multiplication/${shapeName(RL_SHAPE)}`, [RL_SHAPE], held);
+  const rlTask = cleanShapesTask(`column-multiplication/${shapeName(p.plan.rl)}`, [p.plan.rl], held);
   const rlDir = join(o.outDir, 'rl');
   const rl = trainGrpo({
     policy: copyModel(pre.model), tokenizer: tok, task: rlTask, difficulty: 1, heldOut: held, outDir: rlDir,
@@ -145,11 +156,14 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   const finalDir = join(o.outDir, 'final');
   saveCheckpoint(finalDir, rl.policy, { tokenizer: tok, state: { task: 'column-multiplication', difficulty: 3 } });
 
+  // 6. Countdown, the search task.
+  const countdown = p.countdown ? runCountdown(p.countdown, o.outDir, seed, (l) => log(`[${since()}] ${l}`), o.progress) : undefined;
+
   const result: ArithmeticResult = {
     outDir: o.outDir, seconds: (performance.now() - t0) / 1000, params: base.paramCount(),
     heldOutCounts: Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.length])), trainingProblems: train.length,
     pretrain: { steps: pre.steps, valLoss: pre.valLoss, tokensPerSecond: pre.tokensPerSecond },
-    base: before, afterRl: after, rlSteps: rl.steps, rlDir: 'rl', finalDir,
+    base: before, afterRl: after, rlSteps: rl.steps, rlDir: 'rl', finalDir, countdown, plan: p.plan,
   };
   const path = join(o.outDir, 'results.json');
   writeFileSync(`${path}.tmp`, JSON.stringify(result, null, 2));

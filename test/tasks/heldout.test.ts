@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { heldOutSet, problemKey, sampleSet, splitProblems, TrainingSampler } from '../../src/tasks/heldout.ts';
 import { getTask, problemsTask } from '../../src/tasks/registry.ts';
+import type { Problem } from '../../src/tasks/types.ts';
 
 test('held-out sets are distinct, deterministic per seed, and seed-dependent', () => {
   const t = getTask('linear');
@@ -39,7 +40,8 @@ test('exhausted spaces give a clear error', () => {
 test('keys normalise whitespace and case, and one question under two task names is one problem', () => {
   const p = { question: 'What is 2 + 2?', answer: '4', task: 'addition' };
   assert.equal(problemKey(p), problemKey({ ...p, question: ' what  is 2 + 2? ' }));
-  assert.equal(problemKey(p), problemKey({ ...p, task: 'arithmetic' }));
+  const asArithmetic: Problem = { ...p, task: 'arithmetic' };
+  assert.equal(problemKey(p), problemKey(asArithmetic));
   assert.notEqual(problemKey(p), problemKey({ ...p, question: 'What is 2 + 3?' }));
   // So a multiplication held-out set also keeps `arithmetic` training off those questions.
   const held = heldOutSet(getTask('multiplication'), 1, 30, 2);
