@@ -3,19 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { PonderError } from '../errors.ts';
-import { loadCheckpoint, type Loaded } from '../io/checkpoint.ts';
-import { loadAnyModel, type LoadedModel } from '../model/load.ts';
-import { chatFormatFor, type ChatFormat, type TextTokenizer } from '../tokenizer/index.ts';
+import { loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
+import { chatFormatFor, type ChatFormat, type TextTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 
 /** The model that ships with ponder (made by `npm run speedrun`, committed). */
 export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/ponder-r1-zero', import.meta.url));
 
-export function loadModel(path: string | undefined): Loaded & { tokenizer: NonNullable<Loaded['tokenizer']> } {
+/** A model for ponder's training and evaluation loops: any format ponder reads, with ponder's tokenizer. */
+export function loadModel(path: string | undefined): LoadedModel & { tokenizer: Tokenizer } {
   const dir = path ?? EMBEDDED_MODEL;
   if (!path && !existsSync(dir)) throw new PonderError(`no --checkpoint given and the embedded model is missing at ${dir} (run \`npm run speedrun\`)`);
-  const loaded = loadCheckpoint(dir);
-  if (!loaded.tokenizer) throw new PonderError(`checkpoint ${dir} has no tokenizer.json`);
-  return loaded as Loaded & { tokenizer: NonNullable<Loaded['tokenizer']> };
+  return loadTrainable(dir);
 }
 
 /** The flags every model-running command takes: --model (HF folder, .gguf, ponder checkpoint) and its old name --checkpoint. */

@@ -1,7 +1,8 @@
 // Checkpoints: one folder holding everything needed to use or resume a model.
 //   model.safetensors      weights, HuggingFace Llama names
 //   config.json            the model config
-//   tokenizer.json         the tokenizer (HuggingFace format)
+//   tokenizer.json         the tokenizer (HuggingFace format): ponder's own, or an imported model's
+//   tokenizer_config.json, generation_config.json   an imported model's, kept as they came
 //   optimizer.safetensors  AdamW moments (m.<name>, v.<name>) and step, when training
 //   state.json             trainer state: step, RNG state, data position, anything the loop needs
 // A checkpoint is written into a temporary folder beside its destination and renamed into place,
@@ -13,10 +14,20 @@ import { readSafetensors, writeSafetensors, type TensorToWrite } from './safeten
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { Transformer } from '../model/transformer.ts';
 import type { AdamW } from '../optim/adamw.ts';
-import { loadTokenizer, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { fromTokenizerJson, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { isPonderTokenizerJson } from '../tokenizer/hf.ts';
+
+/** An imported model's tokenizer files, carried through a checkpoint unchanged. */
+export interface TokenizerFiles {
+  tokenizerJson?: unknown;
+  tokenizerConfig?: Record<string, unknown>;
+  generationConfig?: Record<string, unknown>;
+}
 
 export interface SaveOptions {
   tokenizer?: Tokenizer;
+  /** Written when there is no ponder `tokenizer` (a model imported with its own tokenizer). */
+  tokenizerFiles?: TokenizerFiles;
   optimizer?: AdamW;
   state?: Record<string, unknown>;
 }
@@ -24,7 +35,10 @@ export interface SaveOptions {
 export interface Loaded {
   model: Transformer;
   config: ModelConfig;
+  /** Ponder's tokenizer; null when the checkpoint has none or carries an imported model's (see files). */
   tokenizer: Tokenizer | null;
+  /** tokenizer.json, tokenizer_config.json and generation_config.json as stored, when present. */
+  files: TokenizerFiles;
   state: Record<string, unknown>;
   dir: string;
 }
@@ -47,6 +61,7 @@ export function saveCheckpoint(dir: string, model: Transformer, opts: SaveOption
     writeSafetensors(join(tmp, 'model.safetensors'), weights, { format: 'pt', producer: 'ponder' });
     writeJsonFile(join(tmp, 'config.json'), model.config);
     if (opts.tokenizer) saveTokenizer(opts.tokenizer, join(tmp, 'tokenizer.json'));
+    else writeTokenizerFiles(tmp, opts.tokenizerFiles ?? {});
     if (opts.optimizer) {
       const o = opts.optimizer, named = model.namedParameters();
       const index = new Map([...o.params()].map((p, i) => [p, i]));
@@ -72,6 +87,15 @@ export function saveCheckpoint(dir: string, model: Transformer, opts: SaveOption
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+const FILE_NAMES = { tokenizerJson: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json', generationConfig: 'generation_config.json' } as const;
+
+/** Writes the files given into dir (a folder being built, or a finished checkpoint: each file atomically). */
+export function writeTokenizerFiles(dir: string, files: TokenizerFiles): void {
+  for (const [key, name] of Object.entries(FILE_NAMES) as [keyof TokenizerFiles, string][]) {
+    if (files[key] !== undefined) writeJsonAtomic(join(dir, name), files[key]);
   }
 }
 
@@ -106,13 +130,17 @@ export function loadCheckpoint(dir: string): Loaded {
     p.data.set(t.data);
   }
   const tokPath = join(dir, 'tokenizer.json');
-  const tokenizer = existsSync(tokPath) ? loadTokenizer(tokPath) : null;
+  const files: TokenizerFiles = {};
+  for (const [key, name] of Object.entries(FILE_NAMES) as [keyof TokenizerFiles, string][]) {
+    if (existsSync(join(dir, name))) (files as Record<string, unknown>)[key] = readJson(join(dir, name), name);
+  }
+  const tokenizer = files.tokenizerJson !== undefined && isPonderTokenizerJson(files.tokenizerJson) ? fromTokenizerJson(files.tokenizerJson, tokPath) : null;
   if (tokenizer && tokenizer.vocabSize > config.vocab_size) {
     throw new PonderError(`${tokPath}: the tokenizer has ${tokenizer.vocabSize} tokens, more than the model's vocab_size ${config.vocab_size}`);
   }
   const statePath = join(dir, 'state.json');
   const state = existsSync(statePath) ? (readJson(statePath, 'trainer state') as Record<string, unknown>) : {};
-  return { model, config, tokenizer, state, dir };
+  return { model, config, tokenizer, files, state, dir };
 }
 
 /** Restores AdamW moments and step from a checkpoint written with an optimizer. */

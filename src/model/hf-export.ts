@@ -24,7 +24,7 @@ export function hfFolderOf(loaded: LoadedModel): HfFolderContents {
     };
   }
   // An imported model: its own special ids and tokenizer files, as they came.
-  const src = loaded.hfConfig ?? {};
+  const src = loaded.hfConfig ?? loaded.generationConfig ?? {};
   const extras: HfConfigExtras = {};
   for (const k of ['bos_token_id', 'eos_token_id', 'pad_token_id'] as const) if (src[k] !== undefined && src[k] !== null) (extras as Json)[k] = src[k];
   return {

@@ -11,7 +11,7 @@ import type { ModelParts } from './parts.ts';
 import { readHfFolder } from '../io/hf.ts';
 import { readGgufParts } from '../io/gguf-model.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
-import { EOS_ID, tokenizerFromJson, type TextTokenizer } from '../tokenizer/index.ts';
+import { EOS_ID, Tokenizer, tokenizerFromJson, type TextTokenizer } from '../tokenizer/index.ts';
 
 /** What `ponder info --model X` prints. */
 export interface ModelInfo {
@@ -124,17 +124,35 @@ function fromParts(parts: ModelParts, format: 'hf' | 'gguf'): LoadedModel {
 
 function fromPonderCheckpoint(dir: string): LoadedModel {
   const l = loadCheckpoint(dir);
+  // A checkpoint of an imported model (fine-tuned by ponder) carries that model's tokenizer files.
+  const { tokenizerJson, tokenizerConfig, generationConfig } = l.files;
+  const imported = !l.tokenizer && tokenizerJson !== undefined;
+  const tokenizer = l.tokenizer ?? (imported ? tokenizerFromJson(tokenizerJson, tokenizerConfig, join(dir, 'tokenizer.json')) : null);
   return {
-    model: l.model, config: l.config, tokenizer: l.tokenizer,
-    eosIds: [EOS_ID],
+    model: l.model, config: l.config, tokenizer,
+    tokenizerJson: imported ? tokenizerJson : undefined, tokenizerConfig, generationConfig,
+    eosIds: imported ? eosIdsOf({ generationConfig, hfConfig: {} }) : [EOS_ID],
     info: infoOf(l.model, 'ponder', 'f32'),
     source: dir,
     state: l.state,
   };
 }
 
+/**
+ * A model for ponder's RL, SFT and alignment loops, which write prompts in ponder's chat format
+ * (its special tokens at fixed ids): any format, as long as the tokenizer is ponder's.
+ */
+export function loadTrainable(path: string): LoadedModel & { tokenizer: Tokenizer } {
+  const l = loadAnyModel(path);
+  if (!l.tokenizer) throw new PonderError(`${path}: the model has no tokenizer.json`);
+  if (!(l.tokenizer instanceof Tokenizer)) {
+    throw new PonderError(`${path}: this command's training loop writes ponder's chat format, and the model's tokenizer is not ponder's (continue such a model with \`ponder pretrain --model\`, or export it and use TRL)`);
+  }
+  return l as LoadedModel & { tokenizer: Tokenizer };
+}
+
 /** generation_config.json's eos_token_id (a number or a list), else config.json's. */
-function eosIdsOf(parts: ModelParts): number[] {
+function eosIdsOf(parts: Pick<ModelParts, 'generationConfig' | 'hfConfig'>): number[] {
   for (const v of [parts.generationConfig?.eos_token_id, parts.hfConfig.eos_token_id]) {
     const ids = (Array.isArray(v) ? v : [v]).filter((x): x is number => Number.isInteger(x) && (x as number) >= 0);
     if (ids.length) return ids;

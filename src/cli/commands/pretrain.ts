@@ -1,14 +1,17 @@
-// `ponder pretrain --config c.json --data files... --out dir`: next-token pretraining.
+// `ponder pretrain --config c.json --data files... --out dir`: next-token pretraining of a new
+// model, or (`--model PATH`) continued pretraining of an existing one in any format ponder reads.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlags, type Command } from '../command.ts';
 import { num } from '../shared.ts';
-import { loadConfig, validateConfig } from '../../model/config.ts';
+import { loadConfig, validateConfig, type ModelConfig, type TrainPreset } from '../../model/config.ts';
+import { loadAnyModel, type LoadedModel } from '../../model/load.ts';
+import { writeTokenizerFiles } from '../../io/checkpoint.ts';
 import { Transformer } from '../../model/transformer.ts';
 import { pretrain } from '../../train/pretrain.ts';
 import { readTokenFile, writeTokenFile } from '../../data/tokens.ts';
 import { defaultCorpus } from '../../data/corpus.ts';
-import { loadTokenizer, trainBpe, saveTokenizer, BOS_ID, EOS_ID, type Tokenizer } from '../../tokenizer/index.ts';
+import { loadTokenizer, trainBpe, saveTokenizer, BOS_ID, EOS_ID, Tokenizer, type TextTokenizer } from '../../tokenizer/index.ts';
 import { generate } from '../../infer/generate.ts';
 import { PonderError } from '../../errors.ts';
 import { readFileSync } from 'node:fs';
@@ -22,44 +25,54 @@ export const command: Command = {
       out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' },
       accum: { type: 'string' }, lr: { type: 'string' }, warmup: { type: 'string' }, 'eval-every': { type: 'string' },
       'checkpoint-every': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'boolean' },
-      'max-seconds': { type: 'string' }, samples: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'max-seconds': { type: 'string' }, samples: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     });
-    if (values.help || !values.config) {
-      console.log(`usage: ponder pretrain --config configs/a.json [--data default | file.bin | files.txt...] [--tokenizer tokenizer.json]
+    const from = values.model ?? values.checkpoint;
+    if (values.help || (!values.config && !from)) {
+      console.log(`usage: ponder pretrain (--config configs/a.json | --model PATH) [--data default | file.bin | files.txt...] [--tokenizer tokenizer.json]
   [--out runs/pretrain] [--steps 1000] [--batch B] [--seq-len T] [--accum 1] [--lr 3e-3] [--warmup 100]
-  [--eval-every 100] [--checkpoint-every 500] [--seed 1] [--max-seconds S] [--resume] [--samples 3]`);
+  [--eval-every 100] [--checkpoint-every 500] [--seed 1] [--max-seconds S] [--resume] [--samples 3]
+--model (or --checkpoint) starts from a model's weights and tokenizer: a ponder checkpoint, a Hugging
+Face folder or a .gguf file (weights in float32 while training).`);
       return values.help ? 0 : 2;
     }
-    const { model: mc, train } = loadConfig(values.config);
+    if (from && (values.config || values.tokenizer)) throw new PonderError('--model brings its own config and tokenizer: give --config and --tokenizer only for a new model');
+    const start = from ? loadAnyModel(from) : null;
+    if (start && !start.tokenizer) throw new PonderError(`${from}: the model has no tokenizer to encode the corpus with`);
+    const { model: mc, train }: { model: ModelConfig; train?: TrainPreset } = start ? { model: start.config } : loadConfig(values.config!);
     const out = values.out ?? 'runs/pretrain';
     const data = [...(values.data ?? []), ...positionals];
     const sources = data.length ? data : ['default'];
     // Tokenizer: given, or from the checkpoint being resumed, or trained on the text.
-    let tok: Tokenizer;
+    let tok: TextTokenizer;
     let tokens: Int32Array;
     const texts = (): string[] => sources.flatMap((s) => (s === 'default' ? defaultCorpus() : [readText(s)]));
-    if (values.tokenizer) tok = loadTokenizer(values.tokenizer);
+    if (start) tok = start.tokenizer!;
+    else if (values.tokenizer) tok = loadTokenizer(values.tokenizer);
     else if (values.resume && existsSync(join(out, 'checkpoint', 'tokenizer.json'))) tok = loadTokenizer(join(out, 'checkpoint', 'tokenizer.json'));
     else if (sources.length === 1 && sources[0].endsWith('.bin')) throw new PonderError('a token file needs --tokenizer (the tokenizer that made it)');
     else {
       tok = trainBpe(texts(), mc.vocab_size);
       console.error(`pretrain: trained a tokenizer of ${tok.vocabSize} tokens`);
     }
-    if (tok.vocabSize > mc.vocab_size) throw new PonderError(`the tokenizer has ${tok.vocabSize} tokens but ${values.config} has vocab_size ${mc.vocab_size}`);
+    if (tok.vocabSize > mc.vocab_size) throw new PonderError(`the tokenizer has ${tok.vocabSize} tokens but ${values.config ?? from} has vocab_size ${mc.vocab_size}`);
+    const { bos, eos } = documentIds(start);
     if (sources.length === 1 && sources[0].endsWith('.bin')) tokens = readTokenFile(sources[0]);
     else {
       const ids: number[] = [];
-      for (const t of texts()) { ids.push(BOS_ID); for (const id of tok.encode(t)) ids.push(id); ids.push(EOS_ID); }
+      for (const t of texts()) { if (bos !== null) ids.push(bos); for (const id of tok.encode(t)) ids.push(id); ids.push(eos); }
       tokens = Int32Array.from(ids);
     }
     if (tokens.length === 0) throw new PonderError(`the corpus (${sources.join(', ')}) is empty`);
     const B = num('batch', values.batch, train?.batch_size ?? 16, { int: true, min: 1 });
     const T = num('seq-len', values['seq-len'], train?.seq_len ?? mc.max_seq_len, { int: true, min: 2, max: mc.max_seq_len });
     console.error(`pretrain: ${tokens.length.toLocaleString()} tokens; batch ${B} × ${T}`);
-    const model = new Transformer(validateConfig(mc), num('seed', values.seed, 1, { int: true }));
+    const model = start ? start.model : new Transformer(validateConfig(mc), num('seed', values.seed, 1, { int: true }));
+    if (start) console.error(`pretrain: starting from ${from} (${start.info.architecture})`);
     console.error(`pretrain: ${model.paramCount().toLocaleString()} parameters`);
     const r = pretrain({
-      model, tokenizer: tok, tokens, outDir: out, steps: num('steps', values.steps, 1000, { int: true, min: 1 }),
+      model, tokenizer: tok instanceof Tokenizer ? tok : undefined, tokens, outDir: out, steps: num('steps', values.steps, 1000, { int: true, min: 1 }),
       batchSize: B, seqLen: T, accum: num('accum', values.accum, 1, { int: true, min: 1 }), lr: num('lr', values.lr, 3e-3, { min: 0 }),
       warmupSteps: values.warmup ? num('warmup', values.warmup, 0, { int: true, min: 0 }) : undefined,
       evalEvery: num('eval-every', values['eval-every'], 100, { int: true, min: 1 }),
@@ -68,20 +81,31 @@ export const command: Command = {
       maxSeconds: values['max-seconds'] ? num('max-seconds', values['max-seconds'], 0, { min: 0 }) : undefined,
     });
     writeTokenFile(join(out, 'tokens.bin'), tokens, tok.vocabSize);
-    saveTokenizer(tok, join(out, 'tokenizer.json'));
+    if (tok instanceof Tokenizer) saveTokenizer(tok, join(out, 'tokenizer.json'));
+    // An imported tokenizer travels with the checkpoint as the files it came in.
+    else writeTokenizerFiles(join(out, 'checkpoint'), { tokenizerJson: start!.tokenizerJson, tokenizerConfig: start!.tokenizerConfig, generationConfig: start!.generationConfig });
     console.log(`pretrain: ${r.steps} steps, train loss ${r.trainLoss.toFixed(3)}, validation loss ${r.valLoss.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s, MFU ${(r.mfu * 100).toFixed(1)}%`);
     console.log(`pretrain: checkpoint in ${join(out, 'checkpoint')}, loss chart ${join(out, 'loss.svg')}`);
     // Samples: the first words of a few corpus documents, continued by the model.
     const n = num('samples', values.samples, 3, { int: true, min: 0 });
     const docs = texts().slice(0, n);
     if (n > 0) {
-      const prompts = docs.map((d) => [BOS_ID, ...tok.encode(d).slice(0, 8)]);
-      const gens = generate(r.model, prompts, { maxNewTokens: 48, temperature: 0.8, topK: 40, seed: 1, stopTokens: [EOS_ID] });
-      gens.forEach((g, i) => console.log(`sample ${i + 1}: ${tok.decode(prompts[i].slice(1))}\x1b[1m${tok.decode(g.tokens.filter((t) => t !== EOS_ID))}\x1b[0m`));
+      const prompts = docs.map((d) => [...(bos === null ? [] : [bos]), ...tok.encode(d).slice(0, 8)]);
+      const gens = generate(r.model, prompts, { maxNewTokens: 48, temperature: 0.8, topK: 40, seed: 1, stopTokens: [eos] });
+      gens.forEach((g, i) => console.log(`sample ${i + 1}: ${tok.decode(prompts[i].slice(bos === null ? 0 : 1))}\x1b[1m${tok.decode(g.tokens.filter((t) => t !== eos))}\x1b[0m`));
     }
     return 0;
   },
 };
+
+/** The ids that open and close each document: ponder's, or an imported model's own (BOS may be absent, as in Qwen). */
+function documentIds(start: LoadedModel | null): { bos: number | null; eos: number } {
+  if (!start || start.tokenizer instanceof Tokenizer) return { bos: BOS_ID, eos: EOS_ID };
+  const bos = start.hfConfig?.bos_token_id ?? start.generationConfig?.bos_token_id;
+  const eos = start.eosIds[0];
+  if (eos === undefined) throw new PonderError(`${start.source}: no eos_token_id (generation_config.json or config.json) to end documents with`);
+  return { bos: Number.isInteger(bos) ? (bos as number) : null, eos };
+}
 
 function readText(path: string): string {
   if (!existsSync(path)) throw new PonderError(`${path}: no such file`);

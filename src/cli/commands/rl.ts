@@ -1,7 +1,8 @@
 // `ponder rl --checkpoint dir --task name`: GRPO reasoning training (R1-Zero style).
 import { readFileSync } from 'node:fs';
 import { parseFlags, type Command } from '../command.ts';
-import { loadModel, num } from '../shared.ts';
+import { EMBEDDED_MODEL, num } from '../shared.ts';
+import { loadTrainable } from '../../model/load.ts';
 import { resolveTask } from '../../tasks/registry.ts';
 import { loadJsonlProblems } from '../../tasks/jsonl.ts';
 import { EVAL_DEFAULTS, FILE_HELD_OUT_FRACTION, heldOutSet, splitProblems } from '../../tasks/heldout.ts';
@@ -11,7 +12,7 @@ import { overlongPenalty } from '../../rl/rewards.ts';
 import { PonderError } from '../../errors.ts';
 
 const FLAGS = {
-  checkpoint: { type: 'string' }, task: { type: 'string' }, difficulty: { type: 'string' }, out: { type: 'string' },
+  checkpoint: { type: 'string' }, model: { type: 'string' }, task: { type: 'string' }, difficulty: { type: 'string' }, out: { type: 'string' },
   steps: { type: 'string' }, prompts: { type: 'string' }, group: { type: 'string' }, lr: { type: 'string' },
   'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'eps-low': { type: 'string' }, 'eps-high': { type: 'string' },
   beta: { type: 'string' }, updates: { type: 'string' }, 'no-std': { type: 'boolean' }, 'no-dynamic-sampling': { type: 'boolean' },
@@ -25,7 +26,7 @@ export const command: Command = {
   run(argv) {
     let { values } = parseFlags(argv, FLAGS, false);
     if (values.help) {
-      console.log(`usage: ponder rl [--checkpoint dir] --task name|file.jsonl [--difficulty 3] [--out runs/rl]
+      console.log(`usage: ponder rl [--model PATH (ponder checkpoint, HF folder or .gguf with ponder's tokenizer)] --task name|file.jsonl [--difficulty 3] [--out runs/rl]
   [--steps 80] [--prompts 32] [--group 8] [--lr 5e-5] [--max-tokens 64] [--temperature 1]
   [--eps-low 0.2] [--eps-high 0.28] [--beta 0] [--updates 1] [--no-std] [--no-dynamic-sampling]
   [--truncation keep|mask] [--overlong L] [--held-out 500] [--seed 1] [--max-seconds S] [--resume]
@@ -44,7 +45,8 @@ those); --held-out 0 trains on every line.`);
       for (const k of Object.keys(cfg)) if (!(k in FLAGS)) throw new PonderError(`${values.config}: unknown key "${k}"`);
       values = { ...Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, typeof v === 'boolean' ? v : String(v)])), ...values } as typeof values;
     }
-    const loaded = loadModel(values.checkpoint);
+    // Any model format (a ponder checkpoint, a Hugging Face folder, a .gguf) with ponder's tokenizer.
+    const loaded = loadTrainable(values.checkpoint ?? values.model ?? EMBEDDED_MODEL);
     const st = loaded.state as { task?: string; difficulty?: number };
     const taskName = values.task ?? st.task;
     if (!taskName) throw new PonderError('--task is required (a built-in task name or a .jsonl file)');
