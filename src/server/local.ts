@@ -1,11 +1,12 @@
-// The local backend: ponder's own model through the continuous-batching engine. Turns a chat
-// request into prompt ids (the chat template, with <think> forced on or off as asked), decodes
+// The local backend: a local model (ponder's own or a pretrained one) through the continuous-batching
+// engine. Turns a chat request into prompt ids (the model's chat format, with <think> forced on or
+// off as asked), decodes
 // tokens into text as they come (a UTF-8 character may span tokens: a streaming TextDecoder
 // holds its bytes), splits reasoning from the answer with the one think parser, and applies
 // stop strings to the answer.
 import { Engine, EngineOverloadedError, type TokenEvent } from '../infer/engine.ts';
 import { ThinkStreamParser, THINK_CLOSE, THINK_OPEN } from '../infer/think.ts';
-import { BYTE_BASE, END_THINK_ID, EOS_ID, THINK_ID, encodeChat, type Tokenizer } from '../tokenizer/index.ts';
+import { chatFormatFor, opensThink, type ChatFormat, type TextTokenizer } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
 import type { ChatBackend, GenEvent, GenResult, Generation, LogprobEntry, ModelCard } from './backend.ts';
 import { notFound, overloaded, unprocessable } from './errors.ts';
@@ -17,6 +18,8 @@ export interface LocalBackendOptions {
   modelId?: string;
   /** max_tokens when the request gives none (default 1024, cut to the context). */
   defaultMaxTokens?: number;
+  /** How conversations become prompts and which ids end a reply (default: ponder's format). */
+  chat?: ChatFormat;
 }
 
 export class LocalBackend implements ChatBackend {
@@ -27,10 +30,15 @@ export class LocalBackend implements ChatBackend {
   /** The longest token in bytes: a prompt of B bytes is at least B / this many tokens. */
   private readonly maxTokenBytes: number;
 
-  constructor(readonly engine: Engine, readonly tokenizer: Tokenizer, opts: LocalBackendOptions = {}) {
+  private readonly chat: ChatFormat;
+
+  constructor(readonly engine: Engine, readonly tokenizer: TextTokenizer, opts: LocalBackendOptions = {}) {
     this.modelId = opts.modelId ?? 'ponder';
     this.defaultMaxTokens = opts.defaultMaxTokens ?? 1024;
-    this.maxTokenBytes = Math.max(1, ...tokenizer.tokens.map((t) => t.length));
+    this.maxTokenBytes = tokenizer.maxTokenBytes;
+    const chat = opts.chat ?? chatFormatFor(tokenizer);
+    if (!chat) throw new PonderError('the model has no chat template: it cannot be served as a chat model');
+    this.chat = chat;
   }
 
   async listModels(): Promise<ModelCard[]> {
@@ -47,18 +55,19 @@ export class LocalBackend implements ChatBackend {
    * tokens the model writes (so a prefix that was generated reads back as it was generated).
    */
   promptIds(req: ChatRequest): number[] {
-    const ids = encodeChat(this.tokenizer, req.messages, { addGenerationPrompt: true });
+    const think = this.chat.think;
     if (req.prefix !== undefined) {
+      const ids = this.chat.promptIds(req.messages);
       for (const part of req.prefix.split(/(<\/?think>)/)) {
-        if (part === THINK_OPEN) ids.push(THINK_ID);
-        else if (part === THINK_CLOSE) ids.push(END_THINK_ID);
+        if (part === THINK_OPEN && think) ids.push(think.open);
+        else if (part === THINK_CLOSE && think) ids.push(think.close);
         else if (part) ids.push(...this.tokenizer.encode(part));
       }
       return ids;
     }
-    if (req.thinking === 'enabled') ids.push(THINK_ID);
-    if (req.thinking === 'disabled') ids.push(THINK_ID, END_THINK_ID);
-    return ids;
+    // A model without think tokens is left to itself (as DeepSeek's API ignores thinking for a non-reasoner).
+    const thinking = req.thinking === 'auto' || !think ? 'free' : req.thinking;
+    return this.chat.promptIds(req.messages, thinking);
   }
 
   /** The prompt fits with room for the answer: max_tokens (or the default), at most half the context. */
@@ -89,12 +98,6 @@ export class LocalBackend implements ChatBackend {
     return prompt;
   }
 
-  /** Whether the reply starts inside a think block: forced on, or a prefix that opened one and did not close it. */
-  private startsInThink(req: ChatRequest): boolean {
-    if (req.prefix === undefined) return req.thinking === 'enabled';
-    return req.prefix.lastIndexOf(THINK_OPEN) > req.prefix.lastIndexOf(THINK_CLOSE);
-  }
-
   async start(req: ChatRequest, signal: AbortSignal, emit: (ev: GenEvent) => void): Promise<Generation> {
     if (req.model !== this.modelId) throw notFound(`the model '${req.model}' does not exist; this server has '${this.modelId}'`, 'model', 'model_not_found');
     const tok = this.tokenizer;
@@ -102,7 +105,10 @@ export class LocalBackend implements ChatBackend {
     const ctx = this.engine.contextLength;
     const maxTokens = Math.min(req.maxTokens ?? this.defaultMaxTokens, ctx - prompt.length);
 
-    const inThink = this.startsInThink(req);
+    // The reply starts inside a think block when the prompt opened one and did not close it:
+    // thinking forced on, a prefix inside its reasoning, or a template that opens it (R1's).
+    const think = this.chat.think;
+    const inThink = opensThink(prompt, think);
     const parser = new ThinkStreamParser({ startsInThink: inThink });
     const decoder = new TextDecoder('utf-8');
     const stop = new StopMatcher(req.stop);
@@ -126,14 +132,14 @@ export class LocalBackend implements ChatBackend {
 
     const onToken = (ev: TokenEvent): boolean | void => {
       const t = ev.token;
-      if (t === EOS_ID) return;
+      if (this.chat.stopIds.includes(t)) return;
       // Logprobs are the answer's; with a prefix (the explorer continuing raw text) every token's.
       if (req.logprobs && (!ev.reasoning || req.prefix !== undefined)) {
         pendingLogprobs.push({ ...entry(t, ev.logprob), top_logprobs: (ev.top ?? []).map((x) => entry(x.token, x.logprob)) });
       }
       let text: string;
-      if (t === THINK_ID || t === END_THINK_ID) text = decoder.decode() + (t === THINK_ID ? THINK_OPEN : THINK_CLOSE);
-      else if (t < BYTE_BASE) text = ''; // other special tokens carry no text
+      if (think && (t === think.open || t === think.close)) text = decoder.decode() + (t === think.open ? THINK_OPEN : THINK_CLOSE);
+      else if (tok.isSpecial(t)) text = ''; // other control tokens carry no text
       else text = decoder.decode(tok.decodeBytes([t]), { stream: true });
       feed(text);
       if (stop.stopped) return false;
@@ -143,11 +149,11 @@ export class LocalBackend implements ChatBackend {
     try {
       done = this.engine.submit({
         prompt, maxTokens, temperature: req.temperature ?? 1, topP: req.topP, seed: req.seed,
-        stopTokens: [EOS_ID], vocabLimit: tok.vocabSize, topLogprobs: req.logprobs ? req.topLogprobs : 0,
+        stopTokens: this.chat.stopIds, thinkIds: think, vocabLimit: tok.vocabSize, topLogprobs: req.logprobs ? req.topLogprobs : 0,
         startsInThink: inThink, thinkingBudget: req.thinkingBudget,
         // Forced thinking must reason: </think> may not come first (as `ponder eval --mode on`).
         // Not for a prefix (the explorer shows the model's true distribution).
-        banFirst: req.thinking === 'enabled' && req.prefix === undefined ? [END_THINK_ID] : undefined,
+        banFirst: req.thinking === 'enabled' && req.prefix === undefined && think ? [think.close] : undefined,
         onToken, signal,
       }).then((r) => {
         if (!stop.stopped) {

@@ -97,6 +97,7 @@ function readAdded(list: unknown, fail: (why: string) => never): AddedToken[] {
 
 export class PretrainedTokenizer implements TextTokenizer {
   readonly vocabSize: number;
+  readonly maxTokenBytes: number;
   readonly added: AddedVocabulary;
   private readonly model: BpeModel;
   private readonly normalize: Normalize;
@@ -118,6 +119,11 @@ export class PretrainedTokenizer implements TextTokenizer {
     this.vocabSize = size;
     this.model = readModel(model, size, fail);
     this.added = new AddedVocabulary(added, source);
+    // Spellings are one character per byte (added tokens: at most 3 UTF-8 bytes per UTF-16 unit).
+    let longest = 1;
+    for (const p of this.model.spelling) if (p !== undefined && p.length > longest) longest = p.length;
+    for (const t of added) longest = Math.max(longest, 3 * t.content.length);
+    this.maxTokenBytes = longest;
     this.normalize = normalizerFrom(root.normalizer, fail);
     const pre = preTokenizerFrom(root.pre_tokenizer, fail);
     if (!pre.byteLevel) fail('pre_tokenizer has no ByteLevel stage (only byte-level BPE is supported)');

@@ -58,6 +58,12 @@ export class Tokenizer implements TextTokenizer {
 
   get vocabSize(): number { return this.tokens.length; }
 
+  get maxTokenBytes(): number {
+    let n = 1;
+    for (const t of this.tokens) if (t.length > n) n = t.length;
+    return n;
+  }
+
   /** The id of a special token by its string, e.g. specialId('<think>'). */
   specialId(name: string): number { return specialId(name); }
 

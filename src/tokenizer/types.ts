@@ -15,6 +15,8 @@ export interface DecodeOptions {
 export interface TextTokenizer {
   /** One more than the largest id: the ids a model may sample. */
   readonly vocabSize: number;
+  /** The longest token in bytes (a text of B bytes is at least B / this many tokens). */
+  readonly maxTokenBytes: number;
   encode(input: string, opts?: EncodeOptions): number[];
   decode(ids: ArrayLike<number>, opts?: DecodeOptions): string;
   /** The bytes of ids, for streaming (a character may span tokens). */

@@ -1,6 +1,6 @@
 // `ponder serve`: the OpenAI/DeepSeek-compatible API server on the local model or an upstream.
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PonderError } from '../../errors.ts';
 import { defaultDataDir, openDatabase } from '../../store/db.ts';
 import { SEARCH_DB_FILE, SearxngProvider } from '../../search/index.ts';
@@ -10,10 +10,10 @@ import { UpstreamBackend } from '../../server/upstream.ts';
 import { startServer, WEB_DIST } from '../../server/app.ts';
 import type { ChatBackend } from '../../server/backend.ts';
 import { defaultModerator, loadRules, moderationEnabledByEnv, Moderator, PolicyBook } from '../../moderation/index.ts';
-import { EMBEDDED_MODEL, loadModel, num } from '../shared.ts';
+import { loadChatModel, MODEL_FLAGS, modelPath, needChat, num } from '../shared.ts';
 import { parseFlags, type Command } from '../command.ts';
 
-const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint DIR | --upstream URL [--upstream-key KEY]]
+const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--model PATH | --upstream URL [--upstream-key KEY]]
                     [--data-dir DIR] [--cors-origin ORIGIN] [--require-key] [--model-name NAME]
                     [--max-active 16] [--max-queue 64] [--max-tokens 1024] [--rate-limit 600] [--max-body 1048576]
                     [--moderation on|off] [--moderation-rules FILE] [--moderation-every 64] [--web-dir DIR]
@@ -21,8 +21,9 @@ const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--checkpoint
 
 Serves POST /v1/chat/completions (OpenAI's API with DeepSeek's reasoning_content), GET /v1/models,
 GET /healthz, GET /metrics, the product endpoints (docs/product-api.md) and the web page
-(web/dist) at /. The model is the embedded one unless --checkpoint names another,
-or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
+(web/dist) at /. The model is the embedded one unless --model (or PONDER_MODEL) names another:
+a Hugging Face folder, a .gguf file or a ponder checkpoint (--checkpoint is another name for
+--model); /v1/models lists it by its folder or file name unless --model-name renames it. Or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
 reasoning. Beyond loopback an API key (\`ponder keys create\`) is required on every request,
 and the server refuses to start without one. Chat input and output pass the moderation filter
 (src/moderation) unless --moderation off or PONDER_MODERATION=off; --moderation-rules replaces the
@@ -41,7 +42,7 @@ export const command: Command = {
     const { values, positionals } = parseFlags(argv, {
       host: { type: 'string' },
       port: { type: 'string' },
-      checkpoint: { type: 'string' },
+      ...MODEL_FLAGS,
       upstream: { type: 'string' },
       'upstream-key': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -66,7 +67,7 @@ export const command: Command = {
     });
     if (values.help) { console.log(HELP); return 0; }
     if (positionals.length) throw new PonderError(`unexpected argument '${positionals[0]}' (see ponder serve --help)`);
-    if (values.upstream && values.checkpoint) throw new PonderError('--checkpoint and --upstream exclude each other: serve a local model or forward to a server');
+    if (values.upstream && (values.checkpoint || values.model)) throw new PonderError('--model and --upstream exclude each other: serve a local model or forward to a server');
     if (values['upstream-key'] && !values.upstream) throw new PonderError('--upstream-key needs --upstream');
     const port = num('port', values.port, 8000, { int: true, min: 0, max: 65535 });
     if (values.moderation !== undefined && values.moderation !== 'on' && values.moderation !== 'off') {
@@ -91,13 +92,13 @@ export const command: Command = {
     if (values.upstream) {
       backend = new UpstreamBackend({ url: values.upstream, apiKey: values['upstream-key'] });
     } else {
-      const loaded = loadModel(values.checkpoint);
+      const loaded = loadChatModel(modelPath(values));
       const engine = new Engine(loaded.model, {
         maxActive: num('max-active', values['max-active'], 16, { int: true, min: 1, max: 256 }),
         maxQueue: num('max-queue', values['max-queue'], 64, { int: true, min: 0, max: 100000 }),
       });
-      const modelId = values['model-name'] ?? basename(resolve(values.checkpoint ?? EMBEDDED_MODEL));
-      backend = new LocalBackend(engine, loaded.tokenizer, { modelId, defaultMaxTokens: num('max-tokens', values['max-tokens'], 1024, { int: true, min: 1 }) });
+      const modelId = values['model-name'] ?? loaded.name;
+      backend = new LocalBackend(engine, loaded.tokenizer, { modelId, chat: needChat(loaded), defaultMaxTokens: num('max-tokens', values['max-tokens'], 1024, { int: true, min: 1 }) });
     }
     const db = openDatabase({ dataDir: values['data-dir'] });
     let srv;
