@@ -40,7 +40,8 @@ export async function llamaGreedy(model: LlamaModel, prompt: number[], n: number
 
 /** llama.cpp's next-token probabilities after each prefix of `tokens` (teacher forcing). */
 export async function llamaProbs(model: LlamaModel, tokens: number[], contextSize: number): Promise<Map<number, number>[]> {
-  const ctx = await model.createContext({ contextSize, threads: 1 });
+  // An f32 KV cache (llama.cpp's default is f16), so that only the order of sums differs from ponder.
+  const ctx = await model.createContext({ contextSize, threads: 1, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', flashAttention: false });
   try {
     const seq = ctx.getSequence();
     const res = await seq.controlledEvaluate(tokens.map((t) => [t as Token, { generateNext: { probabilities: true } }]));
