@@ -2,7 +2,7 @@
 // PONDER_BACKEND=ts|native forces one (forcing native when it did not build is an error).
 import type { Backend } from './kernels.ts';
 import { tsKernels } from './ts/kernels.ts';
-import { loadNativeBackend } from './native/index.ts';
+import { loadNativeBackend, nativeProblem } from './native/index.ts';
 import { PonderError } from '../errors.ts';
 
 export const tsBackend: Backend = { name: 'ts', threads: 1, simdWidth: 1, kernels: tsKernels };
@@ -14,12 +14,13 @@ function choose(): Backend {
   if (forced === 'ts') return tsBackend;
   const native = loadNativeBackend();
   if (forced === 'native') {
-    if (!native) throw new PonderError('PONDER_BACKEND=native, but the native addon is not built (run `npm run build:native`)');
+    if (!native) throw new PonderError(`PONDER_BACKEND=native, but ${nativeProblem()}`);
     return native;
   }
   if (forced && forced !== 'native') throw new PonderError(`PONDER_BACKEND must be 'ts' or 'native', not '${forced}'`);
   if (native) return native;
-  console.warn('ponder: native kernels unavailable; using the TypeScript backend (50-100x slower). Run `npm run build:native`.');
+  // One line: what is wrong and how to fix it (the slow backend is otherwise easy to miss).
+  console.warn(`ponder: using the TypeScript backend, 50-100x slower: ${nativeProblem()}`);
   return tsBackend;
 }
 

@@ -29,30 +29,51 @@ const KERNEL_NAMES = [
 const NEWER_KERNELS = ['sampleRows'] as const satisfies readonly (keyof Kernels)[];
 
 let addon: Addon | null | undefined;
+let problem: string | null = null;
+
+const REBUILD = 'run `npm run build:native` (it needs gcc with OpenMP, make and python3)';
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
 
 function load(): Addon | null {
   if (addon !== undefined) return addon;
   addon = null;
-  if (!existsSync(addonPath)) return null;
+  if (!existsSync(addonPath)) {
+    problem = `the native addon is not built (${addonPath} is missing); ${REBUILD}`;
+    return null;
+  }
   // Thread placement is done per parallel region in the addon (native/threads.c; PONDER_PIN=0
   // turns it off): process-wide binding (OMP_PROC_BIND) would trap the main thread on one core.
   // libgomp's default wait (spin, then sleep) is kept: a short spin made wake-ups slow here.
+  let a: Addon;
   try {
-    const a = createRequire(import.meta.url)(addonPath) as Addon;
-    if (KERNEL_NAMES.some((k) => typeof a[k] !== 'function')) return null; // a stale build
-    addon = a;
-  } catch {
+    a = createRequire(import.meta.url)(addonPath) as Addon;
+  } catch (e) {
+    // Typically a build for another Node (NODE_MODULE_VERSION) or a missing libgomp.
+    problem = `the native addon does not load (${firstLine(e)}); ${REBUILD}`;
     return null;
   }
+  const stale = KERNEL_NAMES.filter((k) => typeof a[k] !== 'function');
+  if (stale.length > 0) {
+    problem = `the native addon is out of date (it lacks ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}); ${REBUILD}`;
+    return null;
+  }
+  addon = a;
   const want = process.env.PONDER_THREADS;
   if (want !== undefined && want !== '') setThreads(Number(want));
   return addon;
 }
 
+/** Why the native backend is unavailable, in one line that says how to fix it; null when it loads. */
+export function nativeProblem(): string | null {
+  load();
+  return problem;
+}
+
 /** Sets the kernels' thread count (1..64); returns the count now in effect. */
 export function setThreads(n: number): number {
   const a = load();
-  if (!a) throw new PonderError('the native addon is not built (run `npm run build:native`)');
+  if (!a) throw new PonderError(problem ?? 'the native addon is unavailable');
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new PonderError(`threads must be an integer from 1 to 64, not ${n}`);
   return a.setThreads(n);
 }
@@ -60,7 +81,7 @@ export function setThreads(n: number): number {
 /** Measured FMA peak of this machine in GFLOP/s on the current threads (runs ~`seconds`). */
 export function peakGflops(seconds = 0.05): number {
   const a = load();
-  if (!a) throw new PonderError('the native addon is not built (run `npm run build:native`)');
+  if (!a) throw new PonderError(problem ?? 'the native addon is unavailable');
   return a.peakGflops(seconds);
 }
 
