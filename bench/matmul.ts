@@ -48,7 +48,7 @@ function time(k: Kernels, s: Shape, A: Float32Array, B: Float32Array, C: Float32
   return flops(s) / (best / 1000) / 1e9;
 }
 
-/** OpenBLAS through numpy in a subprocess tuned as the reference runs are (see DESIGN.md). */
+/** OpenBLAS through numpy in a subprocess tuned as the reference runs are (see docs/architecture.md). */
 function openblas(shapes: Shape[], seconds: number): Map<string, number> | null {
   const script = fileURLToPath(new URL('./ref/sgemm.py', import.meta.url));
   if (!existsSync('/usr/bin/python3')) return null;

@@ -109,5 +109,5 @@ export const arithmetic = makeTask('arithmetic', ['+', '-', '*'], 'a + b, a - b 
 export const addition = makeTask('addition', ['+'], 'a + b with d-digit operands');
 export const subtraction = makeTask('subtraction', ['-'], 'a - b with d-digit operands (may be negative)');
 export const multiplication = makeTask('multiplication', ['*'], 'a * b with d-digit operands');
-/** The speedrun's task (as in ../shared/FINDINGS.md): a d-digit by (d-1)-digit product, e.g. 347 * 58 at d = 3. */
+/** The speedrun's task (as in docs/findings.md): a d-digit by (d-1)-digit product, e.g. 347 * 58 at d = 3. */
 export const longMultiplication = makeTask('long-multiplication', ['*'], 'a * b with a d-digit a and a (d-1)-digit b (d >= 2)', (d) => Math.max(1, d - 1));

@@ -14,7 +14,7 @@ export function machinePeakGflops(): number {
     } catch {
       peak = NaN;
     }
-    // Without the native addon there is no FMA loop to measure with: use DESIGN.md's figure.
+    // Without the native addon there is no FMA loop to measure with: use a figure measured on the development machines (docs/architecture.md).
     if (!(peak! > 0)) peak = 440;
   }
   return peak!;
