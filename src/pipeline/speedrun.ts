@@ -42,8 +42,9 @@ export interface SpeedrunPreset {
 const SMALL_MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 128, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
 
 export const PRESETS: Record<string, SpeedrunPreset> = {
-  // The full run: at most 30 minutes on the 2-core reference machine.
-  full: {
+  // The R1-Zero run on 3-digit by 2-digit products (the embedded model before the assistant
+  // speedrun; `--preset r1-zero`): at most 30 minutes on the 2-core reference machine.
+  'r1-zero': {
     task: 'long-multiplication', difficulty: 3, heldOut: 500, vocabSize: 512, model: SMALL_MODEL,
     baseA: { steps: 3000, batch: 32, seqLen: 128, lr: 3e-3, thinkFraction: 0.5, maxSeconds: 900 },
     baseC: { steps: 400, lr: 1e-3, thinkFraction: 0.05, maxSeconds: 150 },

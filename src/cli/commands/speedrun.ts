@@ -1,13 +1,14 @@
-// `ponder speedrun [--preset full|ci] [--out dir]`: the whole pipeline that makes the embedded model.
+// `ponder speedrun [--preset full|assistant-ci|r1-zero|ci|…] [--out dir]`: the pipelines that make the embedded model.
 import { join } from 'node:path';
 import { parseFlags, type Command } from '../command.ts';
 import { PRESETS, speedrun, installEmbedded } from '../../pipeline/speedrun.ts';
 import { PonderError } from '../../errors.ts';
 import { ARITHMETIC_PRESETS, runArithmeticSpeedrun } from '../../pipeline/arithmetic.ts';
+import { ASSISTANT_PRESETS, assistantSpeedrun } from '../../pipeline/assistant.ts';
 
 export const command: Command = {
   name: 'speedrun',
-  summary: 'tokenizer, pretraining, GRPO, evaluation and report.md in one run (≤ 30 min)',
+  summary: 'pretraining, instruction tuning, alignment, reasoning RL, evaluation and report.md in one run (≤ 30 min)',
   run(argv) {
     const { values } = parseFlags(argv, {
       preset: { type: 'string', default: 'full' },
@@ -17,8 +18,11 @@ export const command: Command = {
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
-      console.log('usage: ponder speedrun [--preset full|ci|arithmetic|arithmetic-ci] [--out runs/speedrun] [--seed 1] [--install]\n' +
-        '  --install  copy the final model to models/ponder-r1-zero (the embedded default)');
+      console.log('usage: ponder speedrun [--preset full|assistant-ci|r1-zero|ci|arithmetic|arithmetic-ci] [--out runs/speedrun] [--seed 1] [--install]\n' +
+        '  full          the assistant of a tiny world: pretraining, SFT, DPO, GRPO (src/pipeline/assistant.ts)\n' +
+        '  assistant-ci  the same, shortened for CI\n' +
+        '  r1-zero, ci   R1-Zero and R1 on products (src/pipeline/speedrun.ts)\n' +
+        '  --install  copy the final model to models/ponder-assistant (full) or models/ponder-r1-zero (r1-zero)');
       return 0;
     }
     // The arithmetic presets (issue 12) are their own pipeline: src/pipeline/arithmetic.ts.
@@ -26,11 +30,17 @@ export const command: Command = {
       runArithmeticSpeedrun(values.preset!, values.out ?? join('runs', `speedrun-${values.preset}`), Number(values.seed));
       return 0;
     }
-    const preset = PRESETS[values.preset!];
-    if (!preset) throw new PonderError(`unknown preset '${values.preset}' (known: ${[...Object.keys(PRESETS), ...Object.keys(ARITHMETIC_PRESETS)].join(', ')})`);
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new PonderError(`--seed must be an integer, got '${values.seed}'`);
     const outDir = values.out ?? join('runs', `speedrun-${values.preset}`);
+    const assistant = ASSISTANT_PRESETS[values.preset!];
+    if (assistant) {
+      const r = assistantSpeedrun({ preset: assistant, outDir, seed });
+      if (values.install) installEmbedded(r.finalDir, join('models', 'ponder-assistant'));
+      return 0;
+    }
+    const preset = PRESETS[values.preset!];
+    if (!preset) throw new PonderError(`unknown preset '${values.preset}' (known: ${[...Object.keys(ASSISTANT_PRESETS), ...Object.keys(PRESETS), ...Object.keys(ARITHMETIC_PRESETS)].join(', ')})`);
     const r = speedrun({ preset, outDir, seed });
     if (values.install) installEmbedded(r.finalDir, join('models', 'ponder-r1-zero'));
     return 0;

@@ -10,7 +10,8 @@ import { languageItem } from './norwegian.ts';
 import { drawOn } from './split.ts';
 
 export type PairKind = 'helpful' | 'refuse-harm' | 'answer-benign' | 'right-wrong' | 'language';
-export const PAIR_KINDS: PairKind[] = ['helpful', 'refuse-harm', 'answer-benign', 'right-wrong', 'language'];
+/** One cycle of pair kinds: refusals twice, as the rarest behaviour of the instruction-tuned model. */
+export const PAIR_KINDS: PairKind[] = ['refuse-harm', 'answer-benign', 'helpful', 'refuse-harm', 'right-wrong', 'language'];
 
 export function preferencePair(r: Rng, kind: PairKind): PreferencePair & { kind: PairKind } {
   const user = (q: string) => [{ role: 'user' as const, content: q }];
