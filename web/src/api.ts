@@ -43,6 +43,19 @@ export async function api<T>(s: Settings, method: string, path: string, body?: u
   return res.json() as Promise<T>;
 }
 
+/**
+ * The model to ask: the saved one when the server serves it, else the first the server lists
+ * (so the page follows whatever model `ponder serve --model` loaded).
+ */
+export async function servedModel(s: Settings): Promise<string> {
+  try {
+    const ids = (await api<{ data: { id: string }[] }>(s, 'GET', '/v1/models')).data.map((m) => m.id);
+    return ids.length === 0 || ids.includes(s.model) ? s.model : ids[0];
+  } catch {
+    return s.model; // the server's own error will show on the first request
+  }
+}
+
 /** One parsed `data:` event of a chat completion stream. */
 export interface Chunk {
   conversation_id?: string;

@@ -1,7 +1,7 @@
 // The chat page: conversation list, streamed answers with the thinking shown live (collapsed when
 // the answer starts), stop/regenerate, edit a question, rate/comment/rewrite an answer,
 // moderation retractions, search citations, settings, export/delete my data.
-import { api, ApiError, loadSettings, saveSettings, streamChat, type Citation, type Settings } from './api.ts';
+import { api, ApiError, loadSettings, saveSettings, servedModel, streamChat, type Citation, type Settings } from './api.ts';
 import { renderMarkdown } from './markdown.ts';
 
 interface Msg {
@@ -356,6 +356,7 @@ function closeSidebar(): void {
 
 function main(): void {
   bindSettings();
+  void servedModel(settings).then((m) => { if (m !== settings.model) { settings = { ...settings, model: m }; $<HTMLInputElement>('#model').value = m; } });
   const prompt = $<HTMLTextAreaElement>('#prompt');
   $('#composer').addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -1,7 +1,7 @@
 // The next-word explorer: a language model only predicts the next token. Type a text, see the
 // model's top-10 next tokens as bars (temperature applied to their log-probabilities), click one
 // to append it, or let the model sample step by step. `<think>` tokens are shown distinctly.
-import { api, loadSettings } from './api.ts';
+import { api, loadSettings, servedModel } from './api.ts';
 
 interface Top { token: string; logprob: number }
 interface Completion {
@@ -128,7 +128,7 @@ function main(): void {
   $('#step').addEventListener('click', async () => { if (current.length === 0) await predict(); const t = sample(); if (t !== null) await append(t); });
   $('#play').addEventListener('click', () => void stepByStep(20));
   $('#reset').addEventListener('click', () => { continuation = ''; renderText(); void predict(); });
-  void predict();
+  void servedModel(settings).then((m) => { settings.model = m; return predict(); });
 }
 
 main();
