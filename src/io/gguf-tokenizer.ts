@@ -91,13 +91,13 @@ export function tokenizerToGguf(tokJson: unknown, tokConfig: Json | undefined, h
   // Embedding rows without a token (vocabularies padded to a round size) get placeholders, as convert_hf_to_gguf.py writes.
   for (let i = 0; i < vocabSize; i++) if (tokens[i] === undefined) tokens[i] = `[PAD${i}]`;
   const merges = (model!.merges as unknown[]).map((m) => (Array.isArray(m) ? m.join(' ') : String(m)));
-  const idOf = new Map(tokens.map((t, i) => [t as string, i]));
   const special = (hfKey: string, cfgKey: string): number | undefined => {
     const byId = hfConfig[hfKey];
     const id = Array.isArray(byId) ? byId[0] : byId;
     if (Number.isInteger(id)) return id as number;
     const s = tokenString(tokConfig?.[cfgKey]);
-    return s === undefined ? undefined : idOf.get(s);
+    const at = s === undefined ? -1 : tokens.indexOf(s);
+    return at < 0 ? undefined : at;
   };
   const out: [string, GgufKV][] = [
     ['tokenizer.ggml.model', kv.str('gpt2')],

@@ -42,11 +42,46 @@ export const kv = {
   f32Array: (items: number[]): GgufKV => kv.array(GGUF_TYPE.FLOAT32, items),
 };
 
-/** Encodes one value of `type` at the end of `out` (chunks joined later). */
-export function encodeValue(type: GgufType, value: GgufPlain, out: Buffer[], where: string): void {
-  const fixed = (n: number, write: (b: Buffer) => void) => { const b = Buffer.alloc(n); write(b); out.push(b); };
+/** A growing little-endian byte buffer: the header of a file with a 150k-token vocabulary is
+ *  millions of small writes, which one buffer takes far faster than a list of tiny Buffers. */
+export class ByteSink {
+  private buf = Buffer.alloc(1 << 16);
+  length = 0;
+
+  private room(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
+  u8(v: number): void { const at = this.room(1); this.buf.writeUInt8(v, at); }
+  i8(v: number): void { const at = this.room(1); this.buf.writeInt8(v, at); }
+  u16(v: number): void { const at = this.room(2); this.buf.writeUInt16LE(v, at); }
+  i16(v: number): void { const at = this.room(2); this.buf.writeInt16LE(v, at); }
+  u32(v: number): void { const at = this.room(4); this.buf.writeUInt32LE(v, at); }
+  i32(v: number): void { const at = this.room(4); this.buf.writeInt32LE(v, at); }
+  f32(v: number): void { const at = this.room(4); this.buf.writeFloatLE(v, at); }
+  f64(v: number): void { const at = this.room(8); this.buf.writeDoubleLE(v, at); }
+  u64(v: number | bigint): void { const at = this.room(8); this.buf.writeBigUInt64LE(BigInt(v), at); }
+  i64(v: bigint): void { const at = this.room(8); this.buf.writeBigInt64LE(v, at); }
+  string(s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.u64(n);
+    const at = this.room(n); // room() may replace the buffer: take the offset first
+    this.buf.write(s, at, n, 'utf8');
+  }
+  bytes(): Buffer { return this.buf.subarray(0, this.length); }
+}
+
+/** Encodes one value of `type` into `out`; `where` names the file and key in errors. */
+export function encodeValue(type: GgufType, value: GgufPlain, out: ByteSink, where: string): void {
   const num = (): number => {
-    if (typeof value !== 'number' || !Number.isFinite(value) && type !== GGUF_TYPE.FLOAT32 && type !== GGUF_TYPE.FLOAT64) {
+    if (typeof value !== 'number' || (!Number.isFinite(value) && type !== GGUF_TYPE.FLOAT32 && type !== GGUF_TYPE.FLOAT64)) {
       throw new PonderError(`${where}: ${GGUF_TYPE_NAME[type]} value must be a number, got ${String(value)}`);
     }
     if (type !== GGUF_TYPE.FLOAT32 && type !== GGUF_TYPE.FLOAT64 && !Number.isInteger(value)) {
@@ -54,39 +89,43 @@ export function encodeValue(type: GgufType, value: GgufPlain, out: Buffer[], whe
     }
     return value;
   };
-  switch (type) {
-    case GGUF_TYPE.UINT8: return fixed(1, (b) => b.writeUInt8(num()));
-    case GGUF_TYPE.INT8: return fixed(1, (b) => b.writeInt8(num()));
-    case GGUF_TYPE.UINT16: return fixed(2, (b) => b.writeUInt16LE(num()));
-    case GGUF_TYPE.INT16: return fixed(2, (b) => b.writeInt16LE(num()));
-    case GGUF_TYPE.UINT32: return fixed(4, (b) => b.writeUInt32LE(num()));
-    case GGUF_TYPE.INT32: return fixed(4, (b) => b.writeInt32LE(num()));
-    case GGUF_TYPE.FLOAT32: return fixed(4, (b) => b.writeFloatLE(num()));
-    case GGUF_TYPE.FLOAT64: return fixed(8, (b) => b.writeDoubleLE(num()));
-    case GGUF_TYPE.BOOL:
-      if (typeof value !== 'boolean') throw new PonderError(`${where}: bool value must be true or false`);
-      return fixed(1, (b) => b.writeUInt8(value ? 1 : 0));
-    case GGUF_TYPE.UINT64: case GGUF_TYPE.INT64: {
-      const v = typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
-      if (typeof v !== 'bigint') throw new PonderError(`${where}: ${GGUF_TYPE_NAME[type]} value must be an integer`);
-      return fixed(8, (b) => (type === GGUF_TYPE.UINT64 ? b.writeBigUInt64LE(v) : b.writeBigInt64LE(v)));
-    }
-    case GGUF_TYPE.STRING: {
-      if (typeof value !== 'string') throw new PonderError(`${where}: string value expected`);
-      const s = Buffer.from(value, 'utf8');
-      fixed(8, (b) => b.writeBigUInt64LE(BigInt(s.length)));
-      out.push(s);
-      return;
-    }
-    case GGUF_TYPE.ARRAY: {
-      if (typeof value !== 'object' || value === null || !Array.isArray(value.items) || !isGgufType(value.itemType)) {
-        throw new PonderError(`${where}: array value must be { itemType, items }`);
+  try {
+    switch (type) {
+      case GGUF_TYPE.UINT8: return out.u8(num());
+      case GGUF_TYPE.INT8: return out.i8(num());
+      case GGUF_TYPE.UINT16: return out.u16(num());
+      case GGUF_TYPE.INT16: return out.i16(num());
+      case GGUF_TYPE.UINT32: return out.u32(num());
+      case GGUF_TYPE.INT32: return out.i32(num());
+      case GGUF_TYPE.FLOAT32: return out.f32(num());
+      case GGUF_TYPE.FLOAT64: return out.f64(num());
+      case GGUF_TYPE.BOOL:
+        if (typeof value !== 'boolean') throw new PonderError(`${where}: bool value must be true or false`);
+        return out.u8(value ? 1 : 0);
+      case GGUF_TYPE.UINT64: case GGUF_TYPE.INT64: {
+        const v = typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+        if (typeof v !== 'bigint') throw new PonderError(`${where}: ${GGUF_TYPE_NAME[type]} value must be an integer`);
+        return type === GGUF_TYPE.UINT64 ? out.u64(v) : out.i64(v);
       }
-      fixed(12, (b) => { b.writeUInt32LE(value.itemType, 0); b.writeBigUInt64LE(BigInt(value.items.length), 4); });
-      for (let i = 0; i < value.items.length; i++) encodeValue(value.itemType, value.items[i], out, where);
-      return;
+      case GGUF_TYPE.STRING:
+        if (typeof value !== 'string') throw new PonderError(`${where}: string value expected`);
+        return out.string(value);
+      case GGUF_TYPE.ARRAY: {
+        if (typeof value !== 'object' || value === null || !Array.isArray(value.items) || !isGgufType(value.itemType)) {
+          throw new PonderError(`${where}: array value must be { itemType, items }`);
+        }
+        out.u32(value.itemType);
+        out.u64(value.items.length);
+        for (let i = 0; i < value.items.length; i++) encodeValue(value.itemType, value.items[i], out, where);
+        return;
+      }
     }
+  } catch (e) {
+    // Node's range errors (a u8 of 300) become errors naming the key.
+    if (e instanceof PonderError) throw e;
+    throw new PonderError(`${where}: ${(e as Error).message}`);
   }
+  throw new PonderError(`${where}: unknown value type ${type as number}`);
 }
 
 /** Typed getters over a metadata map; a wrong or missing value is an error naming file and key. */

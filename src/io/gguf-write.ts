@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { PonderError } from '../errors.ts';
 import { blockFormat, rowBytes } from '../quant/blocks.ts';
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from './gguf.ts';
-import { encodeValue, GGUF_TYPE, type GgufKV } from './gguf-values.ts';
+import { ByteSink, encodeValue, GGUF_TYPE, type GgufKV } from './gguf-values.ts';
 
 export interface GgufTensorToWrite {
   name: string;
@@ -27,9 +27,8 @@ export interface GgufToWrite {
 export function writeGguf(path: string, file: GgufToWrite): void {
   const fail = (why: string): never => { throw new PonderError(`GGUF ${path}: ${why}`); };
   const alignment = alignmentOf(file.metadata, fail);
-  const head: Buffer[] = [];
-  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); head.push(b); };
-  const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); head.push(b); };
+  const head = new ByteSink();
+  const u32 = (v: number) => head.u32(v), u64 = (v: number) => head.u64(v);
   u32(GGUF_MAGIC); u32(3); u64(file.tensors.length); u64(file.metadata.length);
   const keys = new Set<string>();
   for (const [key, value] of file.metadata) {
@@ -56,9 +55,8 @@ export function writeGguf(path: string, file: GgufToWrite): void {
     sizes.push(nbytes);
     offset = Math.ceil((offset + nbytes) / alignment) * alignment;
   }
-  let header = Buffer.concat(head);
-  const pad = Math.ceil(header.length / alignment) * alignment - header.length;
-  header = Buffer.concat([header, Buffer.alloc(pad)]);
+  const pad = Math.ceil(head.length / alignment) * alignment - head.length;
+  const header = Buffer.concat([head.bytes(), Buffer.alloc(pad)]);
 
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   let fd: number | undefined;

@@ -164,7 +164,8 @@ function parseHeader(fd: number, path: string, fail: (why: string) => never): Gg
     if (entries.has(key)) fail(`metadata key "${key}" appears twice`);
     const type = r.u32(`the value type of metadata "${key}"`);
     if (!isGgufType(type)) fail(`metadata "${key}" has unknown value type ${type}`);
-    entries.set(key, { type, value: r.value(type, `metadata "${key}"`) });
+    const value = r.value(type, `metadata "${key}"`);
+    entries.set(key, { type, value: type === GGUF_TYPE.FLOAT32 ? shortestF32(value as number) : value });
   }
   const metadata = new GgufMetadata(entries, `GGUF ${path}`);
   const alignment = readAlignment(metadata, fail);
@@ -216,6 +217,16 @@ function parseHeader(fd: number, path: string, fail: (why: string) => never): Gg
     readF32: (info) => dequantize(info.type, readBytes(info), info.nelements),
     close: () => { if (!closed) { closed = true; closeSync(fd); } },
   };
+}
+
+/** The shortest decimal that is the same f32 (1e-5 rather than 0.000009999999747378752). */
+function shortestF32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  for (let p = 1; p < 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return y;
+  }
+  return x;
 }
 
 function readAlignment(metadata: GgufMetadata, fail: (why: string) => never): number {
