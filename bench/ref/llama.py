@@ -132,7 +132,7 @@ def matmul_params(c):
 
 
 def forward_flops_per_token(c, ctx):
-    return 2 * matmul_params(c) + 4 * c["n_layers"] * c["d_model"] * ctx
+    return 2 * matmul_params(c) + 4 * c["n_layers"] * c["n_heads"] * head_dim(c) * ctx
 
 
 def train_flops_per_token(c, seq_len=None):

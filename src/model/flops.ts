@@ -6,8 +6,8 @@
 //
 //   N      = L·(d·d_q + 2·d·d_kv + d_q·d + 3·d·d_ff) + V·d      weights used in matmuls per token;
 //            d_q = H·hd, d_kv = H_kv·hd; V·d is the LM head (tied or not, it is one matmul)
-//   forward(ctx) = 2·N + 4·L·d·ctx                               per token that attends to ctx
-//            positions: QKᵀ and A·V each cost 2·ctx·d per layer
+//   forward(ctx) = 2·N + 4·L·d_q·ctx                             per token that attends to ctx
+//            positions: QKᵀ and A·V each cost 2·ctx·d_q per layer (d_q = d unless head_dim says otherwise)
 //   train  = 3 · forward(T/2) = 6·N + 6·L·d·T                    per token of a (B, T) batch:
 //            causal attention sees T/2 keys on average; backward costs twice the forward.
 //            Per sequence the attention term is 12·L·T²·d/2.
@@ -29,7 +29,7 @@ export function matmulParams(c: FlopsConfig): number {
 
 /** FLOPs to run one token forward when it attends to ctx positions (itself included). */
 export function forwardFlopsPerToken(c: FlopsConfig, ctx: number): number {
-  return 2 * matmulParams(c) + 4 * c.n_layers * c.d_model * ctx;
+  return 2 * matmulParams(c) + 4 * c.n_layers * c.n_heads * headDim(c) * ctx;
 }
 
 /** FLOPs of one training token (forward + backward) at the config's training length T. */

@@ -111,7 +111,7 @@ export function loadAnyModel(path: string): LoadedModel {
 
 function fromParts(parts: ModelParts, format: 'hf' | 'gguf'): LoadedModel {
   const { model, config } = modelFromParts(parts);
-  const tokenizer = parts.tokenizerJson === undefined ? null : tokenizerFromJson(parts.tokenizerJson, parts.tokenizerConfig, join(parts.source, 'tokenizer.json'));
+  const tokenizer = parts.tokenizerJson === undefined ? null : tokenizerFromJson(parts.tokenizerJson, parts.tokenizerConfig, format === 'gguf' ? `${parts.source} (its vocabulary)` : join(parts.source, 'tokenizer.json'));
   return {
     model, config, tokenizer, hfConfig: parts.hfConfig,
     tokenizerJson: parts.tokenizerJson, tokenizerConfig: parts.tokenizerConfig, generationConfig: parts.generationConfig,

@@ -87,3 +87,11 @@ test('FLOP formula by hand for config a', () => {
   // GQA shrinks only k and v: tiny has hd 8, 2 kv heads -> k, v are (16, 32).
   assert.equal(matmulParams(tiny), 2 * (32 * 32 + 2 * 32 * 16 + 32 * 32 + 3 * 32 * 64) + 64 * 32);
 });
+
+test('FLOP formula with head_dim != d_model / n_heads counts projections and attention at the heads\' width', () => {
+  const c = { vocab_size: 10, d_model: 8, n_layers: 1, n_heads: 2, n_kv_heads: 1, head_dim: 6, d_ff: 4, max_seq_len: 4 };
+  // q: 8 -> 12, k and v: 8 -> 6 each, o: 12 -> 8, MLP 3·8·4, LM head 10·8; attention over 12 channels.
+  const N = 8 * 12 + 2 * 8 * 6 + 12 * 8 + 3 * 8 * 4 + 10 * 8;
+  assert.equal(matmulParams(c), N);
+  assert.equal(forwardFlopsPerToken(c, 3), 2 * N + 4 * 12 * 3);
+});
