@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { benchMatmul } from './matmul.ts';
 import { benchTokenizer } from './tokenizer.ts';
 import { benchTrain, benchDecode, printTrain, printDecode } from './model.ts';
+import { benchInference } from './inference.ts';
 import { backend } from '../src/backend/index.ts';
 import { loadNativeBackend, peakGflops, setThreads } from '../src/backend/native/index.ts';
 
@@ -50,7 +51,12 @@ const tokenizer = benchTokenizer();
 console.log('\nTokenizer encode, MB/s');
 for (const r of tokenizer) console.log(`${r.what.padEnd(42)} ${r.mbPerS.toFixed(2).padStart(8)}  ${r.note}`);
 
+// Quantised inference against llama.cpp on the same GGUF files (bench/inference.ts; writes the big model files once into a temp folder).
+console.log('\nInference on GGUF weights, ponder vs llama.cpp (node-llama-cpp), same file and threads');
+const inference = await benchInference();
+
 const dir = fileURLToPath(new URL('./results', import.meta.url));
 mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}/inference.json`, JSON.stringify({ date: new Date().toISOString(), ...inference }, null, 2));
 writeFileSync(`${dir}/bench.json`, JSON.stringify({ date: new Date().toISOString(), backend: b.name, peakGflops: { t1: peak1, t2: peak2 }, matmul, train, decode, tokenizer }, null, 2));
 console.log(`\nwrote ${dir}/bench.json`);

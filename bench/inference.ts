@@ -1,0 +1,133 @@
+// Inference benchmark: ponder's quantised runner against llama.cpp (node-llama-cpp 3.21.1) on the
+// same GGUF files, same thread count, in the same run. Random-weight qwen2 models with the shapes
+// of Qwen2.5-0.5B and DeepSeek-R1-Distill-Qwen-1.5B in Q8_0, Q4_K_M and BF16 (speed does not
+// depend on the values). Per model: prompt processing tok/s (a 512-token prompt in one batch),
+// generation tok/s (128 tokens, batch 1, greedy), resident memory against file + KV cache, and
+// each decode as a fraction of the memory-bandwidth limit (bytes read per token ÷ the bandwidth a
+// STREAM triad measures here). Each side runs in its own process (bench/inference-worker.ts), so
+// its resident memory is its own. Writes bench/results/inference.json.
+//
+//   npx tsx bench/inference.ts [--shapes 0.5b,1.5b] [--quants q8_0,q4_k_m,bf16] [--threads 2]
+//                              [--prompt 512] [--gen 128] [--dir /tmp/ponder-bench-gguf]
+// The GGUF files are written once into --dir and reused (0.5b: ~0.4-1 GB each; 1.5b: ~1-3.6 GB).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeRandomQwen2, QWEN25_05B, R1_DISTILL_15B, type ModelShape, type Quantisation } from '../src/infer/runner/random-gguf.ts';
+import { memoryBandwidth } from '../src/backend/native/quant.ts';
+import { kvCacheBytes } from '../src/infer/runner/cache.ts';
+
+const SHAPES: Record<string, ModelShape> = { '0.5b': QWEN25_05B, '1.5b': R1_DISTILL_15B };
+const worker = fileURLToPath(new URL('./inference-worker.ts', import.meta.url));
+
+export interface InferenceOptions {
+  shapes?: string[];
+  quants?: Quantisation[];
+  threads?: number;
+  prompt?: number;
+  gen?: number;
+  dir?: string;
+}
+
+interface Side { ppTokS: number; tgTokS: number; rss: number; peakRss: number; baselineRss: number; [k: string]: unknown }
+
+export interface InferenceRow {
+  shape: string; quant: Quantisation; threads: number; fileBytes: number; kvBytes: number; bytesPerToken: number;
+  ponder: Side; llama: Side | { error: string };
+  ppRatio: number | null; tgRatio: number | null;
+  /** Generation tok/s ÷ (triad bandwidth ÷ bytes per token), each side. */
+  bandwidthFraction: { ponder: number; llama: number | null };
+  /** Resident memory while generating ÷ (file + KV cache), ponder (1.15 is the target's limit). */
+  memoryRatio: number;
+}
+
+function run(side: 'ponder' | 'llama', path: string, shape: ModelShape, o: Required<InferenceOptions>, profile: boolean): Side {
+  const args = ['--import', 'tsx', worker, '--side', side, '--model', path, '--threads', String(o.threads),
+    '--prompt', String(o.prompt), '--gen', String(o.gen), '--vocab', String(shape.vocab), ...(profile ? ['--profile'] : [])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, PONDER_THREADS: String(o.threads) }, maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`${side} on ${path} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(line) as Side;
+}
+
+/** The GGUF of shape × quant in dir, written (atomically) when missing. */
+function modelFile(dir: string, shape: ModelShape, quant: Quantisation): string {
+  const path = join(dir, `${shape.name}-${quant}.gguf`);
+  if (!existsSync(path)) {
+    const t0 = performance.now();
+    writeRandomQwen2(path, shape, quant);
+    console.log(`wrote ${path} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  return path;
+}
+
+export async function benchInference(opts: InferenceOptions = {}): Promise<{ bandwidth: Record<string, number>; rows: InferenceRow[] }> {
+  const o: Required<InferenceOptions> = {
+    shapes: opts.shapes ?? ['0.5b', '1.5b'], quants: opts.quants ?? ['q8_0', 'q4_k_m', 'bf16'], threads: opts.threads ?? 2,
+    prompt: opts.prompt ?? 512, gen: opts.gen ?? 128, dir: opts.dir ?? join(tmpdir(), 'ponder-bench-gguf'),
+  };
+  mkdirSync(o.dir, { recursive: true });
+  const n = 1 << 25; // 3 arrays of 256 MiB: far beyond the L3 cache
+  const bandwidth = {
+    triad1: memoryBandwidth('triad', n, 1, 5), triad2: memoryBandwidth('triad', n, 2, 5),
+    read1: memoryBandwidth('read', n, 1, 5), read2: memoryBandwidth('read', n, 2, 5),
+  };
+  console.log(`memory bandwidth, GB/s: triad ${bandwidth.triad1.toFixed(1)} (1 thread), ${bandwidth.triad2.toFixed(1)} (2); read ${bandwidth.read1.toFixed(1)}, ${bandwidth.read2.toFixed(1)}`);
+  const limit = o.threads >= 2 ? bandwidth.triad2 : bandwidth.triad1;
+  const rows: InferenceRow[] = [];
+  for (const key of o.shapes) {
+    const shape = SHAPES[key];
+    if (!shape) throw new Error(`unknown shape ${key} (${Object.keys(SHAPES).join(', ')})`);
+    for (const quant of o.quants) {
+      const path = modelFile(o.dir, shape, quant);
+      let llama: Side | { error: string };
+      try { llama = run('llama', path, shape, o, false); } catch (e) { llama = { error: (e as Error).message }; }
+      const ponder = run('ponder', path, shape, o, key === '1.5b');
+      const ok = 'ppTokS' in llama;
+      const bytesPerToken = ponder.bytesPerToken as number, fileBytes = ponder.fileBytes as number;
+      const kvBytes = kvCacheBytes({ layers: shape.layers, kvHeads: shape.kvHeads, headDim: shape.d / shape.heads } as never, o.prompt + o.gen + 8);
+      const row: InferenceRow = {
+        shape: shape.name, quant, threads: o.threads, fileBytes, kvBytes, bytesPerToken, ponder, llama,
+        ppRatio: ok ? ponder.ppTokS / (llama as Side).ppTokS : null, tgRatio: ok ? ponder.tgTokS / (llama as Side).tgTokS : null,
+        bandwidthFraction: { ponder: ponder.tgTokS * bytesPerToken / (limit * 1e9), llama: ok ? (llama as Side).tgTokS * bytesPerToken / (limit * 1e9) : null },
+        memoryRatio: ponder.rss / (fileBytes + kvBytes),
+      };
+      rows.push(row);
+      printRow(row);
+    }
+  }
+  return { bandwidth, rows };
+}
+
+const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+
+function printRow(r: InferenceRow): void {
+  const l = 'ppTokS' in r.llama ? r.llama : null;
+  console.log(`${r.shape.padEnd(22)}${r.quant.padEnd(8)} pp ${f(r.ponder.ppTokS).padStart(7)} vs ${f(l?.ppTokS).padStart(7)} tok/s (${f(r.ppRatio, 2)}x)` +
+    `   tg ${f(r.ponder.tgTokS).padStart(6)} vs ${f(l?.tgTokS).padStart(6)} tok/s (${f(r.tgRatio, 2)}x)` +
+    `   ${(r.bandwidthFraction.ponder * 100).toFixed(0)}% / ${l ? (r.bandwidthFraction.llama! * 100).toFixed(0) : '-'}% of bandwidth` +
+    `   RSS ${(r.ponder.rss / 2 ** 20).toFixed(0)} MiB = ${f(r.memoryRatio, 2)}x (file + KV)`);
+  if (!l) console.log(`  llama.cpp failed: ${(r.llama as { error: string }).error.slice(0, 300)}`);
+  const p = r.ponder.profile as Record<string, number> | undefined;
+  if (p) console.log(`  per token (ms): step ${f(p.stepMs, 2)} = weight products ${f(p.weightProductsMs, 2)} (LM head ${f(p.lmHeadMs, 2)}) + attention ${f(p.attentionMs, 2)} + other ${f(p.otherMs, 2)}; sampling (engine, top-p) ${f(p.samplingMs, 2)}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: {
+    shapes: { type: 'string' }, quants: { type: 'string' }, threads: { type: 'string' }, prompt: { type: 'string' }, gen: { type: 'string' }, dir: { type: 'string' },
+  } });
+  const res = await benchInference({
+    shapes: values.shapes?.split(','), quants: values.quants?.split(',') as Quantisation[] | undefined,
+    threads: values.threads ? Number(values.threads) : undefined, prompt: values.prompt ? Number(values.prompt) : undefined,
+    gen: values.gen ? Number(values.gen) : undefined, dir: values.dir,
+  });
+  const dir = fileURLToPath(new URL('./results', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.inference.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), ...res }, null, 2));
+  renameSync(tmp, join(dir, 'inference.json'));
+  console.log(`wrote ${join(dir, 'inference.json')}`);
+}
