@@ -40,7 +40,9 @@ export interface AssistantPreset {
 const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 256, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
 
 export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
-  // The full run (`npm run speedrun`): about 15 minutes on the 2-core reference machine (at most 30).
+  // The full run (`npm run speedrun`). The stages' time budgets add up to 17 minutes (plus data,
+  // evaluation and report); a stage that runs out of time stops early with what it has learnt.
+  // A busy machine can stretch them with --budget-scale.
   full: {
     vocabSize: 768, model: MODEL,
     world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300 },

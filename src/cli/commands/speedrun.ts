@@ -15,6 +15,7 @@ export const command: Command = {
       out: { type: 'string' },
       seed: { type: 'string', default: '1' },
       install: { type: 'boolean', default: false },
+      'budget-scale': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
@@ -22,6 +23,7 @@ export const command: Command = {
         '  full          the assistant of a tiny world: pretraining, SFT, DPO, GRPO (src/pipeline/assistant.ts)\n' +
         '  assistant-ci  the same, shortened for CI\n' +
         '  r1-zero, ci   R1-Zero and R1 on products (src/pipeline/speedrun.ts)\n' +
+        '  --budget-scale S  multiply the assistant stages\' time budgets by S (a slower or busier machine)\n' +
         '  --install  copy the final model to models/ponder-assistant (full) or models/ponder-r1-zero (r1-zero)');
       return 0;
     }
@@ -35,7 +37,11 @@ export const command: Command = {
     const outDir = values.out ?? join('runs', `speedrun-${values.preset}`);
     const assistant = ASSISTANT_PRESETS[values.preset!];
     if (assistant) {
-      const r = assistantSpeedrun({ preset: assistant, outDir, seed });
+      const scale = values['budget-scale'] === undefined ? 1 : Number(values['budget-scale']);
+      if (!(scale > 0)) throw new PonderError(`--budget-scale must be a positive number, got '${values['budget-scale']}'`);
+      const preset = structuredClone(assistant);
+      for (const st of [preset.pretrain, preset.sft, preset.align, preset.rl]) st.maxSeconds *= scale;
+      const r = assistantSpeedrun({ preset, outDir, seed });
       if (values.install) installEmbedded(r.finalDir, join('models', 'ponder-assistant'));
       return 0;
     }
