@@ -1,7 +1,7 @@
 // Evaluation on held-out problems: greedy pass@1, sampled pass@k and maj@k, with thinking free,
 // forced on or forced off, so a report can show what the reasoning buys.
 import type { Transformer } from '../model/transformer.ts';
-import type { Tokenizer } from '../tokenizer/index.ts';
+import type { ChatFormat, TextTokenizer } from '../tokenizer/index.ts';
 import type { Problem } from '../tasks/types.ts';
 import { verifyProblem } from '../tasks/registry.ts';
 import { extractFinalAnswer, normaliseText } from '../tasks/answer.ts';
@@ -16,6 +16,8 @@ export interface EvalOptions {
   temperature?: number;
   seed?: number;
   batchSize?: number;
+  /** A pretrained model's chat format (template, EOS and think ids); default ponder's own. */
+  format?: ChatFormat;
 }
 
 export interface EvalResult {
@@ -42,9 +44,9 @@ const correct = (answer: string, p: Problem): boolean => {
   }
 };
 
-export function evaluate(model: Transformer, tok: Tokenizer, problems: Problem[], o: EvalOptions = {}): EvalResult {
+export function evaluate(model: Transformer, tok: TextTokenizer, problems: Problem[], o: EvalOptions = {}): EvalResult {
   const mode = o.mode ?? 'free', maxNew = o.maxNewTokens ?? 96, batch = o.batchSize ?? 128;
-  const greedy = rollouts(model, tok, problems, { groupSize: 1, maxNewTokens: maxNew, temperature: 0, mode, batchSize: batch });
+  const greedy = rollouts(model, tok, problems, { groupSize: 1, maxNewTokens: maxNew, temperature: 0, mode, batchSize: batch, format: o.format });
   const ok = greedy.map((r) => correct(r.parsed.answer, r.problem));
   const res: EvalResult = {
     mode, problems: problems.length,
@@ -55,7 +57,7 @@ export function evaluate(model: Transformer, tok: Tokenizer, problems: Problem[]
   };
   const k = o.k ?? 0;
   if (k > 0) {
-    const sampled = rollouts(model, tok, problems, { groupSize: k, maxNewTokens: maxNew, temperature: o.temperature ?? 1, mode, seed: o.seed ?? 1, batchSize: batch });
+    const sampled = rollouts(model, tok, problems, { groupSize: k, maxNewTokens: maxNew, temperature: o.temperature ?? 1, mode, seed: o.seed ?? 1, batchSize: batch, format: o.format });
     let pass = 0, maj = 0;
     problems.forEach((p, i) => {
       const group = sampled.slice(i * k, (i + 1) * k);

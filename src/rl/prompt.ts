@@ -3,11 +3,11 @@
 // or <think></think>answer when it chooses not to reason. The chat template ends the prompt with
 // <|assistant|>. Forcing off appends <think></think> (the answer comes at once); forcing on
 // appends <think> and forbids </think> as the first generated token, so some reasoning comes first.
-import { encodeChat, THINK_ID, END_THINK_ID, type Tokenizer } from '../tokenizer/index.ts';
+import { encodeChat, THINK_ID, END_THINK_ID, type TextTokenizer } from '../tokenizer/index.ts';
 
 export type ThinkingMode = 'free' | 'on' | 'off';
 
-export function promptIds(tok: Tokenizer, question: string, mode: ThinkingMode = 'free'): number[] {
+export function promptIds(tok: TextTokenizer, question: string, mode: ThinkingMode = 'free'): number[] {
   const ids = encodeChat(tok, [{ role: 'user', content: question }], { addGenerationPrompt: true });
   if (mode === 'on') ids.push(THINK_ID);
   if (mode === 'off') ids.push(THINK_ID, END_THINK_ID);

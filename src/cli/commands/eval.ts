@@ -1,7 +1,7 @@
 // `ponder eval --task name|file.jsonl`: greedy pass@1, sampled pass@k and maj@k on held-out
 // problems, with thinking free, forced on and forced off.
 import { parseFlags, type Command } from '../command.ts';
-import { loadModel, num } from '../shared.ts';
+import { loadChatModel, MODEL_FLAGS, modelPath, needChat, num } from '../shared.ts';
 import { resolveTask } from '../../tasks/registry.ts';
 import { EVAL_DEFAULTS, heldOutSet, splitProblems } from '../../tasks/heldout.ts';
 import { loadJsonlProblems } from '../../tasks/jsonl.ts';
@@ -14,7 +14,7 @@ export const command: Command = {
   summary: 'pass@1, pass@k and maj@k on held-out problems, thinking free / forced on / forced off',
   run(argv) {
     const { values } = parseFlags(argv, {
-      checkpoint: { type: 'string' },
+      ...MODEL_FLAGS,
       task: { type: 'string' },
       difficulty: { type: 'string' },
       n: { type: 'string' },
@@ -27,12 +27,15 @@ export const command: Command = {
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
-      console.log('usage: ponder eval [--checkpoint dir] [--task long-multiplication|file.jsonl] [--difficulty 3] [--n 500]\n' +
+      console.log('usage: ponder eval [--model hf-folder|file.gguf|checkpoint] [--task long-multiplication|file.jsonl] [--difficulty 3] [--n 500]\n' +
         '                   [--k 8] [--seed 1] [--mode all|free|on|off] [--max-tokens 64] [--json] [--all]\n' +
         'A .jsonl file is split as `ponder rl` splits it: only its held-out part is scored (--all scores every line).');
       return 0;
     }
-    const loaded = loadModel(values.checkpoint);
+    const loaded = loadChatModel(modelPath(values));
+    const chat = needChat(loaded);
+    // Ponder's own format keeps its own path (rollouts id by id); other models go through their template.
+    const format = chat.kind === 'ponder' ? undefined : chat;
     const st = loaded.state as { task?: string; difficulty?: number };
     const taskName = values.task ?? st.task ?? 'long-multiplication';
     const difficulty = num('difficulty', values.difficulty, st.difficulty ?? 3, { int: true });
@@ -57,7 +60,7 @@ export const command: Command = {
     if (!modes.every((m) => ['free', 'on', 'off'].includes(m))) throw new PonderError(`--mode must be all, free, on or off, not '${values.mode}'`);
     const k = num('k', values.k, 8, { int: true, min: 0 });
     const results = modes.map((mode) => evaluate(loaded.model, loaded.tokenizer, problems, {
-      mode, k: mode === 'free' ? k : 0, maxNewTokens: num('max-tokens', values['max-tokens'], 64, { int: true, min: 1 }), seed,
+      mode, k: mode === 'free' ? k : 0, format, maxNewTokens: num('max-tokens', values['max-tokens'], 64, { int: true, min: 1 }), seed,
     }));
     if (values.json) {
       console.log(JSON.stringify(results.map((r) => ({ ...r, examples: undefined })), null, 2));
