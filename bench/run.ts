@@ -1,9 +1,12 @@
 // `npm run bench`: every benchmark in one run, each beside its reference measured in the same run
-// (OpenBLAS sgemm through numpy, tuned PyTorch 1.13, @huggingface/tokenizers). Prints the tables
-// and writes bench/results/bench.json. Timings move with machine load: run it on a quiet machine.
+// (sgemm through numpy, PyTorch 1.13 in eager mode tuned, @huggingface/tokenizers). Prints which
+// BLAS numpy and PyTorch loaded (no ratio against a reference BLAS: bench/prepare.sh installs
+// OpenBLAS), the tables, and writes bench/results/bench.json. Timings move with machine load: run
+// it on a quiet machine.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { benchMatmul } from './matmul.ts';
+import { benchMatmul, printMatmul } from './matmul.ts';
+import { describeBlas, loadedBlas, torchLabel } from './ref/blas.ts';
 import { benchTokenizer } from './tokenizer.ts';
 import { benchTrain, benchDecode, printTrain, printDecode } from './model.ts';
 import { benchInference } from './inference.ts';
@@ -19,15 +22,11 @@ if (loadNativeBackend()) {
 }
 console.log(`measured FMA peak: ${peak1.toFixed(0)} GFLOP/s on 1 thread, ${peak2.toFixed(0)} on 2`);
 
+const blas = { numpy: loadedBlas('numpy'), torch: loadedBlas('torch') };
+console.log(`BLAS loaded by the references: numpy ${describeBlas(blas.numpy)}; ${torchLabel()} ${describeBlas(blas.torch)}`);
+
 const matmul = await benchMatmul({ seconds: 0.5 });
-console.log('\nMatmul, GFLOP/s (best of several runs)');
-console.log(`${'shape'.padEnd(52)}${'backend'.padEnd(12)}${'GFLOP/s'.padStart(9)}${'vs OpenBLAS'.padStart(13)}${'of peak'.padStart(9)}`);
-for (const r of matmul) {
-  const peak = r.backend === 'native 1t' ? peak1 : peak2;
-  console.log(r.shape.padEnd(52) + r.backend.padEnd(12) + r.gflops.toFixed(1).padStart(9) +
-    (r.vsOpenblas === null ? '-' : `${(r.vsOpenblas * 100).toFixed(0)}%`).padStart(13) +
-    (r.backend === 'ts' ? '' : `${((r.gflops / peak) * 100).toFixed(0)}%`).padStart(9));
-}
+printMatmul(matmul, peak1, peak2);
 
 const train = await benchTrain();
 printTrain(train);
@@ -41,7 +40,7 @@ const best = <T>(rows: T[], key: (r: T) => string, ours: (r: T) => number, ref: 
   for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
   for (const [k, rs] of groups) {
     const p = Math.max(...rs.map(ours)), t = Math.max(...rs.map((r) => ref(r) ?? NaN));
-    console.log(`${k.padEnd(58)} ponder ${p.toFixed(0).padStart(7)} tok/s   PyTorch ${Number.isNaN(t) ? '      -' : t.toFixed(0).padStart(7)} tok/s   ${Number.isNaN(t) ? '' : `${(p / t).toFixed(2)}x`}`);
+    console.log(`${k.padEnd(58)} ponder ${p.toFixed(0).padStart(7)} tok/s   ${torchLabel()} ${Number.isNaN(t) ? '      -' : t.toFixed(0).padStart(7)} tok/s   ${Number.isNaN(t) ? '' : `${(p / t).toFixed(2)}x`}`);
   }
 };
 best(train, (r) => `training step, config ${r.config}`, (r) => r.ponderTokS, (r) => r.torchTokS);
@@ -58,5 +57,5 @@ const inference = await benchInference();
 const dir = fileURLToPath(new URL('./results', import.meta.url));
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}/inference.json`, JSON.stringify({ date: new Date().toISOString(), ...inference }, null, 2));
-writeFileSync(`${dir}/bench.json`, JSON.stringify({ date: new Date().toISOString(), backend: b.name, peakGflops: { t1: peak1, t2: peak2 }, matmul, train, decode, tokenizer }, null, 2));
+writeFileSync(`${dir}/bench.json`, JSON.stringify({ date: new Date().toISOString(), backend: b.name, peakGflops: { t1: peak1, t2: peak2 }, blas, reference: torchLabel(), matmul, train, decode, tokenizer }, null, 2));
 console.log(`\nwrote ${dir}/bench.json`);

@@ -16,7 +16,7 @@ export function torchMissingReason(): string | null {
   if (missing !== undefined) return missing;
   const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 60_000 });
   if (r.error) missing = `${PYTHON} cannot run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
-  else if (r.status !== 0) missing = `${PYTHON} lacks torch or numpy (apt-get install python3-torch python3-numpy)`;
+  else if (r.status !== 0) missing = `${PYTHON} lacks torch or numpy (apt-get install python3-torch python3-numpy libopenblas0-pthread)`;
   else missing = null;
   return missing;
 }
