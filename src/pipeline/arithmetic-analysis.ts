@@ -19,9 +19,9 @@ export interface ReasoningStats {
   errors: Record<ErrorKind, number>;
 }
 
-const STEP = /^(\S+) (?:(\S+) )?(1?\d)([-+*])(\d)([-+])(\d)=(\d+)$/;
+const STEP = /^(\S+) (?:(\S+) )?(1?\d)([-+*])(\d)([-+])(\d)=(\d+) (\d+)$/;
 
-/** Is a step line's own arithmetic right ("743 7*8+0=56": 7*8+0 = 56; "17-8-0=9": 17-8-0 = 9)? */
+/** Is a step line's own arithmetic right ("347 7*8+0=56 6": 7*8+0 = 56; "17-8-0=9": 17-8-0 = 9)? */
 export function stepArithmeticHolds(line: string): boolean | null {
   const m = STEP.exec(line.trim());
   if (!m) return null;

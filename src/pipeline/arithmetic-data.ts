@@ -27,8 +27,8 @@ export const TRAINED_SHAPES: readonly Shape[] = [mul(2, 2), mul(3, 1), mul(3, 2)
 
 /**
  * Multiplicands held out of every training line: 3-digit numbers in this set (nor their digit
- * reversals, which the column trace writes) never occur as a whole number in any training problem
- * or trace. 18 values: 117, 167, ..., 967.
+ * reversals, to be safe) never occur as a whole number in any training problem or trace.
+ * 18 values: 117, 167, ..., 967.
  */
 export const HELD_VALUES: readonly bigint[] = Array.from({ length: 18 }, (_, i) => BigInt(117 + 50 * i));
 
@@ -37,7 +37,8 @@ const heldValueTexts = new Set(HELD_VALUES.flatMap((v) => [v.toString(), reverse
 
 /** The first held value (or its reversal) written as a whole number in the text, or null. */
 export function mentionedHeldValue(text: string): string | null {
-  for (const m of text.matchAll(/\d+/g)) if (heldValueTexts.has(BigInt(m[0]).toString())) return m[0];
+  // A partial result may carry leading zeros ("0317"): read as a number too.
+  for (const m of text.matchAll(/\d+/g)) if (heldValueTexts.has(m[0]) || heldValueTexts.has(m[0].replace(/^0+(?=\d)/, ''))) return m[0];
   return null;
 }
 
@@ -82,8 +83,8 @@ export interface ShapePlan {
 
 export const DEFAULT_PLAN: ShapePlan = { pretrain: PRETRAIN_SHAPES, rl: RL_SHAPE, trained: TRAINED_SHAPES, unseen: UNSEEN_SHAPES, heldValueB: 2 };
 
-/** CI's plan: small enough to learn in a few minutes on one thread (products by one digit). */
-const CI_PRODUCTS = [mul(1, 1), mul(2, 1)];
+/** CI's plan: small enough to learn in a few minutes on one thread (products by one digit; RL on the hardest, 3x1). */
+const CI_PRODUCTS = [mul(1, 1), mul(2, 1), mul(3, 1)];
 export const CI_PLAN: ShapePlan = {
   pretrain: [...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS,
     ...[1, 2, 3, 4].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: a }])],

@@ -58,10 +58,11 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
     },
   },
   'arithmetic-ci': {
-    plan: CI_PLAN, heldOut: 30, vocabSize: 300, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256 },
-    pretrain: { steps: 300, batch: 8, seqLen: 640, lr: 3e-3, maxSeconds: 120 },
-    grpo: { steps: 8, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 420, maxSeconds: 60 },
-    evalMaxTokens: 560,
+    plan: CI_PLAN, heldOut: 30, vocabSize: 300,
+    model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 256 },
+    pretrain: { steps: 400, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 240 },
+    grpo: { steps: 20, prompts: 8, group: 8, lr: 1e-4, maxNewTokens: 120, maxSeconds: 120 },
+    evalMaxTokens: 160,
   },
 };
 

@@ -5,13 +5,16 @@ import { getTask } from '../../src/tasks/registry.ts';
 import { Rng } from '../../src/tasks/rng.ts';
 import { stepArithmeticHolds } from '../../src/pipeline/arithmetic-analysis.ts';
 
-const STEP = /^(\S+) (?:(\S+) )?(1?\d)[-+*](\d)[-+](\d)=(\d+)$/;
+const STEP = /^(\S+) (?:(\S+) )?(1?\d)[-+*](\d)[-+](\d)=(\d+) (\d+)$/;
 const shapes: Shape[] = [
   { op: '*', a: 1, b: 1 }, { op: '*', a: 3, b: 2 }, { op: '*', a: 4, b: 3 }, { op: '*', a: 6, b: 3 },
   { op: '+', a: 7, b: 7 }, { op: '+', a: 2, b: 6 }, { op: '-', a: 5, b: 5 }, { op: '-', a: 2, b: 7 },
 ];
 
-/** Every step is local: its own arithmetic holds, it uses the first digit of each rest, and its rests are the rests above minus one digit. */
+/**
+ * Every step is local: its own arithmetic holds, it uses the last digit of each rest, its rests
+ * are the rests above minus one digit, and its RUN is its units digit before the RUN above.
+ */
 function checkLocal(trace: string): void {
   const lines = trace.split('\n');
   let prev: RegExpExecArray | null = null;
@@ -21,13 +24,15 @@ function checkLocal(trace: string): void {
     assert.equal(stepArithmeticHolds(line), true, line);
     const [restA, restB] = [m[1]!, m[2]];
     const top = Number(m[3]) % 10;
-    assert.equal(restA === '_' ? 0 : Number(restA[0]), top, `first digit of rest: ${line}`);
-    if (restB !== undefined) assert.equal(restB === '_' ? 0 : Number(restB[0]), Number(m[4]), line);
+    assert.equal(restA === '_' ? 0 : Number(restA.at(-1)), top, `last digit of rest: ${line}`);
+    if (restB !== undefined) assert.equal(restB === '_' ? 0 : Number(restB.at(-1)), Number(m[4]), line);
+    const unit = m[6]!.at(-1)!;
     if (prev) {
-      const drop = (r: string) => (r.length <= 1 ? '_' : r.slice(1));
+      const drop = (r: string) => (r.length <= 1 ? '_' : r.slice(0, -1));
       assert.equal(restA, drop(prev[1]!), `rest copies the line above minus one digit: ${line}`);
       if (restB !== undefined) assert.equal(restB, drop(prev[2]!), line);
-    }
+      assert.equal(m[7], unit + prev[7], `run: ${line}`);
+    } else assert.equal(m[7], unit, line);
     prev = m;
   }
 }
@@ -45,13 +50,8 @@ test('column traces: the answer is the exact result, every step is local, result
       assert.equal(lines.at(-1), want.toString());
       assert.equal(p.answer, want.toString());
       checkLocal(trace);
-      // A result line is the units digits of the steps above it, in order.
-      let units = '';
-      for (const l of lines) {
-        const m = STEP.exec(l);
-        if (m) units += m[6]!.at(-1);
-        else if (l.startsWith('=')) { assert.equal(l.slice(1), units, trace); units = ''; } else units = '';
-      }
+      // A result line repeats the RUN of the step above it.
+      lines.forEach((l, k) => { if (l.startsWith('=')) assert.equal(l.slice(1), STEP.exec(lines[k - 1]!)![7], trace); });
     }
   }
 });
@@ -60,7 +60,7 @@ test('a longer multiplicand is only more lines of the kinds a shorter one has', 
   const kinds = (t: string) => new Set(t.split('\n').slice(1, -1).map((l) => (STEP.test(l) ? `step${l.split(' ').length}` : l.startsWith('=') ? 'result' : /^\d+\*\d+$/.test(l) ? 'row' : /^\d+\+\d+$/.test(l) ? 'sum' : l)));
   const short = kinds(columnTrace(347n, '*', 586n)), long = kinds(columnTrace(48213n, '*', 586n));
   assert.deepEqual([...long].sort(), [...short].sort());
-  assert.equal(columnTrace(347n, '*', 58n).split('\n').slice(0, 3).join('|'), '347*58|347*8|743 7*8+0=56');
+  assert.equal(columnTrace(347n, '*', 58n).split('\n').slice(0, 4).join('|'), '347*58|347*8|347 7*8+0=56 6|34 4*8+5=37 76');
 });
 
 test('the column tasks are registered, deterministic, and verify their own answers', () => {
