@@ -2,7 +2,7 @@
 // the types ponder writes. These are the reference the native kernels are tested against, and
 // they are bit-exact with ggml-quants.c (see legacy.ts and kquants.ts for the block layouts).
 import { PonderError } from '../errors.ts';
-import { bf16ToF32, F16_TABLE, f32ToBf16, f32ToF16 } from './half.ts';
+import { F16_TABLE, f32ToBf16, f32ToF16 } from './half.ts';
 import { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0 } from './legacy.ts';
 import { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K, quantizeQ4_K, quantizeQ6_K } from './kquants.ts';
 import { blockFormat, GGML_TYPE, rowBytes, type GgmlType } from './types.ts';
@@ -29,18 +29,32 @@ export function dequantizeInto(type: number, bytes: Uint8Array, n: number, out: 
       new Uint8Array(out.buffer, out.byteOffset + o * 4, n * 4).set(bytes.subarray(0, n * 4));
       return;
     }
-    case GGML_TYPE.F16:
-      for (let i = 0; i < n; i++) out[o + i] = F16_TABLE[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
-      return;
-    case GGML_TYPE.BF16:
-      for (let i = 0; i < n; i++) out[o + i] = bf16ToF32(bytes[2 * i] | (bytes[2 * i + 1] << 8));
-      return;
+    case GGML_TYPE.F16: return dequantizeF16(bytes, n, out, o);
+    case GGML_TYPE.BF16: return dequantizeBF16(bytes, n, out, o);
     case GGML_TYPE.Q8_0: return dequantizeQ8_0(bytes, nb, out, o);
     case GGML_TYPE.Q4_0: return dequantizeQ4_0(bytes, nb, out, o);
     case GGML_TYPE.Q4_K: return dequantizeQ4_K(bytes, nb, out, o);
     case GGML_TYPE.Q5_K: return dequantizeQ5_K(bytes, nb, out, o);
     case GGML_TYPE.Q6_K: return dequantizeQ6_K(bytes, nb, out, o);
   }
+}
+
+/** 16-bit halves as a Uint16Array: a view when aligned, else a copy. */
+function halves(bytes: Uint8Array, n: number): Uint16Array {
+  if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  return new Uint16Array(bytes.slice(0, 2 * n).buffer);
+}
+
+function dequantizeF16(bytes: Uint8Array, n: number, out: Float32Array, o: number): void {
+  // A local reference: a module import read in the loop can cost a getter call per value.
+  const h = halves(bytes, n), table = F16_TABLE;
+  for (let i = 0; i < n; i++) out[o + i] = table[h[i]];
+}
+
+function dequantizeBF16(bytes: Uint8Array, n: number, out: Float32Array, o: number): void {
+  // bfloat16 is the top half of an f32: shift the bits into place.
+  const h = halves(bytes, n), bits = new Uint32Array(out.buffer, out.byteOffset + o * 4, n);
+  for (let i = 0; i < n; i++) bits[i] = h[i] << 16;
 }
 
 /** n values of `type` from bytes, as f32. */

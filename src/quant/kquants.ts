@@ -33,52 +33,61 @@ export function scaleMinK4(j: number, q: Uint8Array, at: number): [number, numbe
   ];
 }
 
+/** The eight sub-block scales d·sc_j and mins dmin·m_j of a Q4_K/Q5_K super-block, in f32. */
+function scalesK4(src: Uint8Array, b: number, dl: Float32Array, ml: Float32Array): void {
+  const d = half(src, b), min = half(src, b + 2);
+  for (let j = 0; j < 8; j++) {
+    const [sc, m] = scaleMinK4(j, src, b + 4);
+    dl[j] = fr(d * sc); ml[j] = fr(min * m);
+  }
+}
+
 export function dequantizeQ4_K(src: Uint8Array, nb: number, out: Float32Array, o = 0): void {
+  const dl = new Float32Array(8), ml = new Float32Array(8);
   for (let i = 0; i < nb; i++) {
-    const b = i * 144, d = half(src, b), min = half(src, b + 2);
+    const b = i * 144;
+    scalesK4(src, b, dl, ml);
     let q = b + 16, y = o + i * 256;
-    for (let is = 0; is < 8; is += 2) {
-      const [sc1, m1s] = scaleMinK4(is, src, b + 4), [sc2, m2s] = scaleMinK4(is + 1, src, b + 4);
-      const d1 = fr(d * sc1), m1 = fr(min * m1s), d2 = fr(d * sc2), m2 = fr(min * m2s);
-      for (let l = 0; l < 32; l++) out[y++] = fr(d1 * (src[q + l] & 0xf)) - m1;
-      for (let l = 0; l < 32; l++) out[y++] = fr(d2 * (src[q + l] >> 4)) - m2;
-      q += 32;
+    for (let j = 0; j < 8; j += 2) {
+      const d1 = dl[j], m1 = ml[j], d2 = dl[j + 1], m2 = ml[j + 1];
+      for (let l = 0; l < 32; l++) out[y + l] = fr(d1 * (src[q + l] & 0xf)) - m1;
+      for (let l = 0; l < 32; l++) out[y + 32 + l] = fr(d2 * (src[q + l] >> 4)) - m2;
+      q += 32; y += 64;
     }
   }
 }
 
 export function dequantizeQ5_K(src: Uint8Array, nb: number, out: Float32Array, o = 0): void {
+  const dl = new Float32Array(8), ml = new Float32Array(8);
   for (let i = 0; i < nb; i++) {
-    const b = i * 176, d = half(src, b), min = half(src, b + 2), qh = b + 16;
+    const b = i * 176, qh = b + 16;
+    scalesK4(src, b, dl, ml);
     let ql = b + 48, y = o + i * 256, u1 = 1, u2 = 2;
-    for (let is = 0; is < 8; is += 2) {
-      const [sc1, m1s] = scaleMinK4(is, src, b + 4), [sc2, m2s] = scaleMinK4(is + 1, src, b + 4);
-      const d1 = fr(d * sc1), m1 = fr(min * m1s), d2 = fr(d * sc2), m2 = fr(min * m2s);
-      for (let l = 0; l < 32; l++) out[y++] = fr(d1 * ((src[ql + l] & 0xf) + (src[qh + l] & u1 ? 16 : 0))) - m1;
-      for (let l = 0; l < 32; l++) out[y++] = fr(d2 * ((src[ql + l] >> 4) + (src[qh + l] & u2 ? 16 : 0))) - m2;
-      ql += 32; u1 <<= 2; u2 <<= 2;
+    for (let j = 0; j < 8; j += 2) {
+      const d1 = dl[j], m1 = ml[j], d2 = dl[j + 1], m2 = ml[j + 1];
+      for (let l = 0; l < 32; l++) out[y + l] = fr(d1 * ((src[ql + l] & 0xf) + (src[qh + l] & u1 ? 16 : 0))) - m1;
+      for (let l = 0; l < 32; l++) out[y + 32 + l] = fr(d2 * ((src[ql + l] >> 4) + (src[qh + l] & u2 ? 16 : 0))) - m2;
+      ql += 32; y += 64; u1 <<= 2; u2 <<= 2;
     }
   }
 }
 
 export function dequantizeQ6_K(src: Uint8Array, nb: number, out: Float32Array, o = 0): void {
+  const sc = new Float32Array(16);
   for (let i = 0; i < nb; i++) {
     const b = i * 210, d = half(src, b + 208);
-    let ql = b, qh = b + 128, sc = b + 192, y = o + i * 256;
-    for (let n = 0; n < 256; n += 128) {
+    for (let k = 0; k < 16; k++) sc[k] = fr(d * ((src[b + 192 + k] << 24) >> 24)); // d · int8 scale, in f32
+    let ql = b, qh = b + 128, y = o + i * 256;
+    for (let n = 0; n < 2; n++) {
+      const s = n * 8;
       for (let l = 0; l < 32; l++) {
-        const is = l >> 4, h = src[qh + l];
-        const q1 = ((src[ql + l] & 0xf) | ((h & 3) << 4)) - 32;
-        const q2 = ((src[ql + l + 32] & 0xf) | (((h >> 2) & 3) << 4)) - 32;
-        const q3 = ((src[ql + l] >> 4) | (((h >> 4) & 3) << 4)) - 32;
-        const q4 = ((src[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4)) - 32;
-        const s = (k: number) => fr(d * ((src[sc + is + k] << 24) >> 24));
-        out[y + l] = s(0) * q1;
-        out[y + l + 32] = s(2) * q2;
-        out[y + l + 64] = s(4) * q3;
-        out[y + l + 96] = s(6) * q4;
+        const is = s + (l >> 4), h = src[qh + l], lo = src[ql + l], hi = src[ql + l + 32];
+        out[y + l] = sc[is] * (((lo & 0xf) | ((h & 3) << 4)) - 32);
+        out[y + l + 32] = sc[is + 2] * (((hi & 0xf) | (((h >> 2) & 3) << 4)) - 32);
+        out[y + l + 64] = sc[is + 4] * (((lo >> 4) | (((h >> 4) & 3) << 4)) - 32);
+        out[y + l + 96] = sc[is + 6] * (((hi >> 4) | (((h >> 6) & 3) << 4)) - 32);
       }
-      y += 128; ql += 64; qh += 32; sc += 8;
+      y += 128; ql += 64; qh += 32;
     }
   }
 }
