@@ -61,7 +61,6 @@ typedef struct {
 } act_t;
 
 typedef struct { void *p; size_t cap; } scratch_t;
-static scratch_t s_q, s_d, s_sums, s_h;
 
 static void *grow(scratch_t *s, size_t bytes) {
   if (s->cap < bytes) {
@@ -387,64 +386,115 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
   }
 }
 
-// Quantises (or converts) the M activation rows into the scratch buffers, rows [m0, m1).
-static void prepare_rows(int type, const float *X, long K, long m0, long m1, act_t *a) {
-  for (long m = m0; m < m1; m++) {
-    const float *x = X + m * K;
-    switch (type) {
-      case QT_Q8_0: case QT_Q4_0:
-        quantize_row(x, K, 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 32), NULL);
-        break;
-      case QT_Q4_K: case QT_Q5_K: case QT_Q6_K:
-        quantize_row(x, K, 256, type != QT_Q6_K, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 256),
-                     (int16_t *)a->sums + m * (K / 16));
-        break;
-      case QT_BF16: to_bf16_row(x, K, (uint16_t *)a->h + m * K); break;
-      default: break;
-    }
+// How a weight type wants its activations: f32 as they are, int8 blocks of 32 (Q8_0 and Q4_0),
+// int8 blocks of 256 with 16-value sums in the order Q4_K/Q5_K nibbles unpack or in natural
+// order (Q6_K), or bf16.
+enum { AF_F32, AF_Q8_0, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_COUNT };
+
+static int act_format(int type) {
+  switch (type) {
+    case QT_Q8_0: case QT_Q4_0: return AF_Q8_0;
+    case QT_Q4_K: case QT_Q5_K: return AF_Q8K_PERM;
+    case QT_Q6_K: return AF_Q8K;
+    case QT_BF16: return AF_BF16;
+    default: return AF_F32;
   }
 }
 
-int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
-  const long rowBytes = qt_row_bytes(type, K);
-  act_t a = {.K = K, .f = X};
-  if (type == QT_Q8_0 || type == QT_Q4_0 || type == QT_Q4_K || type == QT_Q5_K || type == QT_Q6_K) {
-    long bs = type == QT_Q8_0 || type == QT_Q4_0 ? 32 : 256;
-    a.q = grow(&s_q, (size_t)(M * K));
-    a.d = grow(&s_d, (size_t)(M * (K / bs)) * sizeof(float));
-    a.sums = grow(&s_sums, (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
-    if (!a.q || !a.d || !a.sums) return -1;
-  } else if (type == QT_BF16) {
-    a.h = grow(&s_h, (size_t)(M * K) * sizeof(uint16_t));
-    if (!a.h) return -1;
+// Scratch per activation format, grown to the largest product seen.
+static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_h;
+
+static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
+  *a = (act_t){.K = K, .f = X};
+  if (fmt == AF_Q8_0 || fmt == AF_Q8K_PERM || fmt == AF_Q8K) {
+    long bs = fmt == AF_Q8_0 ? 32 : 256;
+    a->q = grow(&s_q[fmt], (size_t)(M * K));
+    a->d = grow(&s_d[fmt], (size_t)(M * (K / bs)) * sizeof(float));
+    a->sums = grow(&s_sums[fmt], (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
+    return a->q && a->d && a->sums;
   }
-  long work = N * rowBytes * (M < 4 ? M : 4);
+  if (fmt == AF_BF16) {
+    a->h = grow(&s_h, (size_t)(M * K) * sizeof(uint16_t));
+    return a->h != NULL;
+  }
+  return 1;
+}
+
+// Activation row m in format fmt.
+static void prepare_row(int fmt, const float *X, long K, long m, act_t *a) {
+  const float *x = X + m * K;
+  switch (fmt) {
+    case AF_Q8_0: quantize_row(x, K, 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 32), NULL); break;
+    case AF_Q8K_PERM: case AF_Q8K:
+      quantize_row(x, K, 256, fmt == AF_Q8K_PERM, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 256),
+                   (int16_t *)a->sums + m * (K / 16));
+      break;
+    case AF_BF16: to_bf16_row(x, K, (uint16_t *)a->h + m * K); break;
+    default: break;
+  }
+}
+
+#define MAX_CHUNKS 4096
+
+int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
+  act_t acts[AF_COUNT];
+  int need[AF_COUNT] = {0}, fmts[AF_COUNT], nf = 0;
+  long work = 0, rowBytes[16];
+  if (n < 1 || n > 16) return -2;
+  for (int i = 0; i < n; i++) {
+    int f = act_format(mats[i].type);
+    if (!need[f]) {
+      if (!act_alloc(f, X, K, M, &acts[f])) return -1;
+      need[f] = 1;
+      if (f != AF_F32) fmts[nf++] = f;
+    }
+    rowBytes[i] = qt_row_bytes(mats[i].type, K);
+    work += mats[i].N * rowBytes[i] * (M < 4 ? M : 4);
+  }
   int nt = work >= 65536 ? omp_get_max_threads() : 1;
   if (nt > 1 && M == 1) nt = team_small(nt); // per-row results: the same bits on any thread count
   if (nt == 1) {
-    prepare_rows(type, X, K, 0, M, &a);
-    matmul_rows(type, W, rowBytes, N, &a, M, 0, N, Y);
+    for (int f = 0; f < nf; f++)
+      for (long m = 0; m < M; m++) prepare_row(fmts[f], X, K, m, &acts[fmts[f]]);
+    for (int i = 0; i < n; i++)
+      matmul_rows(mats[i].type, mats[i].W, rowBytes[i], mats[i].N, &acts[act_format(mats[i].type)], M, 0, mats[i].N, mats[i].Y);
     return 0;
   }
-  // chunks of rows a multiple of the tile, ~8 per thread so a slowed thread is covered by the other
-  long chunk = (N + 8 * nt - 1) / (8 * nt);
+  // Chunks of rows (a multiple of the tile) over all the matrices, ~8 per thread so that a thread
+  // slowed by another process is covered by the others; claimed dynamically.
+  long total = 0;
+  for (int i = 0; i < n; i++) total += mats[i].N;
+  long chunk = (total + 8 * nt - 1) / (8 * nt);
   chunk = (chunk + ROWS_PER_TILE - 1) / ROWS_PER_TILE * ROWS_PER_TILE;
-  long nchunks = (N + chunk - 1) / chunk;
+  int cm[MAX_CHUNKS];
+  long c0[MAX_CHUNKS], c1[MAX_CHUNKS], nchunks = 0;
+  for (int i = 0; i < n; i++)
+    for (long r = 0; r < mats[i].N; r += chunk) {
+      if (nchunks == MAX_CHUNKS) return -2;
+      cm[nchunks] = i; c0[nchunks] = r; c1[nchunks] = r + chunk < mats[i].N ? r + chunk : mats[i].N;
+      nchunks++;
+    }
   PAR_REGION(nt)
-  if (M < 8) {
+  if (M * nf < 8) {
 #pragma omp single
-    prepare_rows(type, X, K, 0, M, &a);
+    for (int f = 0; f < nf; f++)
+      for (long m = 0; m < M; m++) prepare_row(fmts[f], X, K, m, &acts[fmts[f]]);
   } else {
 #pragma omp for schedule(static)
-    for (long m = 0; m < M; m++) prepare_rows(type, X, K, m, m + 1, &a);
+    for (long j = 0; j < M * nf; j++) prepare_row(fmts[j / M], X, K, j % M, &acts[fmts[j / M]]);
   }
 #pragma omp for schedule(dynamic, 1)
   for (long c = 0; c < nchunks; c++) {
-    long n0 = c * chunk, n1 = n0 + chunk < N ? n0 + chunk : N;
-    matmul_rows(type, W, rowBytes, N, &a, M, n0, n1, Y);
+    const qmat_t *q = &mats[cm[c]];
+    matmul_rows(q->type, q->W, rowBytes[cm[c]], q->N, &acts[act_format(q->type)], M, c0[c], c1[c], q->Y);
   }
   PAR_REGION_END
   return 0;
+}
+
+int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
+  qmat_t one = {type, W, N, Y};
+  return q_matmul_multi(1, &one, K, X, M);
 }
 
 // ---- dequantisation (embedding rows) ----

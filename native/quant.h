@@ -17,6 +17,11 @@ long qt_row_bytes(int type, long K);
 // Y (M, N) = X (M, K) · Wᵀ, W = N rows of K values stored as `type` (row stride qt_row_bytes).
 // Returns 0, or -1 when scratch memory could not be had.
 int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y);
+// One weight matrix of a multi-product: N rows of `type`, output Y (M, N).
+typedef struct { int type; const uint8_t *W; long N; float *Y; } qmat_t;
+// Several products of the same activations X (M, K) in one parallel region (q, k and v; gate and
+// up): the activations are quantised once per format. Returns 0, -1 (no memory), -2 (too many).
+int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M);
 // out (n, K) = rows ids[i] of W, dequantised to f32 (embedding lookup on a quantised table).
 void q_get_rows(int type, const uint8_t *W, long K, const int32_t *ids, long n, float *out);
 

@@ -110,6 +110,46 @@ static napi_value js_quant_matmul(napi_env env, napi_callback_info info) {
   return qundef(env);
 }
 
+// quantMatmulMulti(X, M, K, mats): for each [type, W, N, Y] of the array mats, Y (M, N) = X · Wᵀ,
+// all in one parallel region (the activations are quantised once per format).
+static napi_value js_quant_matmul_multi(napi_env env, napi_callback_info info) {
+  qctx c;
+  if (!qbegin(&c, env, info, "quantMatmulMulti", 4)) return NULL;
+  long M = qsize(&c, 1, "M"), K = qsize(&c, 2, "K");
+  if (c.err) return NULL;
+  const float *X = qtyped(&c, 0, "X", napi_float32_array, (double)M * K);
+  if (c.err) return NULL;
+  bool isArr = false;
+  uint32_t n = 0;
+  napi_is_array(env, c.argv[3], &isArr);
+  if (isArr) napi_get_array_length(env, c.argv[3], &n);
+  if (!isArr || n < 1 || n > 16) { qfail(&c, "mats must be an array of 1 to 16 [type, W, N, Y] entries"); return NULL; }
+  qmat_t mats[16];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    uint32_t len = 0;
+    bool ea = false;
+    napi_get_element(env, c.argv[3], i, &e);
+    napi_is_array(env, e, &ea);
+    if (ea) napi_get_array_length(env, e, &len);
+    if (!ea || len != 4) { qfail(&c, "mats[%u] must be [type, W, N, Y]", i); return NULL; }
+    qctx sub = {.env = env, .fn = "quantMatmulMulti", .err = 0, .argc = 4};
+    for (uint32_t j = 0; j < 4; j++) napi_get_element(env, e, j, &sub.argv[j]);
+    long type = qsize(&sub, 0, "type"), N = qsize(&sub, 2, "N");
+    if (sub.err) return NULL;
+    long rb = qt_row_bytes((int)type, K);
+    if (rb < 0) { qfail(&sub, "mats[%u]: K = %ld is not a whole number of blocks of type %ld (or the type is not supported)", i, K, type); return NULL; }
+    const uint8_t *W = qtyped(&sub, 1, "W", -1, (double)N * rb);
+    float *Y = qtyped(&sub, 3, "Y", napi_float32_array, (double)M * N);
+    if (sub.err) return NULL;
+    mats[i] = (qmat_t){(int)type, W, N, Y};
+  }
+  int r = q_matmul_multi((int)n, mats, K, X, M);
+  if (r == -1) { qfail(&c, "out of memory for the activation scratch"); return NULL; }
+  if (r == -2) { qfail(&c, "too many row chunks"); return NULL; }
+  return qundef(env);
+}
+
 // quantGetRows(type, W, K, ids, n, out): out (n, K) = dequantised rows ids of W.
 static napi_value js_quant_get_rows(napi_env env, napi_callback_info info) {
   qctx c;
@@ -215,6 +255,7 @@ void register_quant(napi_env env, napi_value exports) {
   napi_property_descriptor p[] = {
 #define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
       FN("quantMatmul", js_quant_matmul),
+      FN("quantMatmulMulti", js_quant_matmul_multi),
       FN("quantGetRows", js_quant_get_rows),
       FN("attentionF16", js_attention_f16),
       FN("cacheWriteF16", js_cache_write_f16),

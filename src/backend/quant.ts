@@ -12,6 +12,11 @@ export interface QuantKernels {
    * The activations are quantised on the fly as llama.cpp does (see ts/quant.ts).
    */
   quantMatmul(type: number, W: ArrayBufferView, N: number, K: number, X: Float32Array, M: number, Y: Float32Array): void;
+  /**
+   * Several products of the same X (M, K): for each [type, W, N, Y], Y (M, N) = X · Wᵀ. One
+   * parallel region for all (q, k and v; gate and up), the activations quantised once.
+   */
+  quantMatmulMulti(X: Float32Array, M: number, K: number, mats: [number, ArrayBufferView, number, Float32Array][]): void;
   /** out (n, K) = rows ids of W dequantised (an embedding lookup on a quantised table). */
   quantGetRows(type: number, W: ArrayBufferView, K: number, ids: Int32Array, n: number, out: Float32Array): void;
   /**

@@ -88,6 +88,21 @@ test('quantMatmul splits big products over threads with the same result as one r
   assert.deepEqual(both.subarray(N), one);
 });
 
+test('quantMatmulMulti: several matrices of mixed types in one call equal separate calls', { skip }, () => {
+  const K = 512, X = randn(3 * K, 11);
+  const specs: [number, number][] = [[GGML_TYPE.Q4_K, 300], [GGML_TYPE.Q6_K, 64], [GGML_TYPE.Q8_0, 200], [GGML_TYPE.BF16, 40]];
+  for (const M of [1, 3]) {
+    const mats = specs.map(([t, N], i) => [t, weights(t, N, K, 20 + i), N, new Float32Array(M * N)] as [number, Uint8Array, number, Float32Array]);
+    native!.quantMatmulMulti(X.subarray(0, M * K), M, K, mats);
+    for (const [t, W, N, Y] of mats) {
+      const want = new Float32Array(M * N);
+      native!.quantMatmul(t, W, N, K, X.subarray(0, M * K), M, want);
+      assert.deepEqual(Y, want, `type ${t}, M ${M}`);
+    }
+  }
+  assert.throws(() => native!.quantMatmulMulti(X, 1, K, [[GGML_TYPE.Q8_0, new Uint8Array(10), 4, new Float32Array(4)]]), /W is too short/);
+});
+
 test('activation quantisation rounds half to even on x·(1/d) in f32', () => {
   const x = new Float32Array(32);
   x[0] = 127; x[1] = 2.5; x[2] = 3.5; x[3] = -2.5; x[4] = 0.49;

@@ -15,6 +15,7 @@ import { writeRandomQwen2, type Quantisation } from '../../src/infer/runner/rand
 import { createRunner } from '../../src/infer/runner/index.ts';
 import { loadNativeQuant } from '../../src/backend/native/quant.ts';
 import { GGML_TYPE } from '../../src/quant/blocks.ts';
+import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
 
 const skip = process.env.PONDER_BACKEND === 'ts' ? 'slow on the TypeScript backend' : !loadNativeQuant() ? 'native addon not built' : false;
 const SHAPE = { name: 'tiny', vocab: 512, d: 256, layers: 2, heads: 4, kvHeads: 2, ff: 256, context: 256 };
@@ -45,7 +46,8 @@ test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q
       const model = await llama.loadModel({ modelPath: path });
       const ctx = await model.createContext({ contextSize: 64, threads: 2 });
       const seq = ctx.getSequence();
-      const out = await seq.controlledEvaluate(PROMPT.map((t) => [t, { generateNext: { probabilities: true } }] as [number, { generateNext: { probabilities: true } }]));
+      const input: ControlledEvaluateInputItem[] = PROMPT.map((t) => [t as Token, { generateNext: { probabilities: true } }]);
+      const out = await seq.controlledEvaluate(input);
       const all = runner.forward(Int32Array.from(PROMPT), 1, PROMPT.length).data;
       let worst = 0, first = 0;
       PROMPT.forEach((_, i) => {

@@ -18,7 +18,7 @@ function load(): QuantAddon | null {
   if (!existsSync(addonPath)) return null;
   try {
     const a = createRequire(import.meta.url)(addonPath) as Partial<QuantAddon>;
-    if (typeof a.quantMatmul === 'function' && typeof a.mmapFile === 'function') addon = a as QuantAddon;
+    if (typeof a.quantMatmulMulti === 'function' && typeof a.mmapFile === 'function') addon = a as QuantAddon;
   } catch {
     addon = null;
   }
@@ -30,7 +30,7 @@ export function loadNativeQuant(): QuantKernels | null {
   const a = load();
   if (!a) return null;
   return {
-    quantMatmul: a.quantMatmul, quantGetRows: a.quantGetRows, attentionF16: a.attentionF16, cacheWriteF16: a.cacheWriteF16,
+    quantMatmul: a.quantMatmul, quantMatmulMulti: a.quantMatmulMulti, quantGetRows: a.quantGetRows, attentionF16: a.attentionF16, cacheWriteF16: a.cacheWriteF16,
   };
 }
 

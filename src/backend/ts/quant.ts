@@ -75,6 +75,10 @@ export const tsQuantKernels: QuantKernels = {
     }
   },
 
+  quantMatmulMulti(X, M, K, mats) {
+    for (const [type, W, N, Y] of mats) tsQuantKernels.quantMatmul(type, W, N, K, X, M, Y);
+  },
+
   quantGetRows(type, W, K, ids, n, out) {
     const rb = rowBytes(type, K), bytes = bytesOf(W);
     for (let i = 0; i < n; i++) dequantizeInto(type, bytes.subarray(ids[i] * rb, (ids[i] + 1) * rb), K, out, i * K);

@@ -149,9 +149,7 @@ export class Runner {
       const L = w.layers[l];
       // attention
       k.rmsnorm(x, L.attnNorm, rows, c.d, c.eps, h, b.rstd);
-      this.matmul(L.q, h, rows, q);
-      this.matmul(L.k, h, rows, kk);
-      this.matmul(L.v, h, rows, v);
+      this.qk.quantMatmulMulti(h, rows, c.d, [[L.q.type, L.q.bytes, L.q.N, q], [L.k.type, L.k.bytes, L.k.N, kk], [L.v.type, L.v.bytes, L.v.N, v]]);
       if (L.qBias) k.binary('add', q, rows * qd, L.qBias, qd, q);
       if (L.kBias) k.binary('add', kk, rows * kd, L.kBias, kd, kk);
       if (L.vBias) k.binary('add', v, rows * kd, L.vBias, kd, v);
@@ -169,8 +167,7 @@ export class Runner {
       k.binary('add', x, rows * c.d, o, rows * c.d, x);
       // SwiGLU MLP
       k.rmsnorm(x, L.ffnNorm, rows, c.d, c.eps, h, b.rstd);
-      this.matmul(L.gate, h, rows, g);
-      this.matmul(L.up, h, rows, u);
+      this.qk.quantMatmulMulti(h, rows, c.d, [[L.gate.type, L.gate.bytes, L.gate.N, g], [L.up.type, L.up.bytes, L.up.N, u]]);
       k.swiglu(g, u, rows * c.ff, g);
       this.matmul(L.down, g, rows, o);
       k.binary('add', x, rows * c.d, o, rows * c.d, x);
