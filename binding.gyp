@@ -12,6 +12,7 @@
         "native/loss.c",
         "native/optim.c",
         "native/threads.c",
+        "native/threads_addon.c",
         "native/quant.c",
         "native/quant_attn.c",
         "native/quant_addon.c",

@@ -525,6 +525,7 @@ static napi_value js_peak(napi_env env, napi_callback_info info) {
 }
 
 void register_quant(napi_env env, napi_value exports); // quant_addon.c
+void register_threads(napi_env env, napi_value exports); // threads_addon.c
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor p[] = {
@@ -566,6 +567,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_int32(env, PONDER_SIMD, &simd);
   napi_set_named_property(env, exports, "simdWidth", simd);
   register_quant(env, exports);
+  register_threads(env, exports);
   return exports;
 }
 

@@ -106,12 +106,18 @@ float row_max(const float *x, long n);
 // returns the caller's CPU (or -1: placement off); each thread calls pin_worker(cpu) first thing
 // inside the region; release_caller(cpu) after it.
 int team_pin_caller(int nt);
+// The same for a long region (a big GEMM): the caller is pinned even when no worker clashes.
+int team_pin_caller_long(int nt);
 void team_pin_worker(int caller_cpu);
 void team_release_caller(int caller_cpu);
 // Threads for a small latency-bound region (decode): nt, or 1 for a while after a worker came late.
 int team_small(int nt);
 // Called by each thread at the end of its share of a PAR_REGION (feeds team_small).
 void team_thread_done(void);
+// One region's timing as team_small judges it (ns: the caller's own share, then its wait for the
+// workers); team_policy_reset forgets every judgement. Exposed to test the policy.
+void team_observe(long own_ns, long wait_ns);
+void team_policy_reset(void);
 
 // A parallel region of n threads with that placement. Use as
 //   PAR_REGION(n)

@@ -6,7 +6,8 @@
 // zmm accumulators) and does rank-1 updates with broadcast A and two vectors of B.
 // Packing absorbs the transposes, so one micro-kernel serves all four transA/transB cases, and
 // zero padding in the packs lets edge tiles run the same kernel into a scratch tile.
-// On several threads: gemm_parallel (dynamic chunks); many small matrices: one per thread;
+// On several threads: gemm_parallel (dynamic chunks, shrinking towards the end); many small
+// matrices: one per thread;
 // M <= 4 (decode): no packing at all, gemm_small_m.
 #include "common.h"
 #include <sched.h>
@@ -231,18 +232,35 @@ static void gemm_body(const gemm_t *g, float *Bp, float *Ap) {
 // order per tile holds.
 static long next_b, next_c, done_b; // work counters, reset before each parallel region
 
+// Chunks of C, in panels, largest first: each takes about 1/(2·nt) of what is left (at most `cap`
+// panels, at least one), so the first chunks are big and the last ones small: a thread the OS
+// preempts near the end holds everyone up by one small chunk, not by a big one. Tiles do not
+// depend on the chunking (each is computed whole by one thread), so neither do the results.
+#define MAXCH 512
+static long chunk_end[MAXCH];
+
+static long plan_chunks(long npanels, int nt, long cap) {
+  long n = 0, at = 0;
+  while (at < npanels && n < MAXCH - 1) {
+    long size = (npanels - at) / (2L * nt);
+    if (size > cap) size = cap;
+    if (size < 1) size = 1;
+    at += size;
+    chunk_end[n++] = at < npanels ? at : npanels;
+  }
+  if (at < npanels) chunk_end[n++] = npanels; // only past MAXCH chunks: the rest as one
+  return n;
+}
+
 static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
   long npan = (g->N + NR - 1) / NR, npad = npan * NR, nkb = (g->K + KC - 1) / KC;
   long mpan = (g->M + MR - 1) / MR;
+  // Row chunks over the full width when M is tall (at most 8 panels, 112 rows), else column
+  // chunks over all rows (at most 16 panels).
   int rows = mpan >= 4L * nt;
-  // chunk sizes in panels: enough chunks (>= 4 per thread) for balance, at most one MC block
-  long per = rows ? mpan / (4L * nt) : npan / (4L * nt);
-  if (per < 1) per = 1;
-  if (rows && per > 8) per = 8; // 112-row chunks: a late thread holds up the end by at most one
-  if (!rows && per > 16) per = 16;
-  long nchunks = rows ? (mpan + per - 1) / per : (npan + per - 1) / per;
+  long nchunks = rows ? plan_chunks(mpan, nt, 8) : plan_chunks(npan, nt, 16);
   next_b = next_c = done_b = 0;
-  int cpu = team_pin_caller(nt);
+  int cpu = team_pin_caller_long(nt);
 #pragma omp parallel num_threads(nt)
   {
     team_pin_worker(cpu);
@@ -261,12 +279,13 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
       else sched_yield();
     for (long w; (w = __atomic_fetch_add(&next_c, 1, __ATOMIC_RELAXED)) < nchunks;) {
       long m0 = 0, m1 = g->M, p0 = 0, p1 = npan;
+      long c0 = w > 0 ? chunk_end[w - 1] : 0, c1 = chunk_end[w];
       if (rows) {
-        m0 = w * per * MR;
-        m1 = m0 + per * MR < g->M ? m0 + per * MR : g->M;
+        m0 = c0 * MR;
+        m1 = c1 * MR < g->M ? c1 * MR : g->M;
       } else {
-        p0 = w * per;
-        p1 = p0 + per < npan ? p0 + per : npan;
+        p0 = c0;
+        p1 = c1;
       }
       for (long pc = 0; pc < g->K; pc += KC) {
         long kc = g->K - pc < KC ? g->K - pc : KC;
@@ -553,7 +572,8 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
   // are disjoint: a broadcast C (stride 0) accumulates over the batch and must run in order.
   int disjoint = sC >= M * N;
   if (T > 1 && batch > 1 && disjoint && flops * batch >= 2e6 && (flops < 3e7 || batch % T == 0 || batch >= 4 * T)) {
-    int cpu = team_pin_caller(T);
+    // A batch of tens of MFLOP or more runs for milliseconds: pin the caller (see threads.c).
+    int cpu = flops * batch >= 2e7 ? team_pin_caller_long(T) : team_pin_caller(T);
 #pragma omp parallel num_threads(T)
     {
       team_pin_worker(cpu);

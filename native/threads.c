@@ -8,8 +8,8 @@
 // were pinned, so usually nothing needs moving: when every worker is already on a CPU of its own
 // and the caller is on none of them, the region starts with no system call at all (decoding runs
 // ~60 small regions per token, and two affinity calls each cost it a fifth of its time). Only a
-// clash (the OS moved the caller onto a worker's CPU) pays for the pinning. PONDER_PIN=0 turns
-// placement off.
+// clash (the OS moved the caller onto a worker's CPU) pays for the pinning, and long regions
+// (team_pin_caller_long: big GEMMs) always pin the caller. PONDER_PIN=0 turns placement off.
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdlib.h>
@@ -40,12 +40,21 @@ static int enabled(void) {
 // then runs at half speed or waits out a whole time slice. A big kernel absorbs that (dynamic
 // chunks), but a decode step runs dozens of regions of a few microseconds, split evenly, and
 // each waits for the slow thread, so two threads end up slower than one. Each region using
-// PAR_REGION notes when every thread finished its share; when the workers finish well after the
-// caller, the small latency-bound kernels (team_small) run on the calling thread alone for a
-// while, then try the team again, backing off while it stays slow. Only kernels whose results do
-// not depend on the thread count use team_small.
+// PAR_REGION notes when every thread finished its share; when the workers keep finishing well
+// after the caller, the small latency-bound kernels (team_small) run on the calling thread alone
+// for a while, then try the team again, backing off while it stays slow. Only kernels whose
+// results do not depend on the thread count use team_small.
+// What counts as slow (team_observe): the caller waited longer than its own share took and
+// longer than a worker needs to wake up on an idle core (SLOW_WAIT_NS; a virtual CPU woken from
+// halt takes tens of microseconds, a core busy with another process a time slice, milliseconds),
+// in two team regions in a row. One late arrival is no evidence: the first region after the
+// team was idle, or after a calm period, wakes a sleeping worker. Calm periods are capped, so a
+// machine that turned quiet is back on the team within a few thousand small regions.
+#define SLOW_WAIT_NS 200000L
+#define CALM_MIN 64
+#define CALM_MAX 4096
 static long region_t0, region_nt, done_t[MAXW];
-static long calm, backoff = 64; // small regions left to run alone; the next calm period
+static long calm, backoff = CALM_MIN, strikes; // small regions left alone; the next calm period; slow regions in a row
 
 static inline long now_ns(void) {
   struct timespec ts;
@@ -62,6 +71,24 @@ int team_small(int nt) {
     return 1;
   }
   return nt;
+}
+
+void team_observe(long own_ns, long wait_ns) {
+  if (wait_ns > SLOW_WAIT_NS && wait_ns > own_ns) {
+    if (++strikes < 2) return;
+    strikes = 0;
+    calm = backoff;
+    if (backoff < CALM_MAX) backoff *= 2;
+  } else {
+    strikes = 0;
+    if (backoff > CALM_MIN) backoff /= 2;
+  }
+}
+
+void team_policy_reset(void) {
+  calm = 0;
+  backoff = CALM_MIN;
+  strikes = 0;
 }
 
 static void region_begin(int nt) {
@@ -87,23 +114,17 @@ static void region_end(void) {
     if (!w) return;
     if (w > last) last = w;
   }
-  long own = mine - region_t0, wait = last - mine;
-  if (wait > 3000 && wait > own / 2) { // the caller waited on its workers more than half its own share
-    calm = backoff;
-    if (backoff < 65536) backoff *= 2;
-  } else if (backoff > 64) {
-    backoff /= 2;
-  }
+  team_observe(mine - region_t0, last - mine);
 }
 
 // A caller CPU c travels to the workers as c (the caller pinned itself: workers place themselves
 // around it) or as -2 - c (fast path: the caller did nothing, workers check they are not on c).
-int team_pin_caller(int nt) {
+static int place_caller(int nt, int always) {
   region_begin(nt);
   if (nt < 2 || !enabled() || nt > ncpu || nt > MAXW) return -1;
   int c = sched_getcpu();
   if (c < 0) return -1;
-  int clash = 0;
+  int clash = always;
   for (int t = 1; t < nt && !clash; t++) {
     int w = __atomic_load_n(&worker_cpu[t], __ATOMIC_RELAXED);
     clash = w < 0 || w == c;
@@ -116,6 +137,14 @@ int team_pin_caller(int nt) {
   sched_setaffinity(0, sizeof one, &one);
   return c;
 }
+
+int team_pin_caller(int nt) { return place_caller(nt, 0); }
+
+// A region that runs for milliseconds (a big GEMM): an unpinned caller could be moved onto a
+// worker's CPU by the load balancer halfway through, leaving both threads on one core (one
+// thread's speed, or less) while the other core is free or busy elsewhere. Two affinity calls
+// are nothing against such a region, so the caller is always pinned.
+int team_pin_caller_long(int nt) { return place_caller(nt, 1); }
 
 void team_pin_worker(int caller_cpu) {
   int t = omp_get_thread_num();
