@@ -8,35 +8,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { Template } from '@huggingface/jinja';
 import * as hfLib from '@huggingface/tokenizers';
-import { Transformer } from '../../src/model/transformer.ts';
-import { validateConfig } from '../../src/model/config.ts';
-import { hfConfigFromModel } from '../../src/model/hf-config.ts';
-import { writeHfFolder } from '../../src/io/hf.ts';
-import { trainBpe, toTokenizerJson, SPECIAL_TOKENS } from '../../src/tokenizer/index.ts';
 import { parseThink } from '../../src/infer/think.ts';
 import { Engine } from '../../src/infer/engine.ts';
 import { loadChatModel } from '../../src/cli/shared.ts';
-import { randn } from '../helpers.ts';
+import { EOS, R1_NAMES, R1_TEMPLATE, R1_TOKENIZER_CONFIG, THINK_CLOSE, writeR1Folder } from './model-folder.ts';
 
 interface HFTokenizer { encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[] }; decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string }
 const HF = (hfLib as unknown as { Tokenizer: new (json: unknown, config: object) => HFTokenizer }).Tokenizer;
 
 const skip = process.env.PONDER_BACKEND === 'ts' ? 'spawns a server and decodes hundreds of tokens: native backend only' : undefined;
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const R1_TEMPLATE = readFileSync(fileURLToPath(new URL('../fixtures/deepseek-r1-chat-template.jinja', import.meta.url)), 'utf8');
-const corpus = readFileSync(fileURLToPath(new URL('../fixtures/tokenizer-corpus.txt', import.meta.url)), 'utf8').split('\n');
 
-// Ponder's eight special ids, renamed to DeepSeek-R1's markers (<think> and </think> are not
-// special in R1's tokenizer: they are text of the reply).
-const R1_NAMES = ['<｜▁pad▁｜>', '<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>', '<｜System｜>', '<｜User｜>', '<｜Assistant｜>', '<think>', '</think>'];
-const EOS = 2, THINK_CLOSE = 7;
 const NAME = 'tiny-r1-qwen2';
 
 const root = mkdtempSync(join(tmpdir(), 'ponder-model-serve-'));
@@ -44,51 +33,11 @@ const folder = join(root, NAME);
 let server: ChildProcess | undefined;
 let baseURL = '';
 let tokenizerJson: Record<string, unknown>;
-const tokenizerConfig = {
-  chat_template: R1_TEMPLATE, bos_token: R1_NAMES[1], eos_token: R1_NAMES[2], add_bos_token: true, clean_up_tokenization_spaces: false,
-};
-
-/** tokenizer.json of a small trained BPE with R1's marker names. */
-function r1TokenizerJson(): Record<string, unknown> {
-  const json = toTokenizerJson(trainBpe(corpus, 300)) as Record<string, any>;
-  json.added_tokens = json.added_tokens.map((t: { id: number }) => ({ ...t, content: R1_NAMES[t.id], special: t.id < 6 }));
-  for (const [id, s] of SPECIAL_TOKENS.entries()) { delete json.model.vocab[s]; json.model.vocab[R1_NAMES[id]] = id; }
-  return json;
-}
-
-/**
- * A random Qwen2 whose last channel is a constant (every embedding holds 3 there and no layer
- * writes to it), so that column of lm_head is a bias per token: </think> and EOS get likely
- * enough to both occur in a short reply, while the rest of each logit still depends on the prompt.
- */
-function writeModel(vocab: number): void {
-  const cfg = validateConfig({
-    architecture: 'Qwen2ForCausalLM', vocab_size: vocab + 6, d_model: 32, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 48,
-    max_seq_len: 512, rope_theta: 1e6, norm_eps: 1e-6, tie_embeddings: false, qkv_bias: true,
-  });
-  const m = new Transformer(cfg, 5);
-  const d = cfg.d_model, k = d - 1;
-  const p = new Map(m.namedParameters());
-  const embed = p.get('model.embed_tokens.weight')!.data, head = p.get('lm_head.weight')!.data;
-  embed.set(randn(embed.length, 6, 1));
-  head.set(randn(head.length, 7, 0.3));
-  for (let t = 0; t < cfg.vocab_size; t++) { embed[t * d + k] = 3; head[t * d + k] = 0; }
-  head[THINK_CLOSE * d + k] = 1.6;
-  head[EOS * d + k] = 1.2;
-  for (const [name, w] of p) {
-    if (name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight')) w.data.fill(0, k * w.shape[1], (k + 1) * w.shape[1]);
-  }
-  writeHfFolder(folder, {
-    hfConfig: hfConfigFromModel(cfg, { bos_token_id: 1, eos_token_id: EOS }),
-    tensors: m.namedParameters().map(([n, t]) => [n, { shape: [...t.shape], data: t.data }]),
-    tokenizerJson, tokenizerConfig, generationConfig: { bos_token_id: 1, eos_token_id: EOS },
-  });
-}
+const tokenizerConfig = R1_TOKENIZER_CONFIG;
 
 before(async () => {
   if (skip) return;
-  tokenizerJson = r1TokenizerJson();
-  writeModel(Object.keys((tokenizerJson.model as { vocab: object }).vocab).length);
+  tokenizerJson = writeR1Folder(folder).tokenizerJson;
   server = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--model', folder, '--port', '0', '--data-dir', join(root, 'data'), '--moderation', 'off'],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
