@@ -109,3 +109,17 @@ test('r1ZeroPrompt puts the question in the R1-Zero template', () => {
   assert.ok(s.includes('<think> reasoning process here </think> answer here'));
   assert.ok(s.endsWith('User: What is 2 + 2?\nAssistant:'));
 });
+
+test("R1-style replies: the template opened <think>\\n, the reply reasons, closes and answers; streamed in pieces as parsed whole", () => {
+  // DeepSeek-R1's template ends the prompt with "<｜Assistant｜><think>\n": the reply starts inside the block.
+  const reply = 'Okay, the user asks about water on an electrical fire.\nWater conducts.\n</think>\n\nNo. Cut the power and use a CO2 extinguisher.';
+  const whole = parseThink(reply, { startsInThink: true });
+  assert.deepEqual(whole, P('Okay, the user asks about water on an electrical fire.\nWater conducts.', 'No. Cut the power and use a CO2 extinguisher.', true, true));
+  // Tokens as a byte-level model emits them: the tag may arrive split.
+  const chunks = ['Okay', ', the user', ' asks about water on an electrical fire.\nWater', ' conducts.\n</th', 'ink>', '\n\n', 'No.', ' Cut the power and use a CO2 extinguisher.'];
+  const { events, parser } = stream(chunks, { startsInThink: true });
+  assert.equal(joined(events, 'reasoning'), whole.reasoning);
+  assert.equal(joined(events, 'content'), whole.answer);
+  assert.ok(events.findIndex((e) => e.type === 'content') > events.findLastIndex((e) => e.type === 'reasoning'));
+  assert.deepEqual(parser.result(), whole);
+});
