@@ -124,7 +124,14 @@ function dtypeOf(file: GgufFile): string {
 
 /** What writeGgufModel needs of a model: ModelParts' weights and configs. */
 export type GgufModelSource = Pick<ModelParts, 'hfConfig' | 'tensorNames' | 'tensorShape' | 'tensor'> &
-  Partial<Pick<ModelParts, 'tokenizerJson' | 'tokenizerConfig' | 'source'>>;
+  Partial<Pick<ModelParts, 'tokenizerJson' | 'tokenizerConfig' | 'source'>> & {
+    /**
+     * A weight's bytes already encoded in `type` (in GGUF's layout, q/k permuted for llama), or
+     * undefined to have writeGgufModel encode tensor(name). Benchmarks use it to write random
+     * blocks of a large model without quantising (speed does not depend on the values).
+     */
+    encoded?: (name: string, type: GgmlType, shape: number[]) => Uint8Array | undefined;
+  };
 
 export interface WriteGgufOptions {
   /** general.name (default: the source's base name). */
@@ -163,6 +170,8 @@ export function writeGgufModel(path: string, parts: GgufModelSource, dtype: Gguf
     tensors.push({
       name: gname, shape, type,
       data: () => {
+        const given = parts.encoded?.(name, type, shape);
+        if (given) return given;
         let x = parts.tensor(name);
         if (heads) x = permuteRows(x, shape[0], x.length / shape[0], heads, true);
         return quantize(type, x);
