@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MR 14
 #define NR 32
@@ -230,7 +231,25 @@ static void gemm_body(const gemm_t *g, float *Bp, float *Ap) {
 // claims chunks of C: row chunks over the full width when M is tall, else column chunks over
 // all rows (decode-like shapes). A chunk runs every pc for its tile, so the store-then-add
 // order per tile holds.
-static long next_b, next_c, done_b; // work counters, reset before each parallel region
+static long next_b, next_c, done_b, done_c; // work counters, reset before each parallel region
+
+// Waits until *count reaches target: spins briefly (the usual wait on a quiet machine is a few
+// microseconds), yields for a while, then sleeps in short naps. Sleeping matters on a busy
+// machine: when the thread being waited for was preempted, a CPU that spins or yields with nothing
+// else to run stays busy, so the scheduler never moves the competing process (or our preempted
+// thread) onto it; a sleeping one goes idle and gets the other core's waiting work.
+static void wait_count(long *count, long target) {
+  long t0 = 0;
+  for (long spins = 0; __atomic_load_n(count, __ATOMIC_ACQUIRE) < target; spins++) {
+    if (spins < 2000) { cpu_relax(); continue; }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ns = now.tv_sec * 1000000000L + now.tv_nsec;
+    if (!t0) t0 = ns;
+    if (ns - t0 < 100000) sched_yield();
+    else nanosleep(&(struct timespec){0, 20000}, NULL);
+  }
+}
 
 // Chunks of C, in panels, largest first: each takes about 1/(2·nt) of what is left (at most `cap`
 // panels, at least one), so the first chunks are big and the last ones small: a thread the OS
@@ -259,7 +278,7 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
   // chunks over all rows (at most 16 panels).
   int rows = mpan >= 4L * nt;
   long nchunks = rows ? plan_chunks(mpan, nt, 8) : plan_chunks(npan, nt, 16);
-  next_b = next_c = done_b = 0;
+  next_b = next_c = done_b = done_c = 0;
   int cpu = team_pin_caller_long(nt);
 #pragma omp parallel num_threads(nt)
   {
@@ -273,10 +292,7 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
     }
     // Not a barrier: wait only for panels claimed and still being packed, not for a thread that
     // has not been scheduled yet (it finds no B work left and joins the chunks when it runs).
-    // Spin briefly, then yield: the packer may share this core when the machine is busy.
-    for (long spins = 0; __atomic_load_n(&done_b, __ATOMIC_ACQUIRE) < nkb * npan; spins++)
-      if (spins < 2000) cpu_relax();
-      else sched_yield();
+    wait_count(&done_b, nkb * npan);
     for (long w; (w = __atomic_fetch_add(&next_c, 1, __ATOMIC_RELAXED)) < nchunks;) {
       long m0 = 0, m1 = g->M, p0 = 0, p1 = npan;
       long c0 = w > 0 ? chunk_end[w - 1] : 0, c1 = chunk_end[w];
@@ -291,7 +307,11 @@ static void gemm_parallel(const gemm_t *g, int nt, float *Bp) {
         long kc = g->K - pc < KC ? g->K - pc : KC;
         macro(g, m0, m1, p0, p1, 0, g->N, pc, kc, Bp + pc * npad, Ap, pc > 0 || g->acc);
       }
+      __atomic_fetch_add(&done_c, 1, __ATOMIC_RELEASE);
     }
+    // The last chunks may still be running on a preempted thread: wait for them here, sleeping if
+    // it takes long, rather than spinning in the OpenMP barrier that ends the region.
+    wait_count(&done_c, nchunks);
   }
   team_release_caller(cpu);
 }
@@ -574,14 +594,17 @@ void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA,
   if (T > 1 && batch > 1 && disjoint && flops * batch >= 2e6 && (flops < 3e7 || batch % T == 0 || batch >= 4 * T)) {
     // A batch of tens of MFLOP or more runs for milliseconds: pin the caller (see threads.c).
     int cpu = flops * batch >= 2e7 ? team_pin_caller_long(T) : team_pin_caller(T);
+    done_c = 0;
 #pragma omp parallel num_threads(T)
     {
       team_pin_worker(cpu);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
       for (long b = 0; b < batch; b++) {
         gemm_t g = {M, N, K, A + b * sA, tA, B + b * sB, tB, C + b * sC, acc};
         gemm_single(&g, omp_get_thread_num());
+        __atomic_fetch_add(&done_c, 1, __ATOMIC_RELEASE);
       }
+      wait_count(&done_c, batch); // as gemm_parallel's end: sleep if a preempted thread holds the last matrix
     }
     team_release_caller(cpu);
     return;

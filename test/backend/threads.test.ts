@@ -69,7 +69,7 @@ describe('small regions and late workers', { skip: skipPolicy }, () => {
 });
 
 describe('big GEMM chunks', { skip: native ? false : 'native addon not built' }, () => {
-  it('tall products (row chunks) and wide ones (column chunks): same bits on 1 and 2 threads, and right', () => {
+  it('tall products (row chunks), wide ones (column chunks) and batches: same bits on 1 and 2 threads, and right', () => {
     const initial = native!.threads;
     try {
       for (const [M, N, K, tA] of [[2000, 96, 70, false], [1500, 200, 530, true], [20, 2000, 300, false], [100, 3000, 64, false]] as const) {
@@ -85,6 +85,19 @@ describe('big GEMM chunks', { skip: native ? false : 'native addon not built' },
         tsKernels.gemm(1, M, N, K, A, 0, tA, B, 0, false, ref, 0, false);
         assertClose(out[1], ref, 2e-5 * Math.sqrt(K), 1e-5, `${M}x${K}x${N}`);
       }
+      // many small matrices, one per thread at a time (per-head attention products)
+      const [batch, M, N, K] = [64, 128, 128, 32];
+      const A = randn(batch * M * K, 5), B = randn(batch * N * K, 6);
+      const out = [1, 2].map((t) => {
+        setThreads(t);
+        const C = new Float32Array(batch * M * N);
+        native!.kernels.gemm(batch, M, N, K, A, M * K, false, B, N * K, true, C, M * N, false);
+        return C;
+      });
+      assert.deepEqual(out[1], out[0], 'batched: 2 threads differ from 1');
+      const ref = new Float32Array(batch * M * N);
+      tsKernels.gemm(batch, M, N, K, A, M * K, false, B, N * K, true, ref, M * N, false);
+      assertClose(out[1], ref, 2e-5 * Math.sqrt(K), 1e-5, 'batched');
     } finally {
       setThreads(initial);
     }
