@@ -78,7 +78,7 @@ export interface DecodeRow { what: string; threads: number; batch: number; ponde
  * prefill until the first token is chosen, decode from there to the end (N more forwards, each
  * followed by choosing the next tokens). Best of 3 calls.
  */
-function ponderDecode(cfg: ModelConfig, B: number, P: number, N: number, sample: boolean): { prefill: number; decode: number } {
+export function ponderDecode(cfg: ModelConfig, B: number, P: number, N: number, sample: boolean): { prefill: number; decode: number } {
   const m = new Transformer(cfg, 1);
   let s = 7;
   const prompts = Array.from({ length: B }, () => Array.from({ length: P }, () => ((s = (s * 1103515245 + 12345) >>> 0), s % cfg.vocab_size)));
