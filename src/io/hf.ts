@@ -9,7 +9,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { PonderError } from '../errors.ts';
 import type { ModelParts } from '../model/parts.ts';
-import { decodeFloats, parseHeader, writeSafetensors, type FloatDtype, type HeaderEntry, type TensorToWrite } from './safetensors.ts';
+import { decodeFloats, parseHeader, widenHalvesInto, writeSafetensors, type FloatDtype, type HeaderEntry, type TensorToWrite } from './safetensors.ts';
 
 const INDEX = 'model.safetensors.index.json';
 const SINGLE = 'model.safetensors';
@@ -40,6 +40,7 @@ export function readHfFolder(dir: string): ModelParts {
     tensorNames: () => [...located.keys()],
     tensorShape: (name) => [...get(name).entry.shape],
     tensor: (name) => readTensor(get(name)),
+    readInto: (name, out) => readTensorInto(get(name), out),
     dtype: dtypeSummary([...located.values()].map((l) => l.entry.dtype)),
     tokenizerJson: readJsonObject(join(dir, 'tokenizer.json'), false),
     tokenizerConfig: readJsonObject(join(dir, 'tokenizer_config.json'), false),
@@ -126,6 +127,28 @@ function readTensor(l: Located): Float32Array {
   }
   const count = entry.shape.reduce((a, b) => a * b, 1);
   return decodeFloats(bytes, entry.dtype as FloatDtype, count);
+}
+
+const CHUNK = 1 << 22; // 4 MiB of 16-bit values at a time: no buffer the size of a tensor
+
+/** A tensor decoded straight into `out`: f32 bytes land in out itself, f16/bf16 pass through a small chunk. */
+function readTensorInto(l: Located, out: Float32Array): void {
+  const { file, dataStart, entry } = l;
+  const count = entry.shape.reduce((a, b) => a * b, 1);
+  if (out.length !== count) throw new PonderError(`safetensors ${file}: tensor "${entry.name}" has ${count} values, the model expects ${out.length}`);
+  const fd = openSync(file, 'r');
+  try {
+    const start = dataStart + entry.begin;
+    if (entry.dtype === 'F32') { readFully(fd, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), start, file); return; }
+    const chunk = new Uint8Array(Math.min(CHUNK, entry.end - entry.begin));
+    for (let done = 0; done < entry.end - entry.begin; done += chunk.length) {
+      const part = chunk.subarray(0, Math.min(chunk.length, entry.end - entry.begin - done));
+      readFully(fd, part, start + done, file);
+      widenHalvesInto(part, entry.dtype as 'F16' | 'BF16', out, done >> 1);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function dtypeSummary(dtypes: string[]): string {

@@ -290,6 +290,27 @@ function decode(bytes: Uint8Array, dtype: string, shape: number[], name: string,
   return fail(`tensor "${name}" has unknown dtype ${dtype}`);
 }
 
+let halfTable: Float32Array | null = null;
+
+/**
+ * 16-bit floats (F16 or BF16; `bytes` 2-aligned, little-endian) widened into out[at..]: a shift for
+ * bf16 (the top half of an f32), a 65536-entry table for f16.
+ */
+export function widenHalvesInto(bytes: Uint8Array, dtype: 'F16' | 'BF16', out: Float32Array, at: number): void {
+  const n = bytes.length >> 1, h = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer, out.byteOffset + at * 4, n);
+    for (let i = 0; i < n; i++) bits[i] = h[i] << 16;
+    return;
+  }
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) halfTable[i] = halfToFloat(i);
+  }
+  const t = halfTable;
+  for (let i = 0; i < n; i++) out[at + i] = t[h[i]];
+}
+
 const pow2 = (e: number) => Math.pow(2, e);
 
 /** IEEE 754 binary16 bits to a number (exact: every half is representable in f32). */

@@ -74,6 +74,7 @@ export function modelFromParts(parts: ModelParts): { model: Transformer; config:
   }
   const model = new Transformer(config, 0, { randomInit: false });
   for (const [name, p] of model.namedParameters()) {
+    if (parts.readInto) { parts.readInto(name, p.data); continue; }
     const data = parts.tensor(name);
     if (data.length !== p.size) throw new PonderError(`${parts.source}: tensor "${name}" gave ${data.length} values for shape [${p.shape.join(', ')}]`);
     p.data.set(data);

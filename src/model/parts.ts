@@ -12,6 +12,11 @@ export interface ModelParts {
   tensorShape(name: string): number[];
   /** A weight as float32 in Hugging Face layout (converted or dequantised as needed). */
   tensor(name: string): Float32Array;
+  /**
+   * Optional: the same weight written straight into `out` (float32, exactly its size). Loading a
+   * large model then touches each weight's memory once instead of twice.
+   */
+  readInto?(name: string, out: Float32Array): void;
   /** How the weights are stored on disk: `f32`, `f16`, `bf16`, `q8_0`, `q4_k_m`, ... (for `ponder info`). */
   dtype: string;
   /** tokenizer.json's contents (Hugging Face tokenizers format), when the source has one. */

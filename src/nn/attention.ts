@@ -69,7 +69,7 @@ export class SelfAttention {
     this.o = new Linear(nHeads * D, d, rng, outStd);
     this.qNorm = spec.qkNorm ? new RMSNorm(D, spec.normEps) : null;
     this.kNorm = spec.qkNorm ? new RMSNorm(D, spec.normEps) : null;
-    const fused = fuseLinears([this.q, this.k, this.v]);
+    const fused = fuseLinears([this.q, this.k, this.v], { copy: rng !== null });
     this.qkv = fused.weight;
     this.qkvBias = fused.bias;
     this.rotary = rotaryTable(D, spec.ropeTheta, spec.maxSeqLen, spec.ropeScaling);

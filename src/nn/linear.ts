@@ -33,18 +33,23 @@ export interface Fused {
  * see no change) while one product serves all parts. Only in-place writes to the parts' data keep
  * the two in step; nothing in ponder replaces a parameter's buffer. Biases fuse the same way.
  */
-export function fuseLinears(parts: Linear[]): Fused {
+export function fuseLinears(parts: Linear[], opts: { copy?: boolean } = {}): Fused {
   const inF = parts[0].inFeatures;
   if (parts.some((p) => p.inFeatures !== inF)) throw new Error('fuseLinears: the parts must share their input size');
   if (parts.some((p) => (p.bias === null) !== (parts[0].bias === null))) throw new Error('fuseLinears: either every part has a bias or none does');
+  const copy = opts.copy ?? true;
   return {
-    weight: fuseRows(parts.map((p) => p.weight), inF),
-    bias: parts[0].bias ? fuseRows(parts.map((p) => p.bias!), 1) : null,
+    weight: fuseRows(parts.map((p) => p.weight), inF, copy),
+    bias: parts[0].bias ? fuseRows(parts.map((p) => p.bias!), 1, copy) : null,
   };
 }
 
-/** Concatenates the rows of `parts` (each (rows, width)) into one parameter; the parts become views. */
-function fuseRows(parts: Tensor[], width: number): Tensor {
+/**
+ * Concatenates the rows of `parts` (each (rows, width)) into one parameter; the parts become views.
+ * copy false: the parts are still all zero (a model about to be loaded), so their values are not
+ * copied and the fused buffer's pages stay untouched until the weights are read into them.
+ */
+function fuseRows(parts: Tensor[], width: number, copy: boolean): Tensor {
   const rows = parts.reduce((s, p) => s + p.size / width, 0);
   const shape = width === 1 ? [rows] : [rows, width];
   const fused = parameter(new Float32Array(rows * width), shape);
@@ -52,7 +57,7 @@ function fuseRows(parts: Tensor[], width: number): Tensor {
   fused.grad = grad;
   let at = 0;
   for (const w of parts) {
-    fused.data.set(w.data, at);
+    if (copy) fused.data.set(w.data, at);
     w.data = fused.data.subarray(at, at + w.size);
     w.grad = new Tensor(grad.data.subarray(at, at + w.size), w.shape);
     at += w.size;

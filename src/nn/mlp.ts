@@ -16,7 +16,7 @@ export class SwiGLU {
     this.gate = new Linear(d, dFf, rng);
     this.up = new Linear(d, dFf, rng);
     this.down = new Linear(dFf, d, rng, outStd);
-    this.gateUp = fuseLinears([this.gate, this.up]).weight;
+    this.gateUp = fuseLinears([this.gate, this.up], { copy: rng !== null }).weight;
   }
 
   forward(x: Tensor): Tensor {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  floatTensor, halfToFloat, intTensor, parseSafetensors, readSafetensors, writeSafetensors,
+  encodeHalves, floatTensor, floatToHalf, halfToFloat, widenHalvesInto, intTensor, parseSafetensors, readSafetensors, writeSafetensors,
 } from '../../src/io/safetensors.ts';
 import { PonderError } from '../../src/errors.ts';
 import { REF_DIR, runPython, torchMissingReason } from '../../bench/ref/torch_env.ts';
@@ -174,4 +174,35 @@ test('cross-check: a file python writes (F32, F16, BF16, I32, I64) is read by us
   const i64 = intTensor(st, 'i64');
   assert.equal(i64.dtype, 'I64');
   assert.deepEqual(Array.from(i64.data), [5, -7, 2147483647, -2147483648, 0]);
+});
+
+test('f16: every half widens and narrows back to itself; ties round to even; bf16 likewise', () => {
+  const f = new Float32Array(1), bits = new Uint32Array(f.buffer);
+  for (let h = 0; h < 65536; h++) {
+    const v = halfToFloat(h);
+    if (Number.isNaN(v)) continue;
+    f[0] = v;
+    assert.equal(floatToHalf(bits[0]), h, `half 0x${h.toString(16)}`);
+  }
+  // 1 + 2^-11 lies halfway between 1 and the next half (1 + 2^-10): ties go to the even mantissa (1).
+  f[0] = 1 + 2 ** -11;
+  assert.equal(floatToHalf(bits[0]), 0x3c00);
+  f[0] = 1 + 3 * 2 ** -11;
+  assert.equal(floatToHalf(bits[0]), 0x3c02);
+  f[0] = 70000; // beyond f16's range
+  assert.equal(floatToHalf(bits[0]), 0x7c00);
+  // bf16 through the writer's encoder and the reader's widening: exact halfway cases go to even.
+  // Reference: 8 significant bits by arithmetic, halfway cases to the even multiple of the ulp.
+  const bf16 = (v: number) => {
+    const ulp = 2 ** (Math.floor(Math.log2(Math.abs(v))) - 7), q = v / ulp, r = Math.round(q);
+    return (Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : r) * ulp;
+  };
+  const x = Float32Array.from([1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, -2.5, 3.0e38, 0.1, -1234.567]);
+  const out = new Float32Array(x.length);
+  widenHalvesInto(encodeHalves(x, 'BF16'), 'BF16', out, 0);
+  assert.deepEqual(Array.from(out), Array.from(x, bf16));
+  assert.deepEqual(Array.from(out.subarray(0, 3)), [1, 1, 1 + 2 ** -6]);
+  const h = new Float32Array(3);
+  widenHalvesInto(encodeHalves(Float32Array.from([0.5, -65504, 6e-8]), 'F16'), 'F16', h, 0);
+  assert.deepEqual(Array.from(h), [0.5, -65504, 2 ** -24]);
 });
