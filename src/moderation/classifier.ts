@@ -26,7 +26,7 @@ export interface ClassifierConfig {
   hidden: number;
 }
 
-export const FEATURES_VERSION = 'ngram34-wordpair-fnv1a-v1';
+export const FEATURES_VERSION = 'ngram34-wordpair-numshape-fnv1a-v2';
 
 export class TextClassifier {
   readonly config: ClassifierConfig;

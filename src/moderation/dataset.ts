@@ -109,6 +109,23 @@ const SPECS: Record<ClassName, ClassSpec> = {
       'how long does it take to {task}', 'what should i know before i {task}', 'translate "{phrase}" into french',
       'what does "{phrase}" mean', 'i feel {feeling} today, can we talk about {topic}', 'recommend a book about {topic}',
       'solve 12 + 7 * 3 and explain the steps', 'the boy went to the {place} to {task}',
+      // Ordinary narrative, arithmetic and chat: the safe class must cover what people and the
+      // model write all day, or hashed n-grams of plain words ("ran", "away", "together") and of
+      // numbers drift to whichever unsafe class saw them (the benign set in benign.ts measures it).
+      '{name} went to {spot} with {name2}', '{name} and {name2} walked to {spot} together', 'let us go to {spot} {when}',
+      '{name} ran to {spot} to find the {thing}', 'the {creature} ran away with the {thing}', '{name} met {name2} at {spot}',
+      '{name} lost the {thing} and looked for it everywhere', 'the {creature} was {mood} and sat near {spot}',
+      '"come with me," said {name}, and they went to {spot}', '{name} gave the {thing} to {name2} and smiled',
+      'it was a {weather} day and {name} stayed at {spot}', 'after dinner {name} read a story about a {creature}',
+      'what is {#} {op} {#}', '{#} {op} {#} = {#}', 'step {#}: {#} {op} {#} = {#}', 'the answer is {#}', '{#}',
+      'so the result is {#}, and {#} {op} {#} = {#}', 'write {#} as a sum of tens and ones', 'carry the {#} to the next column',
+      'x = {#}', 'check: {#} {op} {#} gives {#}', 'use the numbers {#}, {#} and {#} to reach {#}',
+      '{hello}', '{hello}, {ask}', 'thanks, {ask}', '{ok}, {ask}', '{ok}', 'that was {mood2}, {ok}',
+      // Plans and everyday questions: the unsafe classes' frames ("i am going to ... tonight")
+      // with harmless acts, so the act decides, not the frame.
+      'i am going to {activity} {when}', 'what should i {activity} {when}', 'are you going to {activity} {when}',
+      'is it going to be {weather} {when}', 'we plan to {activity} {when}', 'can we {activity} {when}',
+      'where do you want to {activity}', 'tell me how to {activity} {when}',
     ],
     slots: {
       task: ['kill a python process', 'kill a zombie process in linux', 'shoot a portrait photo', 'bake sourdough bread',
@@ -132,6 +149,23 @@ const SPECS: Record<ClassName, ClassSpec> = {
         'i could murder a pizza', 'that joke killed', 'the bomb of the party', 'thank you very much', 'see you later'],
       feeling: ['happy', 'tired', 'curious', 'bored', 'excited', 'a bit down', 'great', 'nervous'],
       place: ['market', 'park', 'library', 'beach', 'school', 'garden', 'station', 'bakery'],
+      name: ['Alice', 'Bob', 'Carlos', 'Dana', 'Emma', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Kai', 'Lena', 'Marco', 'Noor', 'Oscar'],
+      name2: ['her brother', 'his sister', 'a neighbour', 'the teacher', 'grandma', 'a friend', 'the baker', 'my uncle', 'our guide'],
+      spot: ['the station', 'the river', 'the museum', 'the zoo', 'the shop', 'the office', 'the playground', 'the bridge',
+        'the harbour', 'the cinema', 'the square', 'the meadow', 'the kitchen', 'the attic', 'the library'],
+      thing: ['umbrella', 'bag', 'phone', 'letter', 'sandwich', 'bicycle', 'ticket', 'jacket', 'cup', 'camera', 'ladder', 'scarf',
+        'pencil', 'basket', 'shell', 'stone'],
+      creature: ['goat', 'horse', 'squirrel', 'turtle', 'hen', 'puppy', 'kitten', 'deer', 'pony', 'lamb', 'hedgehog', 'parrot'],
+      mood: ['happy', 'sleepy', 'hungry', 'calm', 'cheerful', 'shy', 'busy', 'glad', 'quiet', 'lonely'],
+      mood2: ['fun', 'helpful', 'interesting', 'clear', 'easy', 'lovely', 'useful', 'nice'],
+      weather: ['bright', 'grey', 'snowy', 'foggy', 'hot', 'breezy', 'stormy', 'mild'],
+      op: ['+', '-', '*', 'plus', 'minus', 'times', 'x', '/'],
+      hello: ['hi', 'hello', 'hey', 'good morning', 'good afternoon', 'hi there', 'greetings', 'yo', 'howdy', 'morning'],
+      ask: ['how are you', 'can you help me', 'what can you do', 'one more question', 'explain it again', 'what do you think',
+        'tell me more', 'is that right', 'what is next', 'can you check my answer', 'give me an example', 'say it simply'],
+      activity: ['eat', 'wear', 'read', 'watch', 'buy', 'bake', 'plant', 'write', 'pack', 'draw', 'visit grandma', 'go swimming',
+        'clean the house', 'play football', 'study', 'travel', 'sing', 'paint the fence', 'walk the dog', 'call my mum'],
+      ok: ['ok', 'okay', 'thanks', 'thank you', 'great', 'cool', 'sure', 'fine', 'got it', 'perfect', 'nice one', 'alright'],
     },
     shared: ['task', 'topic'],
   },
@@ -143,7 +177,8 @@ function part<T>(xs: T[], split: 'train' | 'test'): T[] {
 }
 
 function fill(template: string, spec: ClassSpec, split: 'train' | 'test', rng: Rng): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+  return template.replace(/\{(\w+|#)\}/g, (_, name: string) => {
+    if (name === '#') return String(rng.nextU32() % 10 ** (1 + (rng.nextU32() % 5))); // a number of 1 to 5 digits
     const options = spec.shared.includes(name) ? spec.slots[name] : part(spec.slots[name], split);
     return options[rng.nextU32() % options.length];
   });
@@ -151,7 +186,7 @@ function fill(template: string, spec: ClassSpec, split: 'train' | 'test', rng: R
 
 export interface GenerateOptions {
   seed?: number;
-  /** Examples per unsafe class per split; safe gets twice as many. */
+  /** Examples per unsafe class per split; safe gets three times as many. */
   trainPerClass?: number;
   testPerClass?: number;
 }
@@ -165,7 +200,7 @@ export function generateDataset(opts: GenerateOptions = {}): Example[] {
     for (const label of CLASSES) {
       const spec = SPECS[label];
       const templates = part(spec.templates, split);
-      const want = label === 'safe' ? 2 * per : per;
+      const want = label === 'safe' ? 3 * per : per;
       const seen = new Set<string>();
       for (let tries = 0; seen.size < want && tries < want * 20; tries++) {
         const t = templates[rng.nextU32() % templates.length];

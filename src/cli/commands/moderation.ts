@@ -7,20 +7,24 @@ import { TextClassifier } from '../../moderation/classifier.ts';
 import { datasetToJsonl, generateDataset } from '../../moderation/dataset.ts';
 import { DEFAULT_CLASSIFIER_FILE, Moderator } from '../../moderation/moderate.ts';
 import { DEFAULT_RULES_FILE, loadRules } from '../../moderation/rules.ts';
+import { DEFAULT_POLICY } from '../../moderation/policy.ts';
 import { DEFAULT_DATA_FILE, evaluateHeldOut, readDataset, trainOnExamples } from '../../moderation/train.ts';
 import type { Report } from '../../moderation/metrics.ts';
+import { benignReport, type BenignReport } from '../../moderation/benign.ts';
 import { parseFlags, type Command } from '../command.ts';
 import { num } from '../shared.ts';
 
 const HELP = `usage: ponder moderation data  [--out FILE.jsonl] [--seed N]
        ponder moderation train [--data FILE.jsonl] [--out FILE.safetensors] [--epochs N] [--lr X] [--seed N]
-       ponder moderation eval  [--data FILE.jsonl] [--model FILE.safetensors] [--threshold X] [--json]
+       ponder moderation eval  [--data FILE.jsonl] [--model FILE.safetensors] [--rules FILE.json] [--threshold X] [--json]
        ponder moderation check [--rules FILE.json] [--model FILE.safetensors] "text"
 
 data   writes the generated labelled set (templated safe and unsafe texts; train and held-out
        splits with disjoint templates) as JSON Lines.
 train  trains the classifier on the train split with ponder's engine and saves it.
-eval   reports precision, recall and F1 on the held-out split.
+eval   reports precision, recall and F1 on the held-out split, and the false-positive rate of the
+       rules and classifier together on benign text not made from the training templates (stories,
+       task problems and traces, chat greetings: src/moderation/benign.ts).
 check  runs the keyword rules and the classifier on one text and prints the verdict as JSON.
 Defaults: data ${DEFAULT_DATA_FILE}, model ${DEFAULT_CLASSIFIER_FILE}, rules ${DEFAULT_RULES_FILE}.
 Moderation of chats is turned off for local use with PONDER_MODERATION=off.`;
@@ -33,6 +37,12 @@ function printReport(r: Report): void {
     `${name.padEnd(18)} precision ${pct(m.precision).padStart(6)}  recall ${pct(m.recall).padStart(6)}  F1 ${pct(m.f1).padStart(6)}  (tp ${m.tp}, fp ${m.fp}, fn ${m.fn})`);
   row('flagged (any)', r.flagged);
   for (const [c, m] of Object.entries(r.perClass)) row(c, m);
+}
+
+function printBenign(b: BenignReport): void {
+  const by = Object.entries(b.bySource).map(([s, x]) => `${s} ${x.flagged}/${x.n}`).join(', ');
+  console.log(`benign text:       ${b.flagged} of ${b.n} flagged, false-positive rate ${(100 * b.falsePositiveRate).toFixed(2)}% (${by})`);
+  for (const e of b.examples) console.log(`  flagged: ${JSON.stringify(e)}`);
 }
 
 export const command: Command = {
@@ -73,9 +83,12 @@ export const command: Command = {
       case 'eval': {
         const data = readDataset(resolve(values.data ?? DEFAULT_DATA_FILE));
         const model = TextClassifier.load(resolve(values.model ?? DEFAULT_CLASSIFIER_FILE));
-        const r = evaluateHeldOut(model, data, num('threshold', values.threshold, 0.5, { min: 0, max: 1 }));
-        if (values.json) console.log(JSON.stringify(r, null, 2));
-        else printReport(r);
+        const threshold = num('threshold', values.threshold, 0.5, { min: 0, max: 1 });
+        const r = evaluateHeldOut(model, data, threshold);
+        const b = benignReport(new Moderator(loadRules(values.rules ? resolve(values.rules) : undefined), model),
+          undefined, { ...DEFAULT_POLICY, threshold });
+        if (values.json) console.log(JSON.stringify({ heldOut: r, benign: b }, null, 2));
+        else { printReport(r); printBenign(b); }
         return 0;
       }
       case 'check': {
