@@ -13,6 +13,7 @@ import { writeHfFolder } from '../../src/io/hf.ts';
 import { readGgufParts, writeGgufModel } from '../../src/io/gguf-model.ts';
 import { ggufName, hfName, permuteRows } from '../../src/io/gguf-names.ts';
 import { tokenizerFromGguf, tokenizerToGguf } from '../../src/io/gguf-tokenizer.ts';
+import { llama3RopeFactors, ropeScalingFromFactors } from '../../src/io/gguf-rope.ts';
 import { openGguf } from '../../src/io/gguf.ts';
 import { writeGguf } from '../../src/io/gguf-write.ts';
 import { modelConfigFromHf } from '../../src/model/hf-config.ts';
@@ -179,4 +180,18 @@ test('bad model files: one error naming the file and the problem', () => {
   expect(variant('tokmodel', (m) => {
     m.push(['tokenizer.ggml.model', { type: 8, value: 't5' }], ['tokenizer.ggml.tokens', { type: 9, value: { itemType: 8, items: ['a'] } }]);
   }), /tokenizer\.ggml\.model "t5" is not supported/);
+});
+
+test('Llama 3 RoPE scaling: rope_freqs is convert_hf_to_gguf.py\'s; files without ponder\'s note are read by the published parameters', () => {
+  const s31 = { rope_type: 'llama3' as const, factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
+  const f = llama3RopeFactors(s31, 500000, 128);
+  // Llama 3.1 8B's rope_freqs: high frequencies kept, low ones divided by 8, a ramp between.
+  assert.equal(f.length, 64);
+  assert.equal(f[0], 1); assert.equal(f[63], 8);
+  assert.ok(f.some((v) => v > 1 && v < 8));
+  assert.deepEqual(ropeScalingFromFactors(f, undefined, 500000, 128, 'x.gguf'), s31);
+  const ramp = f.findIndex((v) => v > 1 && v < 8), odd = f.slice();
+  odd[ramp] *= 1.01;
+  assert.throws(() => ropeScalingFromFactors(odd, undefined, 500000, 128, 'x.gguf'), new RegExp(`x\\.gguf: rope_freqs\\.weight does not follow Llama 3's scaling \\(factor ${ramp} `));
+  assert.throws(() => ropeScalingFromFactors(f, undefined, 500000, 64, 'x.gguf'), /64 factors for a head width of 64/);
 });
