@@ -18,7 +18,7 @@ import { ponderTokenizerConfig } from '../../src/model/hf-export.ts';
 import { writeHfFolder } from '../../src/io/hf.ts';
 import { Transformer } from '../../src/model/transformer.ts';
 import { crossEntropy, noGrad, withScope } from '../../src/tensor/index.ts';
-import { BOS_ID, EOS_ID, toTokenizerJson, trainBpe, type Tokenizer } from '../../src/tokenizer/index.ts';
+import { BOS_ID, EOS_ID, toTokenizerJson, trainBpe, type TextTokenizer } from '../../src/tokenizer/index.ts';
 
 const heavy = process.env.PONDER_BACKEND === 'ts' ? 'training on the ts backend is too slow for a test' : false;
 const dir = mkdtempSync(join(tmpdir(), 'ponder-finetune-'));
@@ -45,8 +45,8 @@ function hfFolder(name: string, c: ModelConfig, seed: number): string {
   return out;
 }
 
-function corpusLoss(m: Transformer, t: Tokenizer): number {
-  const ids = [BOS_ID, ...t.encode(CORPUS.split('\n').slice(0, 4).join('\n'))].slice(0, 65);
+function corpusLoss(m: Transformer, t: TextTokenizer, first: number[] = [BOS_ID]): number {
+  const ids = [...first, ...t.encode(CORPUS.split('\n').slice(0, 4).join('\n'))].slice(0, 65);
   return noGrad(() => withScope(() => crossEntropy(Transformer.rows(m.forward(Int32Array.from(ids.slice(0, -1)), 1, ids.length - 1)), Int32Array.from(ids.slice(1))).item()));
 }
 

@@ -98,13 +98,23 @@ Face folder or a .gguf file (weights in float32 while training).`);
   },
 };
 
-/** The ids that open and close each document: ponder's, or an imported model's own (BOS may be absent, as in Qwen). */
+/**
+ * The ids that open and close each document: ponder's, or an imported model's own. A BOS goes first
+ * only where the model's tokenizer adds one itself (Llama 3 does, Qwen does not); documents end with
+ * config.json's eos_token_id, else generation_config's first.
+ */
 function documentIds(start: LoadedModel | null): { bos: number | null; eos: number } {
   if (!start || start.tokenizer instanceof Tokenizer) return { bos: BOS_ID, eos: EOS_ID };
-  const bos = start.hfConfig?.bos_token_id ?? start.generationConfig?.bos_token_id;
-  const eos = start.eosIds[0];
-  if (eos === undefined) throw new PonderError(`${start.source}: no eos_token_id (generation_config.json or config.json) to end documents with`);
-  return { bos: Number.isInteger(bos) ? (bos as number) : null, eos };
+  const first = (v: unknown): number | undefined => {
+    const x = Array.isArray(v) ? v[0] : v;
+    return Number.isInteger(x) ? (x as number) : undefined;
+  };
+  const bos = first(start.hfConfig?.bos_token_id ?? start.generationConfig?.bos_token_id);
+  const post = JSON.stringify((start.tokenizerJson as { post_processor?: unknown } | undefined)?.post_processor ?? null);
+  const addsBos = bos !== undefined && (start.tokenizerConfig?.add_bos_token === true || post.includes(`"ids":[${bos}]`));
+  const eos = first(start.hfConfig?.eos_token_id) ?? start.eosIds[0];
+  if (eos === undefined) throw new PonderError(`${start.source}: no eos_token_id (config.json or generation_config.json) to end documents with`);
+  return { bos: addsBos ? bos! : null, eos };
 }
 
 function readText(path: string): string {
