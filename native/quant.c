@@ -57,6 +57,10 @@ typedef struct {
   const int16_t *sums;
   const uint16_t *h;
   const float *f;
+  // 32-value blocks, per pair of blocks (row stride K/4): dv holds [d_b ×8, d_b+1 ×8] and nsum
+  // [-Σq_b ×8, -Σq_b+1 ×8] (Q4_0's offset of 8, spread over the lanes that sum each block).
+  const float *dv;
+  const int32_t *nsum;
   long K;
 } act_t;
 
@@ -100,6 +104,18 @@ static void quantize_row(const float *x, long K, long bs, int perm, int8_t *q, f
   }
 }
 
+// The per-pair vectors of a row of 32-value blocks (see act_t), and with unsigned, q + 128.
+static void pair_vectors(int8_t *q, const float *d, long K, int unsign, float *dv, int32_t *nsum) {
+  for (long b = 0; b + 2 <= K / 32; b += 2)
+    for (int h = 0; h < 2; h++) {
+      int s = 0;
+      for (int i = 0; i < 32; i++) s += q[(b + h) * 32 + i];
+      for (int l = 0; l < 8; l++) { dv[b * 8 + h * 8 + l] = d[b + h]; nsum[b * 8 + h * 8 + l] = -s; }
+    }
+  if (unsign)
+    for (long i = 0; i < K; i++) q[i] = (int8_t)((uint8_t)q[i] ^ 0x80); // + 128 (mod 256)
+}
+
 static void to_bf16_row(const float *x, long K, uint16_t *h) {
   long i = 0;
   for (; i + 32 <= K; i += 32) {
@@ -116,34 +132,57 @@ static void to_bf16_row(const float *x, long K, uint16_t *h) {
 
 // ---- block dot products: out[r] = Σ_k W[row, k] · A[r0 + r, k] for nr <= 4 rows ----
 
-AI __m512 halves(float a, float b) { return _mm512_insertf32x8(_mm512_set1_ps(a), _mm256_set1_ps(b), 1); }
 
+// The two f16 scales of blocks at p and p + stride as [d0 ×8, d1 ×8].
+AI __m512 scale_pair(const uint8_t *p, long stride) {
+  uint16_t h0, h1;
+  memcpy(&h0, p, 2);
+  memcpy(&h1, p + stride, 2);
+  __m512 two = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)h0 | ((uint32_t)h1 << 16)))));
+  return _mm512_permutexvar_ps(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0), two);
+}
+
+// The last block of a row with an odd block count, in scalar code: GCC 12 turns these int8 dot
+// loops into VNNI instructions with the wrong signedness (wrong results at -O3), so they are
+// kept out of the vectoriser.
+__attribute__((noinline, optimize("no-tree-vectorize"))) static int tail_q8_0(const int8_t *w, const uint8_t *au) {
+  int s = 0;
+  for (int i = 0; i < 32; i++) s += w[i] * ((int)au[i] - 128); // activations stored as q + 128
+  return s;
+}
+
+__attribute__((noinline, optimize("no-tree-vectorize"))) static int tail_q4_0(const uint8_t *w, const int8_t *a) {
+  int s = 0;
+  for (int i = 0; i < 16; i++) s += ((w[i] & 15) - 8) * a[i] + ((w[i] >> 4) - 8) * a[i + 16];
+  return s;
+}
+
+// Q8_0 weights: the activations are stored as unsigned bytes q + 128 (vpdpbusd's unsigned side),
+// and the 128·Σw that adds is taken off by starting each block's sum at -128·Σw (one vpdpbusd per
+// weight pair, shared by all activation rows).
 AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
   const long K = a->K, nb = K / 32;
+  const __m512i c128 = _mm512_set1_epi8((char)128);
   __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
   long b = 0;
   for (; b + 2 <= nb; b += 2) {
-    const uint8_t *b0 = w + b * 34, *b1 = b0 + 34;
+    const uint8_t *b0 = w + b * 34;
     __m512i wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(b0 + 2))),
-                                    _mm256_loadu_si256((const __m256i *)(b1 + 2)), 1);
-    __m512i aw = _mm512_abs_epi8(wv); // |w| as unsigned, the sign moves to the activation
-    __mmask64 neg = _mm512_movepi8_mask(wv);
-    __m512 dw = halves(fp16(b0), fp16(b1));
+                                    _mm256_loadu_si256((const __m256i *)(b0 + 36)), 1);
+    __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), c128, wv));
+    __m512 dw = scale_pair(b0, 34);
     for (int r = 0; r < nr; r++) {
-      __m512i av = _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32);
-      av = _mm512_mask_sub_epi8(av, neg, _mm512_setzero_si512(), av);
-      __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, av);
-      const float *ad = a->d + (r0 + r) * nb + b;
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dw, halves(ad[0], ad[1])), acc[r]);
+      __m512i p = _mm512_dpbusd_epi32(corr, _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32), wv);
+      __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(p), _mm512_loadu_ps(a->dv + (r0 + r) * (K / 4) + b * 8));
+      acc[r] = _mm512_fmadd_ps(t, dw, acc[r]);
     }
   }
   for (int r = 0; r < nr; r++) {
     float s = _mm512_reduce_add_ps(acc[r]);
     for (long t = b; t < nb; t++) { // an odd last block
-      const int8_t *wq = (const int8_t *)(w + t * 34 + 2), *aq = a->q + (r0 + r) * K + t * 32;
-      int si = 0;
-      for (int i = 0; i < 32; i++) si += wq[i] * aq[i];
-      s += (float)si * fp16(w + t * 34) * a->d[(r0 + r) * nb + t];
+      const int8_t *wq = (const int8_t *)(w + t * 34 + 2);
+      const int si = tail_q8_0(wq, (const uint8_t *)a->q + (r0 + r) * K + t * 32);
+      s += (float)si * a->d[(r0 + r) * nb + t] * fp16(w + t * 34);
     }
     out[r] = s;
   }
@@ -154,31 +193,29 @@ AI void dot_q4_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
   // 128-bit lanes 1 and 3 hold the high nibbles (values 16..31 of each block)
   const __m512i shift = _mm512_set_epi64(0x0004000400040004, 0x0004000400040004, 0, 0,
                                          0x0004000400040004, 0x0004000400040004, 0, 0);
-  const __m512i lo4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+  const __m512i lo4 = _mm512_set1_epi8(0x0F);
   __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
   long b = 0;
   for (; b + 2 <= nb; b += 2) {
-    const uint8_t *b0 = w + b * 18, *b1 = b0 + 18;
-    __m128i q0 = _mm_loadu_si128((const __m128i *)(b0 + 2)), q1 = _mm_loadu_si128((const __m128i *)(b1 + 2));
+    const uint8_t *b0 = w + b * 18;
+    __m128i q0 = _mm_loadu_si128((const __m128i *)(b0 + 2)), q1 = _mm_loadu_si128((const __m128i *)(b0 + 20));
     __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(q0, q0)), _mm256_set_m128i(q1, q1), 1);
     v = _mm512_and_si512(_mm512_srlv_epi16(v, shift), lo4);
-    __m512 dw = halves(fp16(b0), fp16(b1));
+    __m512 dw = scale_pair(b0, 18);
     for (int r = 0; r < nr; r++) {
-      __m512i av = _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32);
-      __m512i p = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), v, av),
-                                   _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, av)); // Σ (q - 8)·a
-      const float *ad = a->d + (r0 + r) * nb + b;
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dw, halves(ad[0], ad[1])), acc[r]);
+      const long pr = (r0 + r) * (K / 4) + b * 8;
+      // Σ (q - 8)·a: the sum starts at -8·Σa, spread as -Σa over each block's 8 lanes
+      __m512i p = _mm512_dpbusd_epi32(_mm512_loadu_si512(a->nsum + pr), v, _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32));
+      __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(p), _mm512_loadu_ps(a->dv + pr));
+      acc[r] = _mm512_fmadd_ps(t, dw, acc[r]);
     }
   }
   for (int r = 0; r < nr; r++) {
     float s = _mm512_reduce_add_ps(acc[r]);
     for (long t = b; t < nb; t++) {
       const uint8_t *wq = w + t * 18 + 2;
-      const int8_t *aq = a->q + (r0 + r) * K + t * 32;
-      int si = 0;
-      for (int i = 0; i < 16; i++) si += ((wq[i] & 15) - 8) * aq[i] + ((wq[i] >> 4) - 8) * aq[i + 16];
-      s += (float)si * fp16(w + t * 18) * a->d[(r0 + r) * nb + t];
+      const int si = tail_q4_0(wq, a->q + (r0 + r) * K + t * 32);
+      s += (float)si * a->d[(r0 + r) * nb + t] * fp16(w + t * 18);
     }
     out[r] = s;
   }
@@ -386,14 +423,16 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
   }
 }
 
-// How a weight type wants its activations: f32 as they are, int8 blocks of 32 (Q8_0 and Q4_0),
+// How a weight type wants its activations: f32 as they are, int8 blocks of 32 (Q4_0; Q8_0 as
+// unsigned q + 128),
 // int8 blocks of 256 with 16-value sums in the order Q4_K/Q5_K nibbles unpack or in natural
 // order (Q6_K), or bf16.
-enum { AF_F32, AF_Q8_0, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_COUNT };
+enum { AF_F32, AF_Q8_0, AF_Q8_0U, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_COUNT };
 
 static int act_format(int type) {
   switch (type) {
-    case QT_Q8_0: case QT_Q4_0: return AF_Q8_0;
+    case QT_Q8_0: return AF_Q8_0U;
+    case QT_Q4_0: return AF_Q8_0;
     case QT_Q4_K: case QT_Q5_K: return AF_Q8K_PERM;
     case QT_Q6_K: return AF_Q8K;
     case QT_BF16: return AF_BF16;
@@ -402,15 +441,20 @@ static int act_format(int type) {
 }
 
 // Scratch per activation format, grown to the largest product seen.
-static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_h;
+static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_dv[AF_COUNT], s_nsum[AF_COUNT], s_h;
 
 static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
   *a = (act_t){.K = K, .f = X};
-  if (fmt == AF_Q8_0 || fmt == AF_Q8K_PERM || fmt == AF_Q8K) {
-    long bs = fmt == AF_Q8_0 ? 32 : 256;
+  if (fmt == AF_Q8_0 || fmt == AF_Q8_0U || fmt == AF_Q8K_PERM || fmt == AF_Q8K) {
+    long bs = fmt == AF_Q8_0 || fmt == AF_Q8_0U ? 32 : 256;
     a->q = grow(&s_q[fmt], (size_t)(M * K));
     a->d = grow(&s_d[fmt], (size_t)(M * (K / bs)) * sizeof(float));
     a->sums = grow(&s_sums[fmt], (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
+    if (bs == 32) {
+      a->dv = grow(&s_dv[fmt], (size_t)(M * (K / 4) + 16) * sizeof(float));
+      a->nsum = grow(&s_nsum[fmt], (size_t)(M * (K / 4) + 16) * sizeof(int32_t));
+      if (!a->dv || !a->nsum) return 0;
+    }
     return a->q && a->d && a->sums;
   }
   if (fmt == AF_BF16) {
@@ -424,7 +468,11 @@ static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
 static void prepare_row(int fmt, const float *X, long K, long m, act_t *a) {
   const float *x = X + m * K;
   switch (fmt) {
-    case AF_Q8_0: quantize_row(x, K, 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 32), NULL); break;
+    case AF_Q8_0: case AF_Q8_0U:
+      quantize_row(x, K, 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 32), NULL);
+      pair_vectors((int8_t *)a->q + m * K, a->d + m * (K / 32), K, fmt == AF_Q8_0U, (float *)a->dv + m * (K / 4),
+                   (int32_t *)a->nsum + m * (K / 4));
+      break;
     case AF_Q8K_PERM: case AF_Q8K:
       quantize_row(x, K, 256, fmt == AF_Q8K_PERM, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 256),
                    (int16_t *)a->sums + m * (K / 16));
