@@ -3,9 +3,10 @@
 // generation settings say (EOS ids, chat template), plus a summary for `ponder info`.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { totalmem } from 'node:os';
 import { PonderError } from '../errors.ts';
 import { Transformer } from './transformer.ts';
-import { headDim, type Architecture, type ModelConfig } from './config.ts';
+import { countParams, headDim, type Architecture, type ModelConfig } from './config.ts';
 import { expectedTensors, modelConfigFromHf } from './hf-config.ts';
 import type { ModelParts } from './parts.ts';
 import { readHfFolder } from '../io/hf.ts';
@@ -56,6 +57,7 @@ export interface LoadedModel {
 /** The transformer the parts describe, with their weights; any disagreement names the source. */
 export function modelFromParts(parts: ModelParts): { model: Transformer; config: ModelConfig } {
   const config = modelConfigFromHf(parts.hfConfig, configName(parts));
+  refuseIfTooLarge(config, parts.source);
   const expected = expectedTensors(config);
   const present = new Set(parts.tensorNames());
   for (const name of present) {
@@ -80,6 +82,15 @@ export function modelFromParts(parts: ModelParts): { model: Transformer; config:
     p.data.set(data);
   }
   return { model, config };
+}
+
+/** Float32 weights that cannot fit in this machine's memory are refused before anything is allocated. */
+function refuseIfTooLarge(c: ModelConfig, source: string): void {
+  const need = countParams(c) * 4, have = totalmem();
+  if (need > have) {
+    const gb = (b: number) => (b / 1e9).toFixed(1);
+    throw new PonderError(`${source}: ${(countParams(c) / 1e9).toFixed(2)}B parameters need ${gb(need)} GB as float32, more than this machine's ${gb(have)} GB of memory`);
+  }
 }
 
 /** Tensors a model file may carry that are not weights: RoPE buffers, a tied head's duplicate. */

@@ -130,3 +130,9 @@ test('a missing shard, a config that is not JSON, a folder that is not a model',
   fails(join(good, 'model.safetensors'), /not a model/);
   fails(join(dir, 'nowhere'), /no such file or folder/);
 });
+
+test('a model too large for memory is refused before anything is allocated', () => {
+  // About 17B parameters (70 GB as float32).
+  fails(spoiled((d) => editConfig(d, (c) => { Object.assign(c, { hidden_size: 8192, intermediate_size: 28672, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, vocab_size: 128256 }); })),
+    /config\.json|hf-bad/, /will not fit in this machine's memory|more than this machine's/);
+});
