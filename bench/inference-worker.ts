@@ -50,11 +50,14 @@ async function ponder(): Promise<Record<string, unknown>> {
   for (let i = 0; i < 4; i++) lg = runner.decodeStep(Int32Array.of(argmax(lg)), [warm]).data;
 
   const cache = runner.newCache(1, P + G + 8);
+  const pcpu0 = process.cpuUsage();
   let t0 = performance.now();
   lg = runner.forward(Int32Array.from(ids), 1, P, { cache, lastOnly: true }).data;
   const pp = (performance.now() - t0) / 1000;
+  const pcpu = process.cpuUsage(pcpu0);
   const steps: number[] = [];
   const tok = new Int32Array(1);
+  const cpu0 = process.cpuUsage();
   t0 = performance.now();
   for (let i = 0; i < G; i++) {
     const s0 = performance.now();
@@ -63,9 +66,10 @@ async function ponder(): Promise<Record<string, unknown>> {
     steps.push(performance.now() - s0);
   }
   const tg = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const mem = memory();
   const out: Record<string, unknown> = {
-    ppTokS: P / pp, tgTokS: G / tg, msPerToken: median(steps), rss: mem.rss, peakRss: mem.peak, baselineRss: base,
+    ppTokS: P / pp, tgTokS: G / tg, ppCpuMsPerToken: (pcpu.user + pcpu.system) / 1000 / P, cpuMsPerToken: (cpu.user + cpu.system) / 1000 / G, msPerToken: median(steps), rss: mem.rss, peakRss: mem.peak, baselineRss: base,
     fileBytes: model.fileBytes, kvBytes: cache.bytes, bytesPerToken, mapped: model.mapped,
   };
   if (values.profile) out.profile = profile(runner.weights, model.config, cache, median(steps), lg);
@@ -113,16 +117,20 @@ async function llama(): Promise<Record<string, unknown>> {
   for await (const t of seq.evaluate([ids[32]], { temperature: 0 })) { void t; if (++n >= 4) break; }
   await seq.clearHistory();
 
+  const pcpu0 = process.cpuUsage();
   let t0 = performance.now();
   await seq.evaluateWithoutGeneratingNewTokens(ids);
   const pp = (performance.now() - t0) / 1000;
+  const pcpu = process.cpuUsage(pcpu0);
   n = 0;
+  const cpu0 = process.cpuUsage();
   t0 = performance.now();
   for await (const t of seq.evaluate([ids[0]], { temperature: 0 })) { void t; if (++n >= G) break; }
   const tg = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const mem = memory();
   await ctx.dispose(); await model.dispose(); await ll.dispose();
-  return { ppTokS: P / pp, tgTokS: G / tg, rss: mem.rss, peakRss: mem.peak, baselineRss: base };
+  return { ppTokS: P / pp, tgTokS: G / tg, ppCpuMsPerToken: (pcpu.user + pcpu.system) / 1000 / P, cpuMsPerToken: (cpu.user + cpu.system) / 1000 / G, rss: mem.rss, peakRss: mem.peak, baselineRss: base };
 }
 
 const result = side === 'ponder' ? await ponder() : side === 'llama' ? await llama() : (() => { throw new Error('--side ponder|llama'); })();

@@ -130,7 +130,9 @@ static void to_bf16_row(const float *x, long K, uint16_t *h) {
   }
 }
 
-// ---- block dot products: out[r] = Σ_k W[row, k] · A[r0 + r, k] for nr <= 4 rows ----
+// ---- block dot products: out[r] = Σ_k W[row, k] · A[r0 + r, k] for nr <= NR_MAX rows ----
+
+#define NR_MAX 8 // activation rows per weight row in prefill: the unpacked weights are reused from registers
 
 
 // The two f16 scales of blocks at p and p + stride as [d0 ×8, d1 ×8].
@@ -163,7 +165,8 @@ __attribute__((noinline, optimize("no-tree-vectorize"))) static int tail_q4_0(co
 AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
   const long K = a->K, nb = K / 32;
   const __m512i c128 = _mm512_set1_epi8((char)128);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
   long b = 0;
   for (; b + 2 <= nb; b += 2) {
     const uint8_t *b0 = w + b * 34;
@@ -194,7 +197,8 @@ AI void dot_q4_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
   const __m512i shift = _mm512_set_epi64(0x0004000400040004, 0x0004000400040004, 0, 0,
                                          0x0004000400040004, 0x0004000400040004, 0, 0);
   const __m512i lo4 = _mm512_set1_epi8(0x0F);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
   long b = 0;
   for (; b + 2 <= nb; b += 2) {
     const uint8_t *b0 = w + b * 18;
@@ -240,8 +244,9 @@ AI void dot_k4(const uint8_t *w, long bsz, int five, const act_t *a, long r0, in
   const long K = a->K, nb = K / 256;
   const __m512i lo4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
   const __m512i ilo[2] = {IDX2(0, 2), IDX2(4, 6)}, ihi[2] = {IDX2(1, 3), IDX2(5, 7)};
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  float mins[4] = {0, 0, 0, 0};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
+  float mins[NR_MAX] = {0};
   for (long b = 0; b < nb; b++) {
     const uint8_t *x = w + b * bsz;
     const float d = fp16(x), dmin = fp16(x + 2);
@@ -252,7 +257,8 @@ AI void dot_k4(const uint8_t *w, long bsz, int five, const act_t *a, long r0, in
                                _mm512_set1_ps(d)); // lanes 0..7: d·scale (8..15: mins, unused here)
     const uint8_t *qs = x + (five ? 48 : 16);
     __m512i hb = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x + 16))) : _mm512_setzero_si512();
-    __m512 blk[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    __m512 blk[NR_MAX];
+    for (int r = 0; r < NR_MAX; r++) blk[r] = _mm512_setzero_ps();
     for (int c = 0; c < 2; c++) {
       __m512i qv = _mm512_loadu_si512(qs + 64 * c);
       __m512i lo = _mm512_and_si512(qv, lo4), hi = _mm512_and_si512(_mm512_srli_epi16(qv, 4), lo4);
@@ -290,13 +296,15 @@ AI void dot_q6_k(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
   const __m512i sh_lo = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
   const __m512i sh_hi = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
   const __m512i lane4 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
   for (long b = 0; b < nb; b++) {
     const uint8_t *x = w + b * 210;
     const float d = fp16(x + 208);
     __m512i sci = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(x + 192)));
     __m512 scf = _mm512_cvtepi32_ps(sci);
-    __m512 blk[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    __m512 blk[NR_MAX];
+    for (int r = 0; r < NR_MAX; r++) blk[r] = _mm512_setzero_ps();
     for (int n = 0; n < 2; n++) {
       __m512i ql = _mm512_loadu_si512(x + 64 * n);
       __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x + 128 + 32 * n)));
@@ -329,7 +337,8 @@ AI void dot_q6_k(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
 AI void dot_bf16(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
   const long K = a->K;
   const uint16_t *wh = (const uint16_t *)w;
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
   __m512 acc2 = _mm512_setzero_ps();
   long k = 0;
   if (nr == 1) { // one row: two chains to hide the latency
@@ -355,7 +364,8 @@ AI void dot_bf16(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
 AI void dot_f16(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
   const long K = a->K;
   const uint16_t *wh = (const uint16_t *)w;
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
   for (long k = 0; k < K; k += 16) {
     __mmask16 m = tail_mask(K - k);
     __m512 wv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, wh + k));
@@ -367,7 +377,8 @@ AI void dot_f16(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
 AI void dot_f32(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
   const long K = a->K;
   const float *wf = (const float *)w;
-  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
   for (long k = 0; k < K; k += 16) {
     __mmask16 m = tail_mask(K - k);
     __m512 wv = _mm512_maskz_loadu_ps(m, wf + k);
@@ -395,7 +406,7 @@ AI void dot_rows(int type, const uint8_t *w, const act_t *a, long r0, int nr, fl
 // Rows [n0, n1) of Y for every activation row.
 static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const act_t *a, long M, long n0, long n1,
                         float *Y) {
-  float o[4];
+  float o[NR_MAX];
   if (M == 1) {
     switch (type) { // one specialised loop per type: the switch stays out of the row loop
 #define ONE(T)                                                                     \
@@ -410,6 +421,11 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
   for (long t0 = n0; t0 < n1; t0 += ROWS_PER_TILE) {
     long t1 = t0 + ROWS_PER_TILE < n1 ? t0 + ROWS_PER_TILE : n1;
     long m = 0;
+    for (; m + NR_MAX <= M; m += NR_MAX)
+      for (long n = t0; n < t1; n++) {
+        dot_rows(type, W + n * rowBytes, a, m, NR_MAX, o);
+        for (int r = 0; r < NR_MAX; r++) Y[(m + r) * N + n] = o[r];
+      }
     for (; m + 4 <= M; m += 4)
       for (long n = t0; n < t1; n++) {
         dot_rows(type, W + n * rowBytes, a, m, 4, o);
