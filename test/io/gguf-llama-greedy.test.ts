@@ -1,7 +1,7 @@
 // llama.cpp as referee for ponder-written GGUF files: the embedded trained model (peaked
 // predictions) exported as f32, f16, bf16 and q8_0 loads in llama.cpp, tokenises text as ponder
-// does (pre-tokenizer "qwen2"), and continues prompts greedily as ponder does on the same file:
-// identically for f32/f16 (and bf16), on at least 95% of tokens for q8_0.
+// does (pre-tokenizer "qwen2"), and continues prompts greedily (64 tokens) as ponder does on the
+// same file: identically for f32/f16, on at least 95% of tokens for bf16 and q8_0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { writeGgufModel, ggufSourceOf, type GgufDtype } from '../../src/io/gguf-
 import { openGguf } from '../../src/io/gguf.ts';
 import { BOS_ID, USER_ID, ASSISTANT_ID, EOS_ID } from '../../src/tokenizer/index.ts';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.ts';
-import { loadLlamaModel, llama, llamaGreedy, ponderGreedy } from './gguf-llama.ts';
+import { loadLlamaModel, llama, llamaGreedy, llamaProbs, ponderGreedy } from './gguf-llama.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ponder-gguf-llama-'));
 test.after(async () => { rmSync(dir, { recursive: true, force: true }); await (await llama()).dispose(); });
@@ -39,28 +39,45 @@ test('llama.cpp tokenises mixed text exactly as ponder (pre-tokenizer qwen2: sin
   } finally { await model.dispose(); }
 });
 
-for (const [dtype, minAgreement] of [['f32', 1], ['f16', 1], ['bf16', 1], ['q8_0', 0.95]] as const) {
-  test(`${dtype}: llama.cpp's greedy continuations ${minAgreement === 1 ? 'equal' : `agree with`} ponder's on the same file`, async (t) => {
+// f32 and f16: the 64-token continuations are identical. bf16 and q8_0 round the weights (and
+// llama.cpp the activations, for q8_0): the answers, through the end of text, must be identical;
+// past it the model invents the next question's digits from near-ties, where one rounding can
+// pick another digit. At least 95% of the 64 tokens must agree, both free-running and with the
+// continuation held fixed (teacher forcing along ponder's tokens, where one flip cannot cascade).
+for (const [dtype, exact] of [['f32', true], ['f16', true], ['bf16', false], ['q8_0', false]] as const) {
+  test(`${dtype}: llama.cpp's greedy continuations ${exact ? 'equal' : 'agree with'} ponder's on the same file`, async (t) => {
     const path = exportAs(dtype);
     const g = openGguf(path);
-    const types = new Set(g.tensors.filter((t) => t.shape.length === 2).map((t) => t.type));
+    const types = new Set(g.tensors.filter((x) => x.shape.length === 2).map((x) => x.type));
     g.close();
     assert.equal(types.size, 1); // every matrix in the requested type
     const ours = loadAnyModel(path);
     const model = await loadLlamaModel(path);
-    let same = 0, total = 0;
+    let same = 0, total = 0, freeSame = 0;
     try {
       for (const q of QUESTIONS) {
         const p = prompt(q);
-        const a = ponderGreedy(ours.model, p, 64, [EOS_ID]);
-        const b = await llamaGreedy(model, p, 64, [EOS_ID], 128);
-        if (minAgreement === 1) assert.deepEqual(b, a, `${q}\nponder:    ${tok.decode(a)}\nllama.cpp: ${tok.decode(b)}`);
-        // Compare position by position up to the first divergence's end (after it the contexts differ).
-        for (let i = 0; i < Math.min(a.length, b.length); i++) { total++; if (a[i] === b[i]) same++; else break; }
+        // 64 tokens each, on through the end of text (the model then starts another turn).
+        const a = ponderGreedy(ours.model, p, 64, []);
+        const b = await llamaGreedy(model, p, 64, [], 128);
+        assert.equal(a.length, 64);
         assert.match(tok.decode(a), /^<think>\d+\*\d=\d+/); // the model reasons: a real continuation, not noise
+        const end = a.indexOf(EOS_ID);
+        assert.ok(end > 0, 'the answer ends within 64 tokens');
+        const show = `${q}\nponder:    ${tok.decode(a)}\nllama.cpp: ${tok.decode(b)}`;
+        if (exact) assert.deepEqual(b, a, show);
+        else assert.deepEqual(b.slice(0, end + 1), a.slice(0, end + 1), show);
+        for (let i = 0; i < 64; i++) if (a[i] === b[i]) freeSame++;
+        const forced = await llamaProbs(model, [...p, ...a.slice(0, 63)], 128);
+        for (let i = 0; i < 64; i++) {
+          const top = forced[p.length - 1 + i].keys().next().value;
+          total++;
+          if (top === a[i]) same++;
+        }
       }
     } finally { await model.dispose(); }
-    t.diagnostic(`${dtype}: ${same}/${total} greedy tokens agree (up to 64 per prompt, or the end of text)`);
-    assert.ok(same / total >= minAgreement, `${dtype}: ${same}/${total} tokens agree`);
+    t.diagnostic(`${dtype}: ${freeSame}/${total} tokens of the free-running continuations equal, ${same}/${total} with the continuation held fixed`);
+    assert.ok(freeSame / total >= 0.95, `${dtype}: ${freeSame}/${total} tokens agree`);
+    assert.ok(same / total >= 0.95, `${dtype}: ${same}/${total} tokens agree with the continuation held fixed`);
   });
 }

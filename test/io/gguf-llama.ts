@@ -18,22 +18,16 @@ export async function loadLlamaModel(path: string): Promise<LlamaModel> {
   return (await llama()).loadModel({ modelPath: path });
 }
 
-/**
- * llama.cpp's greedy continuation of `prompt`: up to n tokens, stopping after an id in `stop`.
- * node-llama-cpp's evaluate ends at the model's end-of-generation token without yielding it;
- * it is appended here, so the result reads as ponder's does.
- */
+/** llama.cpp's greedy continuation of `prompt`: n tokens, or fewer when one in `stop` comes (end-of-generation tokens are yielded, not obeyed). */
 export async function llamaGreedy(model: LlamaModel, prompt: number[], n: number, stop: number[], contextSize: number): Promise<number[]> {
   const ctx = await model.createContext({ contextSize, threads: 1 });
   try {
     const seq = ctx.getSequence();
     const out: number[] = [];
-    for await (const t of seq.evaluate(prompt as Token[], { temperature: 0 })) {
+    for await (const t of seq.evaluate(prompt as Token[], { temperature: 0, yieldEogToken: true })) {
       out.push(t);
-      if (out.length >= n || stop.includes(t)) return out;
+      if (out.length >= n || stop.includes(t)) break;
     }
-    const eog = model.tokens.eos;
-    if (eog !== null && out.length < n) out.push(eog);
     return out;
   } finally { await ctx.dispose(); }
 }
