@@ -87,7 +87,8 @@ export const DEFAULT_PLAN: ShapePlan = { pretrain: PRETRAIN_SHAPES, rl: RL_SHAPE
 const CI_PRODUCTS = [mul(1, 1), mul(2, 1), mul(3, 1)];
 export const CI_PLAN: ShapePlan = {
   pretrain: [...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS,
-    ...[1, 2, 3, 4].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: a }])],
+    // Sums and differences up to 6 digits: copying long numbers is in training, long products are not.
+    ...[1, 2, 3, 4, 5, 6].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: Math.max(1, a - 1) }])],
   rl: mul(3, 1), trained: [mul(2, 1), mul(3, 1)], unseen: [mul(4, 1), mul(5, 1)], heldValueB: 1,
 };
 

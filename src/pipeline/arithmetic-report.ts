@@ -29,7 +29,9 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
   const UNSEEN_NAMES = r.plan.unseen.map(shapeName), RL_SHAPE = r.plan.rl;
   const rows = r.base.map((b, i) => {
     const a = r.afterRl[i]!;
-    const kind = UNSEEN_NAMES.includes(b.shape) ? 'never trained (longer)' : b.shape === shapeName(RL_SHAPE) ? 'RL only' : b.shape.includes('held') ? 'held multiplicands' : 'pretrained';
+    const pretrained = r.plan.pretrain.some((s) => shapeName(s) === b.shape), rlShape = b.shape === shapeName(RL_SHAPE);
+    const kind = UNSEEN_NAMES.includes(b.shape) ? 'never trained (longer)' : b.shape.includes('held') ? 'held multiplicands'
+      : pretrained && rlShape ? 'pretrained + RL' : rlShape ? 'RL only' : 'pretrained';
     return `| ${b.shape} | ${kind} | ${pct(b.stats.accuracy)} | ${pct(a.stats.accuracy)} | ${signed(a.stats.accuracy - b.stats.accuracy)} | ` +
       `${b.stats.meanTokens.toFixed(0)} → ${a.stats.meanTokens.toFixed(0)} | ${b.stats.meanSteps.toFixed(1)} → ${a.stats.meanSteps.toFixed(1)} | ` +
       `${b.stats.meanChecks.toFixed(1)} → ${a.stats.meanChecks.toFixed(1)} | ${errorCell(b.stats.errors)} | ${errorCell(a.stats.errors)} |`;

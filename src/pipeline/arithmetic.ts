@@ -60,7 +60,7 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
   'arithmetic-ci': {
     plan: CI_PLAN, heldOut: 30, vocabSize: 300,
     model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 256 },
-    pretrain: { steps: 400, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 240 },
+    pretrain: { steps: 1200, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 600 },
     grpo: { steps: 20, prompts: 8, group: 8, lr: 1e-4, maxNewTokens: 120, maxSeconds: 120 },
     evalMaxTokens: 160,
   },
@@ -118,7 +118,7 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   const sets = heldOutSets(p.heldOut, seed, p.plan);
   const held = Object.values(sets).flat();
   // Enough documents for every step (about 150 tokens each) and a 5% validation split of whole batches.
-  const docsNeeded = Math.ceil((p.pretrain.steps * p.pretrain.batch * (p.pretrain.seqLen + 1)) / 150) + 2000;
+  const docsNeeded = Math.ceil((p.pretrain.steps * p.pretrain.batch * (p.pretrain.seqLen + 1)) / 100) + 2000;
   const train = trainingProblems(p.plan.pretrain, docsNeeded, seed, held);
   assertClean(train, held);
   const task = cleanShapesTask('column-arithmetic', p.plan.pretrain, held);
