@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase, migrate, schemaVersion, defaultDataDir, DB_FILE } from '../../src/store/db.ts';
@@ -123,4 +123,17 @@ test('foreign keys hold: a message cannot point at a missing conversation even t
   t.after(() => db.close());
   assert.throws(() => db.prepare("INSERT INTO messages (id, conversation_id, role) VALUES ('m', 'nope', 'user')").run(),
     /FOREIGN KEY/);
+});
+
+test('the data folder ponder creates and the database in it are private to the user (0700, 0600)', (t) => {
+  const root = tempDir(t);
+  const dir = join(root, 'home', 'data');
+  const db = openDatabase({ dataDir: dir });
+  db.prepare('INSERT INTO users (id) VALUES (?)').run('someone'); // the WAL file exists once written
+  t.after(() => db.close());
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  assert.equal(mode(dir), 0o700);
+  assert.equal(mode(join(root, 'home')), 0o700, 'every folder it created');
+  assert.equal(mode(join(dir, DB_FILE)), 0o600);
+  assert.equal(mode(join(dir, `${DB_FILE}-wal`)), 0o600, 'SQLite gives the WAL the database\'s mode');
 });
