@@ -25,11 +25,20 @@ export function normalizerFrom(spec: unknown, fail: (why: string) => never): Nor
       return (s) => s.normalize(form);
     }
     case 'Lowercase': return (s) => s.toLowerCase();
+    // SentencePiece-style (Llama 2's tokenizer.json): '▁' before non-empty text, spaces as '▁'.
+    case 'Prepend': {
+      const pre = typeof spec.prepend === 'string' ? spec.prepend : fail('normalizer Prepend has no string prepend');
+      return (s) => (s === '' ? s : pre + s);
+    }
+    case 'Replace': {
+      const re = regexOf(spec.pattern, fail), content = typeof spec.content === 'string' ? spec.content : fail('normalizer Replace has no string content');
+      return (s) => s.replace(re, () => content);
+    }
     case 'Sequence': {
       const parts = Array.isArray(spec.normalizers) ? spec.normalizers.map((n) => normalizerFrom(n, fail)) : fail('normalizer Sequence has no normalizers list');
       return parts.length === 0 ? (s) => s : (s) => parts.reduce((t, f) => f(t), s);
     }
-    default: return fail(`normalizer ${JSON.stringify(spec.type)} is not supported (NFC, NFD, NFKC, NFKD, Lowercase and Sequence are)`);
+    default: return fail(`normalizer ${JSON.stringify(spec.type)} is not supported (NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace and Sequence are)`);
   }
 }
 
@@ -53,6 +62,26 @@ function regexOf(pattern: unknown, fail: (why: string) => never): RegExp {
   }
   if (typeof pattern.String === 'string') return new RegExp(pattern.String.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'), 'gu');
   return fail('a Split pattern is neither {Regex} nor {String}');
+}
+
+/**
+ * The decoder of a SentencePiece-style tokenizer.json (Llama 2's: Replace '▁' by ' ', ByteFallback,
+ * Fuse, Strip one leading space) as its parts; byte-level decoders are checked by the tokenizer.
+ */
+export interface PieceDecoder { replace: [string, string][]; byteFallback: boolean; stripStart: number; stripContent: string }
+
+export function pieceDecoderFrom(spec: unknown, fail: (why: string) => never): PieceDecoder {
+  const out: PieceDecoder = { replace: [], byteFallback: false, stripStart: 0, stripContent: ' ' };
+  const steps = isObj(spec) && spec.type === 'Sequence' && Array.isArray(spec.decoders) ? spec.decoders : [spec];
+  for (const d of steps) {
+    if (!isObj(d)) return fail('decoder is missing or not an object');
+    if (d.type === 'Replace' && isObj(d.pattern) && typeof d.pattern.String === 'string' && typeof d.content === 'string') out.replace.push([d.pattern.String, d.content]);
+    else if (d.type === 'ByteFallback') out.byteFallback = true;
+    else if (d.type === 'Fuse') continue;
+    else if (d.type === 'Strip' && typeof d.content === 'string' && Number.isInteger(d.start) && d.stop === 0) { out.stripStart = d.start as number; out.stripContent = d.content; }
+    else return fail(`decoder ${JSON.stringify(d.type)} is not supported for a SentencePiece-style tokenizer (Replace, ByteFallback, Fuse and Strip are)`);
+  }
+  return out;
 }
 
 /** The pre-tokenizer of a tokenizer.json. Byte-level BPE needs a ByteLevel stage: `byteLevel` says whether one was seen. */

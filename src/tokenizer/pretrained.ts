@@ -11,7 +11,7 @@ import { PonderError } from '../errors.ts';
 import { AddedVocabulary, type AddedToken } from './added.ts';
 import { MergeTable } from './bpe.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, bytesToLevel } from './bytes.ts';
-import { normalizerFrom, preTokenizerFrom, type Normalize, type PreTokenize } from './pipeline.ts';
+import { normalizerFrom, pieceDecoderFrom, preTokenizerFrom, type Normalize, type PieceDecoder, type PreTokenize } from './pipeline.ts';
 import type { DecodeOptions, EncodeOptions, TextTokenizer } from './types.ts';
 import { fromTokenizerJson, isPonderTokenizerJson } from './hf.ts';
 
@@ -21,20 +21,30 @@ const CACHE_LIMIT = 1 << 17;
 const utf8 = new TextEncoder();
 const lossy = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
-/** The model part of tokenizer.json, checked and turned into ids. */
+/**
+ * The model part of tokenizer.json, checked and turned into ids. Two kinds: byte-level BPE (GPT-2's
+ * byte alphabet; DeepSeek, Qwen, Llama 3) and SentencePiece-style BPE over characters with byte
+ * fallback (Llama 2, Mistral: what HF's converter and GGUF's `llama` vocabulary give).
+ */
 interface BpeModel {
-  /** token id -> its spelling in the byte alphabet (undefined for ids the model does not hold) */
+  kind: 'byte-level' | 'sentencepiece';
+  /** token id -> its spelling in the vocabulary (undefined for ids the model does not hold) */
   spelling: (string | undefined)[];
-  /** byte -> id of its single-byte token */
+  /** spelling -> id */
+  ids: Map<string, number>;
+  /** byte -> id of its single-byte token (byte-level), or of its <0xXX> token (sentencepiece; -1 when absent) */
   byteIds: Int32Array;
+  /** sentencepiece: the id of unk_token (-1: none), and whether runs of unknown characters become one */
+  unk: number;
+  fuseUnk: boolean;
   /** spelling -> id, when ignore_merges lets a whole piece that is in the vocabulary skip BPE */
   whole: Map<string, number> | null;
   table: MergeTable;
 }
 
-function readModel(model: Json, size: number, fail: (why: string) => never): BpeModel {
-  if (model.type !== 'BPE') fail(`model.type is ${JSON.stringify(model.type)}; only byte-level "BPE" is supported`);
-  if (model.byte_fallback === true) fail('model.byte_fallback is true (SentencePiece-style BPE is not supported; byte-level BPE is)');
+function readModel(model: Json, size: number, kind: BpeModel['kind'], fail: (why: string) => never): BpeModel {
+  if (model.type !== 'BPE') fail(`model.type is ${JSON.stringify(model.type)}; only "BPE" is supported`);
+  if (kind === 'byte-level' && model.byte_fallback === true) fail('model.byte_fallback is true with a ByteLevel pre-tokenizer (byte fallback belongs to SentencePiece-style tokenizers)');
   if (model.continuing_subword_prefix || model.end_of_word_suffix) fail('model.continuing_subword_prefix/end_of_word_suffix are not supported');
   const vocab = model.vocab;
   if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) fail('model.vocab is missing or not an object');
@@ -48,10 +58,13 @@ function readModel(model: Json, size: number, fail: (why: string) => never): Bpe
   }
   const byteIds = new Int32Array(256);
   for (let b = 0; b < 256; b++) {
+    if (kind === 'sentencepiece') { byteIds[b] = model.byte_fallback === true ? ids.get(byteToken(b)) ?? -1 : -1; continue; }
     const id = ids.get(BYTE_TO_CHAR[b]);
     if (id === undefined) fail(`model.vocab has no token for byte 0x${b.toString(16).padStart(2, '0')} (${JSON.stringify(BYTE_TO_CHAR[b])})`);
     byteIds[b] = id!;
   }
+  let unk = -1;
+  if (typeof model.unk_token === 'string') unk = ids.get(model.unk_token) ?? fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
   if (!Array.isArray(model.merges)) fail('model.merges is missing or not an array');
   const triples: [number, number, number][] = (model.merges as unknown[]).map((m, r) => {
     const pair = typeof m === 'string' ? m.split(' ') : m;
@@ -64,7 +77,19 @@ function readModel(model: Json, size: number, fail: (why: string) => never): Bpe
   });
   let table: MergeTable;
   try { table = new MergeTable(triples, size); } catch (e) { return fail((e as Error).message); }
-  return { spelling, byteIds, whole: model.ignore_merges === true ? ids : null, table };
+  return { kind, spelling, ids, byteIds, unk, fuseUnk: model.fuse_unk === true, whole: model.ignore_merges === true ? ids : null, table };
+}
+
+/** SentencePiece's name for a byte token: <0x0A>. */
+const byteToken = (b: number) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+const BYTE_TOKEN = /^<0x([0-9A-F]{2})>$/;
+
+/** The bytes of a SentencePiece-style token: <0xXX> is that byte, other spellings their UTF-8 after the decoder's replacements ('▁' to ' '). */
+function pieceBytes(piece: string, d: PieceDecoder): Uint8Array {
+  const byte = d.byteFallback ? BYTE_TOKEN.exec(piece) : null;
+  if (byte) return Uint8Array.of(parseInt(byte[1], 16));
+  for (const [from, to] of d.replace) piece = piece.split(from).join(to);
+  return utf8.encode(piece);
 }
 
 /**
@@ -105,6 +130,8 @@ export class PretrainedTokenizer implements TextTokenizer {
   private readonly cache = new Map<string, Int32Array>();
   private readonly tokenBytes = new Map<number, Uint8Array>();
   private buf = new Uint8Array(1024);
+  /** The decoder of a SentencePiece-style tokenizer; null for byte-level ones. */
+  private readonly pieceDecoder: PieceDecoder | null;
 
   constructor(json: unknown, readonly source = 'tokenizer.json') {
     const fail = (why: string): never => { throw new PonderError(`tokenizer ${source}: ${why}`); };
@@ -117,19 +144,27 @@ export class PretrainedTokenizer implements TextTokenizer {
     for (const id of Object.values((model.vocab ?? {}) as Json)) if (Number.isInteger(id)) size = Math.max(size, (id as number) + 1);
     for (const t of added) size = Math.max(size, t.id + 1);
     this.vocabSize = size;
-    this.model = readModel(model, size, fail);
+    const pre = preTokenizerFrom(root.pre_tokenizer, fail);
+    // No ByteLevel stage: a SentencePiece-style tokenizer (characters, byte fallback, its own decoder).
+    const kind = pre.byteLevel ? 'byte-level' : 'sentencepiece';
+    this.model = readModel(model, size, kind, fail);
     this.added = new AddedVocabulary(added, source);
-    // Spellings are one character per byte (added tokens: at most 3 UTF-8 bytes per UTF-16 unit).
+    // Byte-level spellings are one character per byte; others at most 3 UTF-8 bytes per UTF-16 unit.
+    const perUnit = kind === 'byte-level' ? 1 : 3;
     let longest = 1;
-    for (const p of this.model.spelling) if (p !== undefined && p.length > longest) longest = p.length;
+    for (const p of this.model.spelling) if (p !== undefined && p.length * perUnit > longest) longest = p.length * perUnit;
     for (const t of added) longest = Math.max(longest, 3 * t.content.length);
     this.maxTokenBytes = longest;
     this.normalize = normalizerFrom(root.normalizer, fail);
-    const pre = preTokenizerFrom(root.pre_tokenizer, fail);
-    if (!pre.byteLevel) fail('pre_tokenizer has no ByteLevel stage (only byte-level BPE is supported)');
     this.preTokenize = pre.split;
     const dec = root.decoder as Json | null | undefined;
-    if (!dec || dec.type !== 'ByteLevel') fail(`decoder is ${JSON.stringify(dec?.type ?? null)}; byte-level BPE needs "ByteLevel"`);
+    if (kind === 'byte-level') {
+      if (!dec || dec.type !== 'ByteLevel') fail(`decoder is ${JSON.stringify(dec?.type ?? null)}; byte-level BPE needs "ByteLevel"`);
+      this.pieceDecoder = null;
+    } else {
+      if (model.byte_fallback !== true && this.model.unk < 0) fail('a BPE without a ByteLevel pre-tokenizer needs byte_fallback or an unk_token (neither is set)');
+      this.pieceDecoder = pieceDecoderFrom(dec, fail);
+    }
   }
 
   /**
@@ -162,6 +197,7 @@ export class PretrainedTokenizer implements TextTokenizer {
   }
 
   private encodePiece(piece: string): Int32Array {
+    if (this.model.kind === 'sentencepiece') return this.encodeChars(piece);
     if (this.buf.length < piece.length * 3) this.buf = new Uint8Array(piece.length * 3);
     const n = utf8.encodeInto(piece, this.buf).written; // lone surrogates -> U+FFFD, as HF
     const b = this.buf.subarray(0, n);
@@ -175,6 +211,26 @@ export class PretrainedTokenizer implements TextTokenizer {
     return m === n ? ids : ids.slice(0, m);
   }
 
+  /**
+   * SentencePiece-style BPE: characters of the vocabulary, else their UTF-8 bytes as <0xXX> tokens
+   * (byte fallback), else unk (a run of them one unk with fuse_unk); then merges by rank.
+   */
+  private encodeChars(piece: string): Int32Array {
+    const m = this.model, syms: number[] = [];
+    let lastUnk = false;
+    for (const ch of piece) {
+      const id = m.ids.get(ch);
+      if (id !== undefined) { syms.push(id); lastUnk = false; continue; }
+      const bytes = Array.from(utf8.encode(ch), (b) => m.byteIds[b]);
+      if (bytes.length && bytes.every((b) => b >= 0)) { syms.push(...bytes); lastUnk = false; continue; }
+      if (m.unk >= 0 && !(m.fuseUnk && lastUnk)) syms.push(m.unk);
+      lastUnk = m.unk >= 0;
+    }
+    const ids = Int32Array.from(syms);
+    const n = m.table.apply(ids, ids.length);
+    return n === ids.length ? ids : ids.slice(0, n);
+  }
+
   private check(id: number, i: number): void {
     if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || (this.model.spelling[id] === undefined && this.added.get(id) === undefined)) {
       throw new PonderError(`token id ${id} at position ${i} is not in the vocabulary of ${this.source}`);
@@ -183,7 +239,10 @@ export class PretrainedTokenizer implements TextTokenizer {
 
   private bytesOf(id: number): Uint8Array {
     let b = this.tokenBytes.get(id);
-    if (b === undefined) { b = spellingBytes(this.model.spelling[id]!); this.tokenBytes.set(id, b); }
+    if (b === undefined) {
+      b = this.pieceDecoder ? pieceBytes(this.model.spelling[id]!, this.pieceDecoder) : spellingBytes(this.model.spelling[id]!);
+      this.tokenBytes.set(id, b);
+    }
     return b;
   }
 
@@ -211,7 +270,13 @@ export class PretrainedTokenizer implements TextTokenizer {
 
   /** Ids to text; bytes that are not UTF-8 (a token may hold half a character) become U+FFFD. */
   decode(ids: ArrayLike<number>, opts: DecodeOptions = {}): string {
-    return lossy.decode(this.decodeBytes(ids, opts));
+    const text = lossy.decode(this.decodeBytes(ids, opts));
+    const d = this.pieceDecoder;
+    if (!d || d.stripStart === 0) return text;
+    // SentencePiece's decoder drops the space its normalizer put before the text.
+    let k = 0;
+    while (k < d.stripStart && text.startsWith(d.stripContent, k * d.stripContent.length)) k++;
+    return text.slice(k * d.stripContent.length);
   }
 
   piece(id: number): string {
