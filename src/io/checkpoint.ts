@@ -111,8 +111,8 @@ function readJson(path: string, what: string): unknown {
 /** Loads a checkpoint folder; every mismatch between config and weights is an error naming both. */
 export function loadCheckpoint(dir: string): Loaded {
   if (!existsSync(dir)) throw new PonderError(`checkpoint ${dir}: no such folder`);
-  const config = validateConfig(readJson(join(dir, 'config.json'), 'the model config'), join(dir, 'config.json'));
-  const model = new Transformer(config);
+  const config = validateConfig(readJson(join(dir, 'config.json'), 'the model config'), join(dir, 'config.json'), { bytesPerParam: 4 });
+  const model = new Transformer(config, 0, { randomInit: false }); // every weight is read next
   const file = join(dir, 'model.safetensors');
   if (!existsSync(file)) throw new PonderError(`${file}: missing (the weights)`);
   const st = readSafetensors(file);
