@@ -53,8 +53,8 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
     evalMaxTokens: 560,
     countdown: {
       heldOut: 100, vocabSize: 320, maxLines: 16, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
-      pretrain: { steps: 400, batch: 16, seqLen: 384, lr: 3e-3, maxSeconds: 600 },
-      grpo: { steps: 40, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 200, maxSeconds: 480 },
+      pretrain: { steps: 600, batch: 16, seqLen: 384, lr: 3e-3, maxSeconds: 600 },
+      grpo: { steps: 30, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 200, maxSeconds: 420 },
     },
   },
   'arithmetic-ci': {
