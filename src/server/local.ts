@@ -126,8 +126,9 @@ export class LocalBackend implements ChatBackend {
       }
     };
     const entry = (id: number, logprob: number): LogprobEntry['top_logprobs'][number] => {
+      // The token's own text from its bytes (decode() of a lone SentencePiece token would drop its leading space).
       const bytes = tok.decodeBytes([id]);
-      return { token: tok.decode([id]), logprob, bytes: Array.from(bytes) };
+      return { token: Buffer.from(bytes).toString('utf8'), logprob, bytes: Array.from(bytes) };
     };
 
     const onToken = (ev: TokenEvent): boolean | void => {
