@@ -81,7 +81,10 @@ function refuseUnsupported(hf: Json, arch: Architecture, where: string): void {
   if (arch === 'Qwen3ForCausalLM' && hf.attention_bias === true) throw new PonderError(`${where}: attention_bias true is not supported for Qwen3`);
   if (hf.mlp_bias === true) throw new PonderError(`${where}: mlp_bias true is not supported`);
   if (hf.use_sliding_window === true) throw new PonderError(`${where}: use_sliding_window true is not supported (ponder attends to the whole context)`);
-  if (hf.pretraining_tp !== undefined && hf.pretraining_tp !== 1) throw new PonderError(`${where}: pretraining_tp ${JSON.stringify(hf.pretraining_tp)} is not supported (only 1)`);
+  if (Array.isArray(hf.layer_types) && hf.layer_types.some((t) => t !== 'full_attention')) {
+    throw new PonderError(`${where}: layer_types has ${JSON.stringify(hf.layer_types.find((t) => t !== 'full_attention'))} layers; ponder runs full attention only`);
+  }
+  if (hf.pretraining_tp !== undefined && hf.pretraining_tp !== null && hf.pretraining_tp !== 1) throw new PonderError(`${where}: pretraining_tp ${JSON.stringify(hf.pretraining_tp)} is not supported (only 1)`);
 }
 
 export interface HfConfigExtras {

@@ -114,6 +114,7 @@ test('options ponder does not implement are refused, not ignored', () => {
   fails(spoiled((d) => editConfig(d, (c) => { c.use_sliding_window = true; })), /config\.json/, /use_sliding_window/);
   fails(spoiled((d) => editConfig(d, (c) => { c.rope_scaling = { rope_type: 'yarn', factor: 4 }; })), /config\.json/, /rope_scaling type "yarn" is not supported/);
   fails(spoiled((d) => editConfig(d, (c) => { c.hidden_act = 'gelu'; })), /hidden_act "gelu"/);
+  fails(spoiled((d) => editConfig(d, (c) => { c.layer_types = ['full_attention', 'sliding_attention']; })), /layer_types has "sliding_attention" layers/);
 });
 
 test('a sharded folder whose index names a tensor its shard lacks', () => {
