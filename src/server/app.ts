@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { DB } from '../store/db.ts';
 import { listKeys, resolveOwner } from '../store/keys.ts';
 import { logRequest } from '../store/requests.ts';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -278,7 +278,9 @@ export async function startServer(opts: ServerOptions): Promise<PonderServer> {
     checkOrigin(req, opts.corsOrigin);
     if (method === 'POST') checkJsonBody(req);
     if (ctx.route === '/healthz') {
-      sendJson(res, 200, { status: 'ok', backend: backend.kind, ...backend.stats() });
+      // What the page may offer: the search toggles work only when the server has these.
+      const features = { search: !!opts.searchDb && existsSync(opts.searchDb), web_search: !!opts.webSearch };
+      sendJson(res, 200, { status: 'ok', backend: backend.kind, ...backend.stats(), features });
       return;
     }
 

@@ -47,11 +47,21 @@ export function getConversationHandler(db: DB, userId: string, id: string): Http
     const latest = <K extends 'rating' | 'comment' | 'rewrite'>(k: K) => fb.map((f) => f[k]).filter((v) => v !== null).pop() ?? null;
     return {
       id: m.id, role: m.role, content: m.content, reasoning_content: m.reasoning_content, status: m.status,
-      model: m.model, created_at: m.created_at,
+      model: m.model, created_at: m.created_at, ...(m.citations ? { citations: parseCitations(m.citations) } : {}),
       ...(m.role === 'assistant' ? { feedback: fb.length ? { rating: latest('rating'), comment: latest('comment'), rewrite: latest('rewrite') } : null } : {}),
     };
   });
   return { status: 200, json: { id: c.id, object: 'conversation', title: c.title, created_at: c.created_at, updated_at: c.updated_at, messages } };
+}
+
+/** The stored citations (JSON written by the server); unreadable ones are left out, not an error. */
+function parseCitations(json: string): unknown[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
 }
 
 export function deleteConversationHandler(db: DB, userId: string, id: string): HttpResult {

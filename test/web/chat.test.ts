@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +85,19 @@ test('the chat page and the explorer in a real browser, on the real server and m
   mkdirSync(dataDir);
   buildIndex(join(tmp, 'docs'), join(dataDir, SEARCH_DB_FILE));
 
-  const base = await serve(['--data-dir', dataDir, '--web-dir', dist, '--moderation-rules', rulesFile, '--moderation-every', '8', '--max-tokens', '64'], t);
+  // Web search: a SearXNG stand-in on 127.0.0.1 (its JSON API), which can be made to fail.
+  let webFails = false;
+  const searx = createServer((req, res) => {
+    if (webFails) { res.writeHead(502).end('bad gateway'); return; }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ query: new URL(req.url!, 'http://x').searchParams.get('q'),
+      results: [{ title: 'Multiplication table', url: 'https://math.example.org/times', content: 'A product of two numbers.', engine: 'test' }] }));
+  });
+  await new Promise<void>((r) => searx.listen(0, '127.0.0.1', () => r()));
+  t.after(() => { searx.closeAllConnections(); searx.close(); });
+  const searxUrl = `http://127.0.0.1:${(searx.address() as AddressInfo).port}`;
+
+  const base = await serve(['--data-dir', dataDir, '--web-dir', dist, '--moderation-rules', rulesFile, '--moderation-every', '8', '--max-tokens', '64',
+    '--web-search', searxUrl, '--web-search-timeout-ms', '3000'], t);
   const post = async (body: Record<string, unknown>): Promise<Completion> => {
     const r = await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: MODEL_ID, temperature: 0, store: false, ...body }) });
@@ -131,6 +145,10 @@ test('the chat page and the explorer in a real browser, on the real server and m
 
   // Greedy answers: the temperature slider to 0.
   await page.goto(base + '/');
+  // The model field lists what /v1/models serves.
+  await page.locator('#model option').first().waitFor({ state: 'attached' });
+  assert.deepEqual(await page.locator('#model option').allInnerTexts(), [MODEL_ID]);
+  assert.equal(await page.locator('#model').inputValue(), MODEL_ID);
   await page.locator('#temperature').evaluate((e) => { (e as unknown as { value: string }).value = '0'; e.dispatchEvent(new Event('input')); });
   await takeViews();
 
@@ -212,6 +230,32 @@ test('the chat page and the explorer in a real browser, on the real server and m
   assert.notEqual((await page.locator('.msg.assistant .answer').innerText()).trim(), '');
   await page.getByLabel('Search my documents').uncheck();
   await page.screenshot({ path: join(results, 'chat-search.png') });
+
+  // Web search: the toggle beside it; the web source is cited as a link, and stored with the answer.
+  await page.getByRole('button', { name: '+ New chat' }).click();
+  await page.getByLabel('Search the web').check();
+  await page.locator('#prompt').fill(right.problem.question);
+  await page.locator('#prompt').press('Enter');
+  const link = page.locator('.citations li a[href="https://math.example.org/times"]');
+  await link.waitFor();
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer nofollow');
+  await page.locator('#send:not([hidden])').waitFor();
+  assert.equal(await page.locator('#status').innerText(), '');
+  await page.screenshot({ path: join(results, 'chat-web-search.png') });
+  await page.goto(base + '/');
+  await page.locator('button.conv').first().click();
+  await page.locator('.citations li a[href="https://math.example.org/times"]').waitFor();
+  // A failing search is said, and the answer still comes.
+  webFails = true;
+  await page.getByRole('button', { name: '+ New chat' }).click();
+  await page.locator('#prompt').fill(right.problem.question);
+  await page.locator('#prompt').press('Enter');
+  await page.locator('#status', { hasText: 'Web search failed' }).waitFor();
+  await page.locator('#send:not([hidden])').waitFor();
+  assert.match(await page.locator('#status').innerText(), /HTTP 502\. Answered without it\./);
+  assert.equal(await page.locator('.msg.assistant .citations').count(), 0);
+  assert.notEqual((await page.locator('.msg.assistant .answer').innerText()).trim(), '');
+  await page.getByLabel('Search the web').uncheck();
 
   // Phone width: the sidebar is a drawer behind the menu button.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -5,11 +5,12 @@ export interface Settings {
   temperature: number;
   thinkingBudget: number;
   search: boolean;
+  webSearch: boolean;
   apiKey: string;
 }
 
 const SETTINGS_KEY = 'ponder.settings';
-export const DEFAULT_SETTINGS: Settings = { model: 'ponder-r1-zero', temperature: 0.7, thinkingBudget: 512, search: false, apiKey: '' };
+export const DEFAULT_SETTINGS: Settings = { model: 'ponder-r1-zero', temperature: 0.7, thinkingBudget: 512, search: false, webSearch: false, apiKey: '' };
 
 export function loadSettings(): Settings {
   try {
@@ -48,11 +49,26 @@ export async function api<T>(s: Settings, method: string, path: string, body?: u
  * (so the page follows whatever model `ponder serve --model` loaded).
  */
 export async function servedModel(s: Settings): Promise<string> {
+  const ids = await servedModels(s);
+  return ids.length === 0 || ids.includes(s.model) ? s.model : ids[0];
+}
+
+/** The ids /v1/models lists; empty when it cannot be read (the server's own error shows on the first request). */
+export async function servedModels(s: Settings): Promise<string[]> {
   try {
-    const ids = (await api<{ data: { id: string }[] }>(s, 'GET', '/v1/models')).data.map((m) => m.id);
-    return ids.length === 0 || ids.includes(s.model) ? s.model : ids[0];
+    return (await api<{ data: { id: string }[] }>(s, 'GET', '/v1/models')).data.map((m) => m.id);
   } catch {
-    return s.model; // the server's own error will show on the first request
+    return [];
+  }
+}
+
+/** What this server offers the page (GET /healthz): the search toggles need a server that can. */
+export async function serverFeatures(): Promise<{ search: boolean; web_search: boolean }> {
+  try {
+    const h = await (await fetch('/healthz')).json() as { features?: { search?: boolean; web_search?: boolean } };
+    return { search: h.features?.search ?? true, web_search: h.features?.web_search ?? false };
+  } catch {
+    return { search: true, web_search: false };
   }
 }
 
@@ -62,6 +78,8 @@ export interface Chunk {
   message_id?: string;
   user_message_id?: string;
   citations?: Citation[];
+  /** Searches that failed or timed out; the answer comes without their results. */
+  search_errors?: { source: string; message: string }[];
   moderation?: { category?: string; rule?: string };
   choices?: { delta?: { content?: string | null; reasoning_content?: string | null }; finish_reason?: string | null;
     logprobs?: { content?: { token: string; logprob: number; top_logprobs?: { token: string; logprob: number }[] }[] } | null }[];

@@ -1,7 +1,8 @@
 // The chat page: conversation list, streamed answers with the thinking shown live (collapsed when
 // the answer starts), stop/regenerate, edit a question, rate/comment/rewrite an answer,
-// moderation retractions, search citations, settings, export/delete my data.
-import { api, ApiError, loadSettings, saveSettings, servedModel, streamChat, type Citation, type Settings } from './api.ts';
+// moderation retractions, search citations (documents and the web), settings (the model from the
+// server's list), export/delete my data.
+import { api, ApiError, loadSettings, saveSettings, serverFeatures, servedModels, streamChat, type Citation, type Settings } from './api.ts';
 import { renderMarkdown } from './markdown.ts';
 
 interface Msg {
@@ -20,7 +21,7 @@ interface Msg {
 
 interface ConvSummary { id: string; title: string; updated_at: string }
 interface StoredMessage { id: string; role: string; content: string; reasoning_content: string | null; status: string;
-  feedback?: { rating: 1 | -1 | null } | null }
+  citations?: Citation[]; feedback?: { rating: 1 | -1 | null } | null }
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const el = (tag: string, attrs: Record<string, string> = {}, text?: string) => {
@@ -69,7 +70,7 @@ async function openConversation(id: string): Promise<void> {
   messages = c.messages.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({
     id: m.id, role: m.role as Msg['role'], content: m.content, reasoning: m.status === 'filtered' ? '' : m.reasoning_content ?? '',
     status: (m.status === 'filtered' ? 'filtered' : m.status === 'partial' ? 'stopped' : m.status === 'error' ? 'error' : 'complete') as Msg['status'],
-    rating: m.feedback?.rating ?? null,
+    rating: m.feedback?.rating ?? null, ...(m.citations?.length ? { citations: m.citations } : {}),
   }));
   render();
   void refreshList();
@@ -125,7 +126,7 @@ function messageView(m: Msg, i: number): HTMLElement {
     const ol = el('ol', { class: 'citations', 'aria-label': 'Sources' });
     for (const c of m.citations) {
       const li = el('li', { value: String(c.index) });
-      li.append(el('strong', {}, c.title), document.createTextNode(` — ${c.source}`), snippetView(c.snippet));
+      li.append(el('strong', {}, c.title), document.createTextNode(' — '), sourceView(c.source), snippetView(c.snippet));
       ol.append(li);
     }
     art.append(ol);
@@ -133,6 +134,12 @@ function messageView(m: Msg, i: number): HTMLElement {
   if (!streaming && m.id && m.status !== 'filtered') art.append(answerActions(m, i));
   else if (!streaming && i === messages.length - 1) art.append(regenerateOnly());
   return art;
+}
+
+/** A web source is a link (opened apart from the page); a document is its path. */
+function sourceView(source: string): Node {
+  if (!/^https?:\/\//i.test(source)) return document.createTextNode(source);
+  return el('a', { href: source, target: '_blank', rel: 'noopener noreferrer nofollow' }, source);
 }
 
 /** A search snippet: the index marks the query's words [like this]; markdown heading marks are dropped. */
@@ -268,13 +275,15 @@ async function ask(text: string, regenerate: boolean): Promise<void> {
   try {
     await streamChat(settings, {
       model: settings.model, messages: history, temperature: settings.temperature,
-      thinking_budget: settings.thinkingBudget, search: settings.search,
+      thinking_budget: settings.thinkingBudget, search: settings.search, web_search: settings.webSearch,
       ...(conversationId ? { conversation_id: conversationId } : {}), ...(regenerate ? { regenerate: true } : {}),
     }, (c) => {
       if (c.conversation_id && c.conversation_id !== conversationId) { conversationId = c.conversation_id; history_replace(); }
       if (c.message_id) answer.id = c.message_id;
       if (c.user_message_id) messages[messages.length - 2].id = c.user_message_id;
       if (c.citations) answer.citations = c.citations;
+      // A search that failed does not cost the answer: it comes without those sources, and says so.
+      if (c.search_errors?.length) setStatus(c.search_errors.map((e) => `Web search failed: ${e.message}. Answered without it.`).join(' '), true);
       const ch = c.choices?.[0];
       if (ch?.delta?.reasoning_content) answer.reasoning += ch.delta.reasoning_content;
       if (ch?.delta?.content) {
@@ -315,18 +324,44 @@ async function regenerate(): Promise<void> {
 
 // ---- settings, data, layout ----------------------------------------------------------------
 
+/** The model list: what /v1/models serves, the saved choice kept when it is served. */
+async function fillModels(): Promise<void> {
+  const select = $<HTMLSelectElement>('#model');
+  const ids = await servedModels(settings);
+  const list = ids.length ? ids : [settings.model];
+  select.replaceChildren(...list.map((id) => el('option', { value: id }, id)));
+  if (!list.includes(settings.model)) { settings = { ...settings, model: list[0] }; saveSettings(settings); }
+  select.value = settings.model;
+}
+
+/** Search toggles the server cannot honour are shown off and disabled, with the reason. */
+async function fillFeatures(): Promise<void> {
+  const f = await serverFeatures();
+  const toggle = (sel: string, on: boolean, why: string) => {
+    const box = $<HTMLInputElement>(sel);
+    box.disabled = !on;
+    if (!on) { box.checked = false; box.parentElement!.title = why; }
+  };
+  toggle('#web-search', f.web_search, 'This server has no web search (start it with ponder serve --web-search URL).');
+  toggle('#search', f.search, 'This server has no document index (build one with ponder index <folder>).');
+  settings = { ...settings, search: settings.search && f.search, webSearch: settings.webSearch && f.web_search };
+}
+
 function bindSettings(): void {
-  const model = $<HTMLInputElement>('#model'), temp = $<HTMLInputElement>('#temperature'), tempOut = $('#temperature-value');
+  const model = $<HTMLSelectElement>('#model'), temp = $<HTMLInputElement>('#temperature'), tempOut = $('#temperature-value');
   const budget = $<HTMLInputElement>('#budget'), search = $<HTMLInputElement>('#search'), key = $<HTMLInputElement>('#apikey');
-  model.value = settings.model; temp.value = String(settings.temperature); tempOut.textContent = String(settings.temperature);
+  const web = $<HTMLInputElement>('#web-search');
+  web.checked = settings.webSearch;
+  temp.value = String(settings.temperature); tempOut.textContent = String(settings.temperature);
   budget.value = String(settings.thinkingBudget); search.checked = settings.search; key.value = settings.apiKey;
   const update = () => {
-    settings = { model: model.value.trim() || 'ponder-r1-zero', temperature: Number(temp.value), thinkingBudget: Math.max(0, Math.floor(Number(budget.value) || 0)), search: search.checked, apiKey: key.value.trim() };
+    settings = { model: model.value || settings.model, temperature: Number(temp.value), thinkingBudget: Math.max(0, Math.floor(Number(budget.value) || 0)),
+      search: search.checked, webSearch: web.checked, apiKey: key.value.trim() };
     tempOut.textContent = temp.value;
     saveSettings(settings);
   };
-  for (const i of [model, temp, budget, search, key]) i.addEventListener('input', update);
-  search.addEventListener('change', update);
+  for (const i of [temp, budget, key]) i.addEventListener('input', update);
+  for (const i of [model, search, web]) i.addEventListener('change', update);
 }
 
 async function exportData(): Promise<void> {
@@ -356,7 +391,8 @@ function closeSidebar(): void {
 
 function main(): void {
   bindSettings();
-  void servedModel(settings).then((m) => { if (m !== settings.model) { settings = { ...settings, model: m }; $<HTMLInputElement>('#model').value = m; } });
+  void fillModels();
+  void fillFeatures();
   const prompt = $<HTMLTextAreaElement>('#prompt');
   $('#composer').addEventListener('submit', (ev) => {
     ev.preventDefault();
