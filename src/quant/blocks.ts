@@ -3,7 +3,7 @@
 // they are bit-exact with ggml-quants.c (see legacy.ts and kquants.ts for the block layouts).
 import { PonderError } from '../errors.ts';
 import { F16_TABLE, f32ToBf16, f32ToF16 } from './half.ts';
-import { dequantizeQ4_0, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0 } from './legacy.ts';
+import { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0 } from './legacy.ts';
 import { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K, quantizeQ4_K, quantizeQ6_K } from './kquants.ts';
 import { blockFormat, GGML_TYPE, rowBytes, type GgmlType } from './types.ts';
 
@@ -33,6 +33,9 @@ export function dequantizeInto(type: number, bytes: Uint8Array, n: number, out: 
     case GGML_TYPE.BF16: return dequantizeBF16(bytes, n, out, o);
     case GGML_TYPE.Q8_0: return dequantizeQ8_0(bytes, nb, out, o);
     case GGML_TYPE.Q4_0: return dequantizeQ4_0(bytes, nb, out, o);
+    case GGML_TYPE.Q4_1: return dequantizeQ4_1(bytes, nb, out, o);
+    case GGML_TYPE.Q5_0: return dequantizeQ5_0(bytes, nb, out, o);
+    case GGML_TYPE.Q5_1: return dequantizeQ5_1(bytes, nb, out, o);
     case GGML_TYPE.Q4_K: return dequantizeQ4_K(bytes, nb, out, o);
     case GGML_TYPE.Q5_K: return dequantizeQ5_K(bytes, nb, out, o);
     case GGML_TYPE.Q6_K: return dequantizeQ6_K(bytes, nb, out, o);

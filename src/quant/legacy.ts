@@ -1,5 +1,8 @@
 // The 32-value blocks: Q8_0 (f16 scale d, 32 int8: x = d·q) and Q4_0 (f16 d, 16 bytes whose low
-// nibbles are values 0..15 and high nibbles values 16..31: x = d·(q - 8)).
+// nibbles are values 0..15 and high nibbles values 16..31: x = d·(q - 8)); read only: Q4_1 (f16 d
+// and m, nibbles: x = d·q + m), Q5_0 and Q5_1 (a u32 of fifth bits after the scales: bit j is
+// value j's, bit j + 16 value j + 16's; x = d·(q - 16), or d·q + m). llama-quantize falls back to
+// these when rows do not fill 256-value k-quant blocks (Qwen2.5-0.5B's 896).
 // Arithmetic is f32, step by step, as ggml-quants.c's reference functions do it.
 import { F16_TABLE, f32ToF16 } from './half.ts';
 
@@ -31,6 +34,35 @@ export function dequantizeQ4_0(src: Uint8Array, nb: number, out: Float32Array, o
     }
   }
 }
+
+export function dequantizeQ4_1(src: Uint8Array, nb: number, out: Float32Array, o = 0): void {
+  for (let i = 0; i < nb; i++) {
+    const b = i * 20, d = half(src, b), m = half(src, b + 2), y = o + i * 32;
+    for (let j = 0; j < 16; j++) {
+      const q = src[b + 4 + j];
+      out[y + j] = fr((q & 0x0f) * d) + m;
+      out[y + j + 16] = fr((q >> 4) * d) + m;
+    }
+  }
+}
+
+/** Q5_0 (22 bytes: d, qh, qs) and Q5_1 (24 bytes: d, m, qh, qs). */
+function dequantizeQ5(src: Uint8Array, nb: number, out: Float32Array, o: number, withMin: boolean): void {
+  const size = withMin ? 24 : 22, hAt = withMin ? 4 : 2;
+  for (let i = 0; i < nb; i++) {
+    const b = i * size, d = half(src, b), m = withMin ? half(src, b + 2) : 0, y = o + i * 32;
+    const qh = (src[b + hAt] | (src[b + hAt + 1] << 8) | (src[b + hAt + 2] << 16) | (src[b + hAt + 3] << 24)) >>> 0;
+    for (let j = 0; j < 16; j++) {
+      const q = src[b + hAt + 4 + j];
+      const x0 = (q & 0x0f) | (((qh >>> j) << 4) & 0x10), x1 = (q >> 4) | ((qh >>> (j + 12)) & 0x10);
+      if (withMin) { out[y + j] = fr(x0 * d) + m; out[y + j + 16] = fr(x1 * d) + m; }
+      else { out[y + j] = (x0 - 16) * d; out[y + j + 16] = (x1 - 16) * d; }
+    }
+  }
+}
+
+export function dequantizeQ5_0(src: Uint8Array, nb: number, out: Float32Array, o = 0): void { dequantizeQ5(src, nb, out, o, false); }
+export function dequantizeQ5_1(src: Uint8Array, nb: number, out: Float32Array, o = 0): void { dequantizeQ5(src, nb, out, o, true); }
 
 /** quantize_row_q8_0_ref: d = amax / 127, q = round(x / d). */
 export function quantizeQ8_0(x: Float32Array, dst: Uint8Array): void {

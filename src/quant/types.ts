@@ -3,7 +3,7 @@
 import { PonderError } from '../errors.ts';
 
 export const GGML_TYPE = {
-  F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14, BF16: 30,
+  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14, BF16: 30,
 } as const;
 export type GgmlTypeName = keyof typeof GGML_TYPE;
 export type GgmlType = (typeof GGML_TYPE)[GgmlTypeName];
@@ -24,6 +24,9 @@ export const BLOCK: Readonly<Record<GgmlType, BlockFormat>> = {
   [GGML_TYPE.F16]: { name: 'F16', blockSize: 1, typeSize: 2 },
   [GGML_TYPE.BF16]: { name: 'BF16', blockSize: 1, typeSize: 2 },
   [GGML_TYPE.Q4_0]: { name: 'Q4_0', blockSize: 32, typeSize: 18 }, // f16 d, 16 bytes of nibbles
+  [GGML_TYPE.Q4_1]: { name: 'Q4_1', blockSize: 32, typeSize: 20 }, // f16 d, f16 m, 16 bytes of nibbles
+  [GGML_TYPE.Q5_0]: { name: 'Q5_0', blockSize: 32, typeSize: 22 }, // f16 d, u32 of fifth bits, nibbles
+  [GGML_TYPE.Q5_1]: { name: 'Q5_1', blockSize: 32, typeSize: 24 }, // f16 d, f16 m, u32 of fifth bits, nibbles
   [GGML_TYPE.Q8_0]: { name: 'Q8_0', blockSize: 32, typeSize: 34 }, // f16 d, 32 int8
   [GGML_TYPE.Q4_K]: { name: 'Q4_K', blockSize: QK_K, typeSize: 144 }, // f16 d, dmin, 12 scale bytes, 128 nibble bytes
   [GGML_TYPE.Q5_K]: { name: 'Q5_K', blockSize: QK_K, typeSize: 176 }, // as Q4_K + 32 bytes of high bits
@@ -32,7 +35,7 @@ export const BLOCK: Readonly<Record<GgmlType, BlockFormat>> = {
 
 /** Names of types ggml defines that ponder does not read, so an error can say what the file holds. */
 const OTHER_TYPES: Record<number, string> = {
-  3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 15: 'Q8_K', 16: 'IQ2_XXS',
+  9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 15: 'Q8_K', 16: 'IQ2_XXS',
   17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S', 22: 'IQ2_S', 23: 'IQ4_XS',
   24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 29: 'IQ1_M', 34: 'TQ1_0', 35: 'TQ2_0',
   39: 'MXFP4', 40: 'NVFP4', 41: 'Q1_0', 42: 'Q2_0',
@@ -47,7 +50,7 @@ export function blockFormat(id: number, where = 'ggml'): BlockFormat {
   if (isSupportedType(id)) return BLOCK[id];
   const known = OTHER_TYPES[id];
   throw new PonderError(known
-    ? `${where}: tensor type ${known} (${id}) is not supported (ponder reads F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K)`
+    ? `${where}: tensor type ${known} (${id}) is not supported (ponder reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)`
     : `${where}: unknown tensor type id ${id}`);
 }
 

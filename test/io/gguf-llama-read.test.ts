@@ -1,6 +1,8 @@
-// Types ponder reads but does not write (Q4_0, Q5_K), with llama.cpp as referee: a llama model
-// whose matrices are random blocks of those types (a valid model: speed and agreement do not
-// need trained values), run by llama.cpp on the blocks and by ponder on its dequantisation.
+// Types ponder reads but does not write (Q4_1, Q5_0, Q5_1, Q5_K; and Q4_0), with llama.cpp as
+// referee: a llama model whose matrices are random blocks of those types (a valid model:
+// agreement does not need trained values), run by llama.cpp on the blocks and by ponder on its
+// dequantisation. Q5_0 and Q5_1 are what llama-quantize's Q4_K_M falls back to when rows do not
+// fill 256-value blocks (Qwen2.5-0.5B's 896).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,8 +27,12 @@ function randomBlocks(type: number, n: number, seed: number): Uint8Array {
   const put = (at: number, x: number) => { const h = f32ToF16(x); out[at] = h & 0xff; out[at + 1] = h >> 8; };
   const { typeSize } = blockFormat(type);
   for (let b = 0; b < out.length; b += typeSize) {
-    if (type === GGML_TYPE.Q4_0) put(b, (r() < 0.5 ? -1 : 1) * 0.03 * (0.5 + r()));
-    else { put(b, 2e-4 * (0.5 + r())); put(b + 2, 2e-3 * (0.5 + r())); } // Q5_K: d, dmin
+    const sign = r() < 0.5 ? -1 : 1, u = 0.5 + r();
+    if (type === GGML_TYPE.Q4_0) put(b, sign * 0.03 * u);
+    else if (type === GGML_TYPE.Q5_0) put(b, sign * 0.015 * u);
+    else if (type === GGML_TYPE.Q4_1) { put(b, 0.03 * u); put(b + 2, -0.22 * u); } // d, m: values m .. m + 15d
+    else if (type === GGML_TYPE.Q5_1) { put(b, 0.015 * u); put(b + 2, -0.22 * u); }
+    else { put(b, 2e-4 * u); put(b + 2, 2e-3 * (0.5 + r())); } // Q5_K: d, dmin
   }
   return out;
 }
@@ -42,14 +48,17 @@ function dense(m: Map<number, number>, n: number): Float32Array {
   return q;
 }
 
-test('Q4_0 and Q5_K files: llama.cpp\'s next-token probabilities agree with ponder\'s dequantised weights', async (t) => {
+// Every matrix gets the next of these types in turn: all of them meet llama.cpp in one model.
+const READ_ONLY = [GGML_TYPE.Q4_0, GGML_TYPE.Q4_1, GGML_TYPE.Q5_0, GGML_TYPE.Q5_1, GGML_TYPE.Q5_K];
+
+test('Q4_0, Q4_1, Q5_0, Q5_1 and Q5_K files: llama.cpp\'s next-token probabilities agree with ponder\'s dequantised weights', async (t) => {
   const base = join(dir, 'base.gguf');
   writeGgufModel(base, testModelSource(TEST_CONFIGS.llama256, 41), 'f32');
   const g = openGguf(base);
   let seed = 1;
   const tensors = g.tensors.map((x) => {
     if (x.shape.length !== 2) return { name: x.name, shape: x.shape, type: x.type, data: g.readBytes(x) };
-    const type = /ffn|output\.weight/.test(x.name) ? GGML_TYPE.Q5_K : GGML_TYPE.Q4_0;
+    const type = READ_ONLY[(seed - 1) % READ_ONLY.length];
     return { name: x.name, shape: x.shape, type, data: randomBlocks(type, x.nelements, seed++) };
   });
   const path = join(dir, 'q4_0-q5_k.gguf');
@@ -68,6 +77,7 @@ test('Q4_0 and Q5_K files: llama.cpp\'s next-token probabilities agree with pond
     if (p[a] - p[b] > 0.05) { decisive++; if (topK(q, 1)[0] === a) same++; }
   });
   t.diagnostic(JSON.stringify({ maxDiff, maxDiffF32, decisive, same }));
+  assert.deepEqual(new Set(tensors.filter((x) => x.shape.length === 2).map((x) => x.type)), new Set(READ_ONLY));
   assert.ok(maxDiffF32 < 2e-5, `on the dequantised values as f32, llama.cpp differs from ponder by ${maxDiffF32}`);
   assert.ok(decisive >= TEXT.length / 4, `only ${decisive} decisive positions: the test model is too flat to compare`);
   assert.equal(same, decisive, 'where ponder is decisive, llama.cpp picks the same token');

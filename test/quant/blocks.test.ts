@@ -84,6 +84,27 @@ test('Q4_0: value j in the low nibble of byte j, value j+16 in its high nibble, 
   assertBits(dequantize(GGML_TYPE.Q4_0, bytes, nb * 32), want, 'Q4_0');
 });
 
+for (const [name, type, bits, withMin] of [['Q4_1', GGML_TYPE.Q4_1, 4, true], ['Q5_0', GGML_TYPE.Q5_0, 5, false], ['Q5_1', GGML_TYPE.Q5_1, 5, true]] as const) {
+  test(`${name}: blocks from the independent encoder decode to ${withMin ? 'd·q + m' : 'd·(q - 16)'}`, () => {
+    const r = rng(40 + type), nb = 4, bytes: number[] = [], want: number[] = [];
+    for (let i = 0; i < nb; i++) {
+      const dh = randHalfBits(r) | (r() < 0.5 ? 0x8000 : 0), mh = randHalfBits(r) | 0x8000;
+      const q = Array.from({ length: 32 }, () => Math.floor(r() * (1 << bits)));
+      // Value j: low nibble of byte j (j < 16) or high nibble of byte j - 16; fifth bit = bit j of a u32.
+      const qs = Array.from({ length: 16 }, (_, j) => (q[j] & 0xf) | ((q[j + 16] & 0xf) << 4));
+      let qh = 0;
+      q.forEach((v, j) => { qh |= (v >> 4) << j; });
+      bytes.push(dh & 0xff, dh >> 8);
+      if (withMin) bytes.push(mh & 0xff, mh >> 8);
+      if (bits === 5) bytes.push(qh & 0xff, (qh >>> 8) & 0xff, (qh >>> 16) & 0xff, (qh >>> 24) & 0xff);
+      bytes.push(...qs);
+      for (const v of q) want.push(withMin ? fr(fr(F16_TABLE[dh] * v) + F16_TABLE[mh]) : fr(F16_TABLE[dh] * (v - 16)));
+    }
+    assert.equal(bytes.length, nb * blockFormat(type).typeSize);
+    assertBits(dequantize(type, Uint8Array.from(bytes), nb * 32), Float32Array.from(want), name);
+  });
+}
+
 /** Packs 8 six-bit scales and mins as ggml's K_SCALE_SIZE bytes (see get_scale_min_k4). */
 function packScalesK4(sc: number[], m: number[]): number[] {
   const out = new Array(12).fill(0);
@@ -191,6 +212,7 @@ test('quantisers keep all-zero blocks zero and refuse partial blocks', () => {
   assert.throws(() => quantize(GGML_TYPE.Q4_K, new Float32Array(100)), /whole Q4_K blocks of 256/);
   assert.throws(() => dequantize(GGML_TYPE.Q8_0, new Uint8Array(33), 32), /need 34 bytes/);
   assert.throws(() => rowBytes(10, 256, 'x.gguf'), /Q2_K \(10\) is not supported/);
+  assert.throws(() => quantize(GGML_TYPE.Q5_0, new Float32Array(32)), /writing Q5_0 is not supported/);
   assert.throws(() => rowBytes(99, 256, 'x.gguf'), /unknown tensor type id 99/);
   assert.throws(() => quantize(GGML_TYPE.Q5_K, new Float32Array(256)), /writing Q5_K is not supported/);
 });
