@@ -7,7 +7,7 @@
 import { stories } from '../data/stories.ts';
 import { Rng } from '../tasks/rng.ts';
 import { getTask, taskNames } from '../tasks/registry.ts';
-import type { Moderator } from './moderate.ts';
+import type { Moderator, ModerationResult } from './moderate.ts';
 import { DEFAULT_POLICY, type Policy } from './policy.ts';
 import { PART_SEPARATOR } from './stream.ts';
 
@@ -66,7 +66,7 @@ export interface BenignReport {
 
 export function benignReport(moderator: Moderator, texts: BenignText[] = benignTexts(), policy: Policy = DEFAULT_POLICY): BenignReport {
   // In small batches: the classifier pools with a dense (texts x ids) matrix.
-  const results = [];
+  const results: ModerationResult[] = [];
   for (let i = 0; i < texts.length; i += 32) results.push(...moderator.moderateMany(texts.slice(i, i + 32).map((t) => t.text), policy));
   const bySource: BenignReport['bySource'] = {};
   const examples: string[] = [];

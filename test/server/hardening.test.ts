@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { openDatabase } from '../../src/store/db.ts';
 import { listConversations } from '../../src/store/conversations.ts';
 import { LOCAL_USER_ID } from '../../src/store/users.ts';
+import type { Policy } from '../../src/moderation/index.ts';
 import { MODEL_ID, startTestServer, tempDir } from './helpers.ts';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -116,7 +117,7 @@ test('/v1/moderations judges long inputs in slices: other requests are answered 
   // The shipped classifier with a rule of ours; the first judgement starts a health check.
   let started: (() => void) | null = null;
   class Watched extends Moderator {
-    override moderateMany(...a: Parameters<Moderator['moderateMany']>) { started?.(); started = null; return super.moderateMany(...a); }
+    override moderateMany(texts: string[], policy?: Policy) { started?.(); started = null; return super.moderateMany(texts, policy); }
   }
   const moderator = new Watched(parseRules({ categories: { blocked: { keywords: ['forbiddenword'] } } }), defaultModerator().classifier);
   const srv = await startTestServer(t, { moderation: { moderator, policies: new PolicyBook(DEFAULT_POLICY, new Map(), true) } });

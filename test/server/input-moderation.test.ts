@@ -58,5 +58,5 @@ test('a flagged request too long for the context is refused by the context check
   assert.equal(r.status, 422);
   assert.equal(r.json.error.code, 'context_length_exceeded');
   assert.equal(listConversations(db, LOCAL_USER_ID).length, before, 'no conversation stored');
-  assert.equal(db.prepare('SELECT count(*) AS n FROM messages').get().n, 0);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, 0);
 });
