@@ -203,7 +203,7 @@ function archMetadata(a: string, c: ModelConfig): [string, GgufKV][] {
  * The storage type of one weight: 1-D tensors stay f32 (as convert_hf_to_gguf.py keeps them);
  * rows that do not fill whole blocks fall back to a type they do fill. q4_k_m follows
  * llama-quantize's mix: Q6_K for the output head and for attn_v/ffn_down in the layers
- * use_more_bits picks, Q4_K elsewhere.
+ * use_more_bits picks, Q4_K elsewhere, with its fallbacks for rows of other lengths.
  */
 function tensorType(gname: string, shape: number[], dtype: GgufDtype, nLayers: number): GgmlType {
   if (shape.length < 2) return GGML_TYPE.F32;
@@ -221,7 +221,9 @@ function tensorType(gname: string, shape: number[], dtype: GgufDtype, nLayers: n
       const moreBits = i >= 0 && (i < eighth || i >= Math.floor((7 * nLayers) / 8) || (i - eighth) % 3 === 2);
       const want = gname === 'output.weight' || (moreBits && /\.(attn_v|ffn_down)\.weight$/.test(gname)) ? GGML_TYPE.Q6_K : GGML_TYPE.Q4_K;
       if (fits(want)) return want;
-      return fits(GGML_TYPE.Q8_0) ? GGML_TYPE.Q8_0 : GGML_TYPE.F16;
+      // llama-quantize's fallbacks (tensor_type_fallback): Q4_K -> Q5_0, Q6_K -> Q8_0, else F16.
+      const fallback = want === GGML_TYPE.Q4_K ? GGML_TYPE.Q5_0 : GGML_TYPE.Q8_0;
+      return fits(fallback) ? fallback : GGML_TYPE.F16;
     }
   }
 }

@@ -3,7 +3,7 @@
 // they are bit-exact with ggml-quants.c (see legacy.ts and kquants.ts for the block layouts).
 import { PonderError } from '../errors.ts';
 import { F16_TABLE, f32ToBf16, f32ToF16 } from './half.ts';
-import { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1, dequantizeQ8_0, quantizeQ4_0, quantizeQ8_0 } from './legacy.ts';
+import { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1, dequantizeQ8_0, quantizeQ4_0, quantizeQ5_0, quantizeQ8_0 } from './legacy.ts';
 import { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K, quantizeQ4_K, quantizeQ6_K } from './kquants.ts';
 import { blockFormat, GGML_TYPE, rowBytes, type GgmlType } from './types.ts';
 
@@ -13,7 +13,7 @@ export { f32ToF16, f32ToBf16, bf16ToF32, F16_TABLE } from './half.ts';
 
 /** Types quantize() can write. */
 export const QUANTIZABLE: readonly GgmlType[] = [
-  GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16, GGML_TYPE.Q8_0, GGML_TYPE.Q4_0, GGML_TYPE.Q4_K, GGML_TYPE.Q6_K,
+  GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16, GGML_TYPE.Q8_0, GGML_TYPE.Q4_0, GGML_TYPE.Q5_0, GGML_TYPE.Q4_K, GGML_TYPE.Q6_K,
 ];
 
 /** Decodes n values of `type` from bytes (at least rowBytes(type, n) of them) into out[o..o+n). */
@@ -67,7 +67,7 @@ export function dequantize(type: number, bytes: Uint8Array, n: number): Float32A
   return out;
 }
 
-/** Encodes f32 values as `type` (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K); length must fill whole blocks. */
+/** Encodes f32 values as `type` (F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K); length must fill whole blocks. */
 export function quantize(type: number, x: Float32Array): Uint8Array {
   const f = blockFormat(type);
   const dst = new Uint8Array(rowBytes(type, x.length));
@@ -81,9 +81,10 @@ export function quantize(type: number, x: Float32Array): Uint8Array {
       break;
     case GGML_TYPE.Q8_0: quantizeQ8_0(x, dst); break;
     case GGML_TYPE.Q4_0: quantizeQ4_0(x, dst); break;
+    case GGML_TYPE.Q5_0: quantizeQ5_0(x, dst); break;
     case GGML_TYPE.Q4_K: quantizeQ4_K(x, dst); break;
     case GGML_TYPE.Q6_K: quantizeQ6_K(x, dst); break;
-    default: throw new PonderError(`quantize: writing ${f.name} is not supported (ponder writes F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)`);
+    default: throw new PonderError(`quantize: writing ${f.name} is not supported (ponder writes F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K)`);
   }
   return dst;
 }

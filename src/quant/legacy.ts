@@ -77,6 +77,30 @@ export function quantizeQ8_0(x: Float32Array, dst: Uint8Array): void {
   }
 }
 
+/** quantize_row_q5_0_ref: d = (the value of largest magnitude) / -16, q = min(31, trunc(x/d + 16.5)). */
+export function quantizeQ5_0(x: Float32Array, dst: Uint8Array): void {
+  const nb = x.length / 32;
+  for (let i = 0; i < nb; i++) {
+    let amax = 0, max = 0;
+    for (let j = 0; j < 32; j++) {
+      const v = x[i * 32 + j];
+      if (amax < Math.abs(v)) { amax = Math.abs(v); max = v; }
+    }
+    const d = fr(max / -16), id = d ? fr(1 / d) : 0;
+    const h = f32ToF16(d), b = i * 22;
+    dst[b] = h & 0xff; dst[b + 1] = h >> 8;
+    let qh = 0;
+    for (let j = 0; j < 16; j++) {
+      const q0 = Math.min(31, Math.trunc(fr(fr(x[i * 32 + j] * id) + 16.5)));
+      const q1 = Math.min(31, Math.trunc(fr(fr(x[i * 32 + 16 + j] * id) + 16.5)));
+      dst[b + 6 + j] = (q0 & 0x0f) | ((q1 & 0x0f) << 4);
+      qh |= ((q0 & 0x10) >> 4) << j;
+      qh |= ((q1 & 0x10) >> 4) << (j + 16);
+    }
+    dst[b + 2] = qh & 0xff; dst[b + 3] = (qh >>> 8) & 0xff; dst[b + 4] = (qh >>> 16) & 0xff; dst[b + 5] = (qh >>> 24) & 0xff;
+  }
+}
+
 /** quantize_row_q4_0_ref: d = (the value of largest magnitude) / -8, q = min(15, trunc(x/d + 8.5)). */
 export function quantizeQ4_0(x: Float32Array, dst: Uint8Array): void {
   const nb = x.length / 32;

@@ -195,7 +195,7 @@ test('quantisers round-trip with the error their bit widths allow', () => {
   const x = randn(256 * 16, 11, 0.05);
   // Relative RMS error on Gaussian weights: ggml's own quantize-fns test sees about these figures.
   const bounds: [number, number][] = [[GGML_TYPE.F16, 5e-4], [GGML_TYPE.BF16, 4e-3], [GGML_TYPE.Q8_0, 0.01],
-    [GGML_TYPE.Q6_K, 0.04], [GGML_TYPE.Q4_K, 0.12], [GGML_TYPE.Q4_0, 0.15]];
+    [GGML_TYPE.Q6_K, 0.04], [GGML_TYPE.Q4_K, 0.12], [GGML_TYPE.Q5_0, 0.08], [GGML_TYPE.Q4_0, 0.15]];
   for (const [type, bound] of bounds) {
     const e = rmsError(type, x);
     assert.ok(e < bound && e > 0, `${blockFormat(type).name}: relative RMS error ${e}`);
@@ -205,14 +205,14 @@ test('quantisers round-trip with the error their bit widths allow', () => {
 });
 
 test('quantisers keep all-zero blocks zero and refuse partial blocks', () => {
-  for (const type of [GGML_TYPE.Q8_0, GGML_TYPE.Q4_0, GGML_TYPE.Q4_K, GGML_TYPE.Q6_K]) {
+  for (const type of [GGML_TYPE.Q8_0, GGML_TYPE.Q4_0, GGML_TYPE.Q5_0, GGML_TYPE.Q4_K, GGML_TYPE.Q6_K]) {
     const z = dequantize(type, quantize(type, new Float32Array(256)), 256);
     assert.ok(z.every((v) => v === 0), blockFormat(type).name);
   }
   assert.throws(() => quantize(GGML_TYPE.Q4_K, new Float32Array(100)), /whole Q4_K blocks of 256/);
   assert.throws(() => dequantize(GGML_TYPE.Q8_0, new Uint8Array(33), 32), /need 34 bytes/);
   assert.throws(() => rowBytes(10, 256, 'x.gguf'), /Q2_K \(10\) is not supported/);
-  assert.throws(() => quantize(GGML_TYPE.Q5_0, new Float32Array(32)), /writing Q5_0 is not supported/);
+  assert.throws(() => quantize(GGML_TYPE.Q5_1, new Float32Array(32)), /writing Q5_1 is not supported/);
   assert.throws(() => rowBytes(99, 256, 'x.gguf'), /unknown tensor type id 99/);
   assert.throws(() => quantize(GGML_TYPE.Q5_K, new Float32Array(256)), /writing Q5_K is not supported/);
 });
