@@ -37,6 +37,7 @@ Modes:
                decode with a preallocated KV cache.
   sample-bench --config c.json --batch 256 --prompt P --new N --threads N: like decode-bench but
                multinomial sampling at temperature 1 (the RL rollout shape).
+  load-bench   --weights DIR: seconds to read a Hugging Face folder into a float32 model.
   many         --jobs jobs.json: runs a JSON list of argument lists (other modes) in one process
                and prints the list of their results (torch starts once).
   selftest     checks this model against a naive second implementation (naive_forward), the KV
@@ -410,6 +411,22 @@ def cmd_write_hf(a):
     print(json.dumps({"out": a.out, "params": sum(p.numel() for p in model.parameters()), "tensors": len(names)}))
 
 
+def cmd_load_bench(a):
+    """Seconds to turn a Hugging Face folder into a float32 model ready to run (bench/hf-load.ts)."""
+    t0 = time.perf_counter()
+    c = load_config(os.path.join(a.weights, "config.json"))
+    # The weights are read next: skip nn.Linear's and nn.Embedding's random initialisation.
+    saved = nn.Linear.reset_parameters, nn.Embedding.reset_parameters
+    nn.Linear.reset_parameters = nn.Embedding.reset_parameters = lambda self: None
+    try:
+        model = Llama(c)
+    finally:
+        nn.Linear.reset_parameters, nn.Embedding.reset_parameters = saved
+    load_weights(model, a.weights)
+    t1 = time.perf_counter()
+    print(json.dumps({"mode": "load", "load_s": t1 - t0, "params": sum(p.numel() for p in model.parameters()), "torch": torch.__version__}))
+
+
 def cmd_train_bench(a):
     c = load_config(a.config)
     set_threads(a.threads)
@@ -640,6 +657,9 @@ def build_parser():
     s.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     s.add_argument("--shards", type=int, default=1)
     s.add_argument("--threads", type=int, default=1)
+    s = sub.add_parser("load-bench")
+    s.add_argument("--weights", required=True)
+    s.add_argument("--threads", type=int, default=1)
     s = sub.add_parser("train-bench")
     s.add_argument("--config", required=True)
     s.add_argument("--threads", type=int, default=1)
@@ -662,7 +682,7 @@ def build_parser():
     return p
 
 
-MODES = {"check": cmd_check, "init": cmd_init, "write-hf": cmd_write_hf, "train-bench": cmd_train_bench,
+MODES = {"check": cmd_check, "init": cmd_init, "write-hf": cmd_write_hf, "load-bench": cmd_load_bench, "train-bench": cmd_train_bench,
          "decode-bench": cmd_decode_bench, "sample-bench": lambda a: cmd_decode_bench(a, sample=True), "selftest": cmd_selftest}
 
 
