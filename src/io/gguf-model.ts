@@ -165,7 +165,7 @@ export function writeGgufModel(path: string, parts: GgufModelSource, dtype: Gguf
   for (const name of names) {
     const gname = ggufName(name) ?? (() => { throw new PonderError(`${where}: tensor "${name}" has no GGUF name`); })();
     const shape = parts.tensorShape(name);
-    const type = tensorType(gname, shape, dtype, config.n_layers);
+    const type = ggufTensorType(gname, shape, dtype, config);
     const heads = archName === 'llama' ? ropeHeads(name, config.n_heads, config.n_kv_heads) : 0;
     tensors.push({
       name: gname, shape, type,
@@ -202,10 +202,11 @@ function archMetadata(a: string, c: ModelConfig): [string, GgufKV][] {
 /**
  * The storage type of one weight: 1-D tensors stay f32 (as convert_hf_to_gguf.py keeps them);
  * rows that do not fill whole blocks fall back to a type they do fill. q4_k_m follows
- * llama-quantize's mix: Q6_K for the output head and for attn_v/ffn_down in the layers
+ * llama-quantize's mix: Q6_K for the output head (a tied embedding too) and for attn_v/ffn_down in the layers
  * use_more_bits picks, Q4_K elsewhere, with its fallbacks for rows of other lengths.
  */
-function tensorType(gname: string, shape: number[], dtype: GgufDtype, nLayers: number): GgmlType {
+export function ggufTensorType(gname: string, shape: number[], dtype: GgufDtype, config: ModelConfig): GgmlType {
+  const nLayers = config.n_layers;
   if (shape.length < 2) return GGML_TYPE.F32;
   const rowLen = shape[shape.length - 1];
   const fits = (t: GgmlType) => rowLen % blockFormat(t).blockSize === 0;
@@ -219,7 +220,9 @@ function tensorType(gname: string, shape: number[], dtype: GgufDtype, nLayers: n
       const i = layer ? Number(layer[1]) : -1;
       const eighth = Math.floor(nLayers / 8);
       const moreBits = i >= 0 && (i < eighth || i >= Math.floor((7 * nLayers) / 8) || (i - eighth) % 3 === 2);
-      const want = gname === 'output.weight' || (moreBits && /\.(attn_v|ffn_down)\.weight$/.test(gname)) ? GGML_TYPE.Q6_K : GGML_TYPE.Q4_K;
+      // A tied embedding is also the output head: it gets the head's type.
+      const head = gname === 'output.weight' || (config.tie_embeddings && gname === 'token_embd.weight');
+      const want = head || (moreBits && /\.(attn_v|ffn_down)\.weight$/.test(gname)) ? GGML_TYPE.Q6_K : GGML_TYPE.Q4_K;
       if (fits(want)) return want;
       // llama-quantize's fallbacks (tensor_type_fallback): Q4_K -> Q5_0, Q6_K -> Q8_0, else F16.
       const fallback = want === GGML_TYPE.Q4_K ? GGML_TYPE.Q5_0 : GGML_TYPE.Q8_0;

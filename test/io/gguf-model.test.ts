@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAnyModel } from '../../src/model/load.ts';
 import { writeHfFolder } from '../../src/io/hf.ts';
-import { readGgufParts, writeGgufModel } from '../../src/io/gguf-model.ts';
+import { readGgufParts, writeGgufModel, ggufTensorType } from '../../src/io/gguf-model.ts';
+import { blockFormat } from '../../src/quant/blocks.ts';
 import { ggufName, hfName, permuteRows } from '../../src/io/gguf-names.ts';
 import { tokenizerFromGguf, tokenizerToGguf } from '../../src/io/gguf-tokenizer.ts';
 import { llama3RopeFactors, ropeScalingFromFactors } from '../../src/io/gguf-rope.ts';
@@ -194,4 +195,22 @@ test('Llama 3 RoPE scaling: rope_freqs is convert_hf_to_gguf.py\'s; files withou
   odd[ramp] *= 1.01;
   assert.throws(() => ropeScalingFromFactors(odd, undefined, 500000, 128, 'x.gguf'), new RegExp(`x\\.gguf: rope_freqs\\.weight does not follow Llama 3's scaling \\(factor ${ramp} `));
   assert.throws(() => ropeScalingFromFactors(f, undefined, 500000, 64, 'x.gguf'), /64 factors for a head width of 64/);
+});
+
+test('q4_k_m mixes types as llama-quantize does, with its fallbacks (Qwen2.5-0.5B\'s shape)', () => {
+  const c = modelConfigFromHf({ architectures: ['Qwen2ForCausalLM'], vocab_size: 151936, hidden_size: 896, intermediate_size: 4864,
+    num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, max_position_embeddings: 32768, tie_word_embeddings: true }, 'qwen2.5-0.5b');
+  const t = (name: string, shape: number[]) => blockFormat(ggufTensorType(name, shape, 'q4_k_m', c)).name;
+  assert.equal(t('token_embd.weight', [151936, 896]), 'Q8_0'); // tied: the head's Q6_K, whose 256-blocks 896 does not fill
+  assert.equal(t('blk.0.attn_q.weight', [896, 896]), 'Q5_0'); // Q4_K's fallback
+  assert.equal(t('blk.0.attn_v.weight', [128, 896]), 'Q8_0'); // use_more_bits (layer 0): Q6_K, falling back
+  assert.equal(t('blk.4.attn_v.weight', [128, 896]), 'Q5_0'); // Q4_K, falling back
+  assert.equal(t('blk.5.ffn_down.weight', [896, 4864]), 'Q6_K'); // (5 - 3) % 3 == 2: more bits; 4864 = 19 · 256
+  assert.equal(t('blk.6.ffn_down.weight', [896, 4864]), 'Q4_K');
+  assert.equal(t('blk.23.ffn_gate.weight', [4864, 896]), 'Q5_0');
+  assert.equal(t('blk.0.attn_q.bias', [896]), 'F32');
+  const wide = { ...c, d_model: 1536, tie_embeddings: false };
+  assert.equal(blockFormat(ggufTensorType('token_embd.weight', [151936, 1536], 'q4_k_m', wide)).name, 'Q4_K');
+  assert.equal(blockFormat(ggufTensorType('output.weight', [151936, 1536], 'q4_k_m', wide)).name, 'Q6_K');
+  assert.equal(blockFormat(ggufTensorType('blk.0.attn_q.weight', [100, 33], 'q8_0', wide)).name, 'F16'); // rows of 33 fit no block
 });
