@@ -1,5 +1,6 @@
 // One --model for the commands: `ponder info`, `generate`, `chat` and `eval` run a Hugging Face
-// folder (a tiny random R1-style Qwen2 written here) and ponder checkpoints alike. The
+// folder (a tiny random R1-style Qwen2 written here), the same model as GGUF files, and ponder
+// checkpoints alike. The
 // generate reference is independent of the CLI: the prompt rendered by @huggingface/jinja and
 // encoded by @huggingface/tokenizers, greedy decoding in-process, HF's decode split at </think>.
 import { test, before, after } from 'node:test';
@@ -16,6 +17,8 @@ import { generate } from '../../src/infer/generate.ts';
 import { parseThink } from '../../src/infer/think.ts';
 import { countParams, type ModelConfig } from '../../src/model/config.ts';
 import { testCheckpoint } from '../server/helpers.ts';
+import { readHfFolder } from '../../src/io/hf.ts';
+import { writeGgufModel } from '../../src/io/gguf-model.ts';
 import { EOS, R1_NAMES, R1_TEMPLATE, R1_TOKENIZER_CONFIG, writeR1Folder } from '../server/model-folder.ts';
 
 interface HFTokenizer { encode(text: string, opts?: { add_special_tokens?: boolean }): { ids: number[] }; decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string }
@@ -28,7 +31,14 @@ const folder = join(root, 'tiny-r1-qwen2');
 let config: ModelConfig;
 let tokenizerJson: Record<string, unknown>;
 
-before(() => { if (!skip) ({ config, tokenizerJson } = writeR1Folder(folder)); });
+const gguf = join(root, 'tiny-r1-qwen2-f32.gguf'), ggufQ8 = join(root, 'tiny-r1-qwen2-q8_0.gguf');
+before(() => {
+  if (skip) return;
+  ({ config, tokenizerJson } = writeR1Folder(folder));
+  // The same model as GGUF files (the vocabulary and the template travel inside them).
+  writeGgufModel(gguf, readHfFolder(folder), 'f32');
+  writeGgufModel(ggufQ8, readHfFolder(folder), 'q8_0');
+});
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function ponder(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
@@ -52,6 +62,11 @@ test('ponder info --model: architecture, parameters, dtype, context, memory and 
   // Memory: float32 weights and a KV cache of 2 layers x 2 kv heads x 8 x (k, v) x 4 bytes = 256 B/token.
   assert.match(line('memory'), new RegExp(`weights ${(countParams(config) * 4 / 2 ** 20).toFixed(1)} MiB \\+ KV cache 0\\.3 KiB/token`));
   assert.match(line('chat'), /the model's Jinja template, <think> reasoning; stops on ids 2$/);
+  const q8 = ponder(['info', '--model', ggufQ8]);
+  assert.equal(q8.status, 0, q8.stderr);
+  assert.match(q8.stdout, /model +tiny-r1-qwen2-q8_0 .*\nformat +GGUF file\narchitecture Qwen2ForCausalLM/);
+  assert.match(q8.stdout, /dtype +q8_0 on disk/);
+  assert.match(q8.stdout, /chat +the model's Jinja template, <think> reasoning; stops on ids 2/);
   const own = ponder(['info', '--checkpoint', testCheckpoint()]);
   assert.match(own.stdout, /format +ponder checkpoint/);
   assert.match(own.stdout, /chat +ponder's format/);
@@ -79,6 +94,8 @@ test('ponder generate --model: the model\'s own prompt, reasoning from inside R1
   // PONDER_MODEL names the model when no flag does; --checkpoint is the same flag.
   assert.equal(plain(ponder(['generate', ...sampling, question], { env: { PONDER_MODEL: folder } }).stdout), out);
   assert.equal(plain(ponder(['generate', '--checkpoint', folder, ...sampling, question]).stdout), out);
+  // The f32 GGUF of the same model: the same weights, vocabulary and template, so the same reply.
+  assert.equal(plain(ponder(['generate', '--model', gguf, ...sampling, question]).stdout), out);
 });
 
 test('ponder chat and eval --model run the folder; bad --model values are clear errors', { skip }, () => {
