@@ -120,4 +120,15 @@ test('the served R1-style model: its name, R1\'s prompt, reasoning from inside t
   assert.equal(short.finish, 'length');
   assert.equal(msg.reasoning_content, short.parsed.reasoning);
   assert.equal(msg.content ?? '', short.parsed.answer);
+
+  // The explorer's request (an assistant prefix, one token, its top alternatives): tokens come as
+  // text, not in the byte-level alphabet ("Ġthe" is " the"), each its own bytes.
+  const probe = await client.chat.completions.create({
+    model: NAME, max_tokens: 1, logprobs: true, top_logprobs: 10, temperature: 1, seed,
+    messages: [{ role: 'user', content: 'The quick brown' }, { role: 'assistant', content: 'The', prefix: true } as OpenAI.ChatCompletionAssistantMessageParam],
+  });
+  const top = probe.choices[0].logprobs?.content?.[0]?.top_logprobs ?? [];
+  assert.equal(top.length, 10);
+  for (const t of top) assert.equal(t.token, Buffer.from(t.bytes!).toString('utf8'));
+  assert.ok(top.every((t) => !t.token.includes('Ġ') && !t.token.includes('Ċ')), JSON.stringify(top.map((t) => t.token)));
 });
