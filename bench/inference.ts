@@ -110,6 +110,9 @@ function printRow(r: InferenceRow): void {
     `   tg ${f(r.ponder.tgTokS).padStart(6)} vs ${f(l?.tgTokS).padStart(6)} tok/s (${f(r.tgRatio, 2)}x)` +
     `   ${(r.bandwidthFraction.ponder * 100).toFixed(0)}% / ${l ? (r.bandwidthFraction.llama! * 100).toFixed(0) : '-'}% of bandwidth` +
     `   RSS ${(r.ponder.rss / 2 ** 20).toFixed(0)} MiB = ${f(r.memoryRatio, 2)}x (file + KV)`);
+  // CPU time per token: comparable even when other processes share the cores
+  console.log(`${''.padEnd(30)} CPU ms/token: prompt ${f(r.ponder.ppCpuMsPerToken as number, 2)} vs ${f(l?.ppCpuMsPerToken as number | undefined, 2)}, ` +
+    `generation ${f(r.ponder.cpuMsPerToken as number, 2)} vs ${f(l?.cpuMsPerToken as number | undefined, 2)}`);
   if (!l) console.log(`  llama.cpp failed: ${(r.llama as { error: string }).error.slice(0, 300)}`);
   const p = r.ponder.profile as Record<string, number> | undefined;
   if (p) console.log(`  per token (ms): step ${f(p.stepMs, 2)} = weight products ${f(p.weightProductsMs, 2)} (LM head ${f(p.lmHeadMs, 2)}) + attention ${f(p.attentionMs, 2)} + other ${f(p.otherMs, 2)}; sampling (engine, top-p) ${f(p.samplingMs, 2)}`);

@@ -28,6 +28,9 @@ export interface Logits {
   shape: number[];
 }
 
+/** Prompt rows per MLP product: enough to reuse each unpacked weight row, and its buffers stay small. */
+const MLP_ROWS = 128;
+
 class Buffers {
   x = new Float32Array(0); h = new Float32Array(0); q = new Float32Array(0); k = new Float32Array(0); v = new Float32Array(0);
   att = new Float32Array(0); o = new Float32Array(0); g = new Float32Array(0); u = new Float32Array(0);
@@ -40,7 +43,7 @@ class Buffers {
     this.x = new Float32Array(rows * c.d); this.h = new Float32Array(rows * c.d); this.o = new Float32Array(rows * c.d);
     this.q = new Float32Array(rows * qd); this.att = new Float32Array(rows * qd);
     this.k = new Float32Array(rows * kd); this.v = new Float32Array(rows * kd);
-    this.g = new Float32Array(rows * c.ff); this.u = new Float32Array(rows * c.ff);
+    this.g = new Float32Array(Math.min(rows, MLP_ROWS) * c.ff); this.u = new Float32Array(Math.min(rows, MLP_ROWS) * c.ff);
     this.rstd = new Float32Array(rows * Math.max(c.heads, 1));
     this.cos = new Float32Array(rows * c.headDim / 2); this.sin = new Float32Array(rows * c.headDim / 2);
     this.pos = new Int32Array(rows);
@@ -144,7 +147,7 @@ export class Runner {
     this.rotary.tables(pos, rows, b.cos, b.sin);
     const x = b.x.subarray(0, rows * c.d), h = b.h.subarray(0, rows * c.d), o = b.o.subarray(0, rows * c.d);
     const q = b.q.subarray(0, rows * qd), kk = b.k.subarray(0, rows * kd), v = b.v.subarray(0, rows * kd);
-    const g = b.g.subarray(0, rows * c.ff), u = b.u.subarray(0, rows * c.ff);
+    const g = b.g, u = b.u;
     for (let l = 0; l < c.layers; l++) {
       const L = w.layers[l];
       // attention
@@ -165,11 +168,15 @@ export class Runner {
       }
       this.matmul(L.o, b.att.subarray(0, rows * qd), rows, o);
       k.binary('add', x, rows * c.d, o, rows * c.d, x);
-      // SwiGLU MLP
+      // SwiGLU MLP, MLP_ROWS rows at a time: its (rows, d_ff) buffers are the largest
       k.rmsnorm(x, L.ffnNorm, rows, c.d, c.eps, h, b.rstd);
-      this.qk.quantMatmulMulti(h, rows, c.d, [[L.gate.type, L.gate.bytes, L.gate.N, g], [L.up.type, L.up.bytes, L.up.N, u]]);
-      k.swiglu(g, u, rows * c.ff, g);
-      this.matmul(L.down, g, rows, o);
+      for (let r0 = 0; r0 < rows; r0 += MLP_ROWS) {
+        const n = Math.min(MLP_ROWS, rows - r0), hr = h.subarray(r0 * c.d, (r0 + n) * c.d);
+        const gr = g.subarray(0, n * c.ff), ur = u.subarray(0, n * c.ff), or = o.subarray(r0 * c.d, (r0 + n) * c.d);
+        this.qk.quantMatmulMulti(hr, n, c.d, [[L.gate.type, L.gate.bytes, L.gate.N, gr], [L.up.type, L.up.bytes, L.up.N, ur]]);
+        k.swiglu(gr, ur, n * c.ff, gr);
+        this.matmul(L.down, gr, n, or);
+      }
       k.binary('add', x, rows * c.d, o, rows * c.d, x);
     }
   }
