@@ -14,18 +14,19 @@ import { openGguf } from '../../src/io/gguf.ts';
 import { BOS_ID, USER_ID, ASSISTANT_ID, EOS_ID } from '../../src/tokenizer/index.ts';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.ts';
 import { loadLlamaModel, llama, llamaGreedy, llamaProbs, ponderGreedy } from './gguf-llama.ts';
+import { EMBEDDED_MODEL } from '../../src/cli/shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ponder-gguf-llama-'));
 test.after(async () => { rmSync(dir, { recursive: true, force: true }); await (await llama()).dispose(); });
 
-const embedded = loadAnyModel('models/ponder-r1-zero');
+const embedded = loadAnyModel(EMBEDDED_MODEL);
 const tok = embedded.tokenizer as Tokenizer;
 const QUESTIONS = ['What is 347 * 58?', 'What is 908 * 47?', 'What is 555 * 98?', 'What is 123 * 45?'];
 const prompt = (q: string) => [BOS_ID, USER_ID, ...tok.encode(q), ASSISTANT_ID];
 
 function exportAs(dtype: GgufDtype): string {
   const p = join(dir, `ponder-${dtype}.gguf`);
-  writeGgufModel(p, ggufSourceOf(hfFolderOf(embedded), 'models/ponder-r1-zero'), dtype);
+  writeGgufModel(p, ggufSourceOf(hfFolderOf(embedded), EMBEDDED_MODEL), dtype);
   return p;
 }
 
