@@ -12,6 +12,7 @@ import { Runner } from '../../src/infer/runner/runner.ts';
 import { weightsFromTransformer } from '../../src/infer/runner/weights.ts';
 import { GGML_TYPE } from '../../src/quant/blocks.ts';
 import { randn } from '../helpers.ts';
+import { Engine } from '../../src/infer/engine.ts';
 
 const heavy = process.env.PONDER_BACKEND === 'ts' ? 'slow on the TypeScript backend' : false;
 
@@ -96,10 +97,11 @@ test('runner Q8_0: logits within 1% (mean relative L2 over positions, each under
   const r = new Runner(config, weights);
   // the f32 model's greedy continuation of a short prompt
   const seq = [...ids(8, V, 9)];
-  const cache = r.newCache(1, 160);
+  const cache = r.newCache(1, 160), mc = m.newCache(1, 160);
+  let lg = noGrad(() => withScope(() => Float32Array.from(m.forward(Int32Array.from(seq), 1, seq.length, { cache: mc, lastOnly: true }).data)));
   for (let i = 0; i < 128; i++) {
-    const lg = modelLogits(m, Int32Array.from(seq)).subarray((seq.length - 1) * V);
     seq.push(lg.indexOf(Math.max(...lg)));
+    if (i < 127) lg = noGrad(() => withScope(() => Float32Array.from(m.forward(Int32Array.of(seq[seq.length - 1]), 1, 1, { cache: mc, lastOnly: true }).data)));
   }
   const want = modelLogits(m, Int32Array.from(seq));
   const got = r.forward(Int32Array.from(seq), 1, seq.length, { cache }).data;
@@ -126,4 +128,28 @@ test('runner cache: a length beyond the context or the memory is refused with a 
   const huge = new Runner({ ...config, context: 2 ** 40 }, weights);
   assert.throws(() => huge.newCache(1, 2 ** 36), /GiB of memory is available; at most about \d+ positions fit/);
   assert.throws(() => r.forward(Int32Array.from([400]), 1, 1), /token 400 is outside the vocabulary/);
+});
+
+test('the continuous-batching engine drives the runner: concurrent greedy requests = each alone', { skip: heavy }, async () => {
+  const m = model(VARIANTS[1][1], 8), V = BASE.vocab_size;
+  const { config, weights } = weightsFromTransformer(m, GGML_TYPE.Q8_0);
+  const runner = new Runner(config, weights);
+  // The engine is typed for the Transformer; the runner has the same step interface (StepModel).
+  const engine = new Engine(runner as unknown as Transformer, { maxActive: 4 });
+  const prompts = [ids(6, V, 21), ids(11, V, 22), ids(3, V, 23)].map((p) => [...p]);
+  const together = await Promise.all(prompts.map((prompt) => engine.submit({ prompt, maxTokens: 12, temperature: 0 })));
+  for (const [i, prompt] of prompts.entries()) {
+    const alone = await engine.submit({ prompt, maxTokens: 12, temperature: 0 });
+    assert.deepEqual(together[i].tokens, alone.tokens, `request ${i}`);
+    // and the engine's greedy tokens are the runner's own argmax chain
+    const cache = runner.newCache(1, 32);
+    let lg = runner.forward(Int32Array.from(prompt), 1, prompt.length, { cache, lastOnly: true }).data;
+    const mine: number[] = [];
+    for (let t = 0; t < 12; t++) {
+      const next = lg.indexOf(Math.max(...lg));
+      mine.push(next);
+      lg = runner.decodeStep(Int32Array.of(next), [cache]).data;
+    }
+    assert.deepEqual(alone.tokens, mine, `request ${i} vs the runner alone`);
+  }
 });
