@@ -69,7 +69,7 @@ export function countdownSearchTask(maxLines = 16): Task {
     name: 'countdown-search',
     summary: 'Countdown with search traces: try, check, back up (difficulty as countdown)',
     difficulty: countdown.difficulty,
-    generate: (rng, d) => ({ ...countdown.generate(rng, d), task: 'countdown' }),
+    generate: (rng, d) => ({ ...countdown.generate(rng, d), task: 'countdown-search' }),
     verify: countdown.verify,
     solveWithSteps(p: Problem) {
       const { numbers, target } = parseCountdownQuestion(p.question, p.task);
