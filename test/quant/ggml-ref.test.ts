@@ -10,11 +10,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dequantize, quantize, rowBytes, GGML_TYPE, blockFormat } from '../../src/quant/blocks.ts';
 import { randn } from '../helpers.ts';
 
-const BUNDLE = resolve('node_modules/node-llama-cpp/llama/gitRelease.bundle');
+const BUNDLE = fileURLToPath(new URL('../../node_modules/node-llama-cpp/llama/gitRelease.bundle', import.meta.url));
 const FILES = ['ggml/src/ggml-quants.c', 'ggml/src/ggml-quants.h', 'ggml/src/ggml-common.h', 'ggml/src/ggml-impl.h',
   'ggml/src/ggml-cpu/ggml-cpu-impl.h', 'ggml/include/ggml.h', 'ggml/include/gguf.h', 'ggml/include/ggml-cpu.h',
   'ggml/include/ggml-backend.h', 'ggml/include/ggml-alloc.h'];
