@@ -3,7 +3,7 @@
 // is one PonderError naming the file and the fault.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGguf, kv, GGUF_TYPE, type GgufKV } from '../../src/io/gguf.ts';
@@ -164,4 +164,14 @@ test('the writer refuses inconsistent input and leaves no file behind', () => {
   assert.throws(() => writeGguf(p, { metadata: [['general.alignment', kv.u32(3)]], tensors: [] }), /power of two/);
   assert.throws(() => writeGguf(p, { metadata: [['k', kv.u32(1)], ['k', kv.u32(2)]], tensors: [] }), /"k" given twice/);
   assert.throws(() => statSync(p), /ENOENT/);
+  // A write that fails part-way (here: a tensor's bytes are the wrong size) leaves the old file whole.
+  const good = join(dir, 'keep.gguf');
+  writeGguf(good, { metadata: [['a', kv.u32(1)]], tensors: [{ name: 'w', shape: [32], type: GGML_TYPE.F32, data: new Uint8Array(128) }] });
+  const before = readFileSync(good);
+  assert.throws(() => writeGguf(good, { metadata: [['a', kv.u32(2)]], tensors: [
+    { name: 'w', shape: [32], type: GGML_TYPE.F32, data: new Uint8Array(128) },
+    { name: 'v', shape: [32], type: GGML_TYPE.F32, data: () => new Uint8Array(4) },
+  ] }), /tensor "v" \(F32, shape \[32\]\) needs 128 bytes, got 4/);
+  assert.deepEqual(readFileSync(good), before);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });
