@@ -1,13 +1,22 @@
 // `ponder generate --model X "prompt"`: complete a prompt (as a chat question by default) with any
 // model: a Hugging Face folder, a .gguf file or a ponder checkpoint.
 import { parseFlags, type Command } from '../command.ts';
-import { loadChatModel, modelPath, MODEL_FLAGS, needChat, num } from '../shared.ts';
+import { loadChatModel, modelPath, MODEL_FLAGS, needChat, num, type ChatModel } from '../shared.ts';
 import { generate } from '../../infer/generate.ts';
 import { parseThink } from '../../infer/think.ts';
 import { decodeReply, opensThink, type Thinking } from '../../tokenizer/index.ts';
 import { PonderError } from '../../errors.ts';
 
 const THINKING: Record<string, Thinking> = { free: 'free', on: 'enabled', off: 'disabled' };
+
+/** The BOS a pretrained model's tokenizer puts before plain text (tokenizer_config.json add_bos_token), as transformers does. */
+function rawBos(m: ChatModel): number[] {
+  const cfg = m.tokenizerConfig;
+  if (cfg?.add_bos_token !== true) return [];
+  const bos = typeof cfg.bos_token === 'string' ? cfg.bos_token : (cfg.bos_token as { content?: unknown } | null)?.content;
+  const id = typeof bos === 'string' ? m.tokenizer.tokenId(bos) : undefined;
+  return id === undefined ? [] : [id];
+}
 
 export const command: Command = {
   name: 'generate',
@@ -36,7 +45,7 @@ export const command: Command = {
     const tok = m.tokenizer;
     const prompt = positionals[0];
     const chat = values.raw ? null : needChat(m);
-    const ids = chat ? chat.promptIds([{ role: 'user', content: prompt }], thinking) : tok.encode(prompt);
+    const ids = chat ? chat.promptIds([{ role: 'user', content: prompt }], thinking) : [...rawBos(m), ...tok.encode(prompt)];
     if (ids.length === 0) throw new PonderError('the prompt is empty');
     const stop = chat?.stopIds ?? [];
     const [g] = generate(m.model, [ids], {
@@ -48,7 +57,8 @@ export const command: Command = {
       stopTokens: stop, vocabLimit: tok.vocabSize,
     });
     if (!chat) {
-      console.log(prompt + tok.decode(g.tokens));
+      // A pretrained model's control tokens (its EOS) are no text; ponder's raw mode shows them, as it always has.
+      console.log(prompt + tok.decode(g.tokens, { skipSpecial: m.info.format !== 'ponder' }));
       return 0;
     }
     const p = parseThink(decodeReply(chat, g.tokens), { startsInThink: opensThink(ids, chat.think) });
