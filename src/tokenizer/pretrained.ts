@@ -3,6 +3,9 @@
 // Encoding follows HF's tokenizers step by step: added tokens are found first, the rest is
 // normalized, pre-tokenized (regex splits), turned into UTF-8 bytes in GPT-2's byte alphabet and
 // merged by rank. The ids are those of @huggingface/tokenizers (test/tokenizer/pretrained.test.ts).
+// SentencePiece-style BPE (Llama 2, Mistral, and GGUF `llama` vocabularies as src/io reads them)
+// is the other kind: no byte-level stage, merges over characters, unknown characters as their
+// <0xXX> byte tokens, and a decoder that turns '▁' back into spaces.
 //
 // Text is UTF-8 here as in HF: a lone surrogate (which UTF-8 cannot hold) is encoded as U+FFFD,
 // as HF's JavaScript library does (its Rust library refuses such strings). Ponder's own
