@@ -164,7 +164,7 @@ test('models list, model lookup, and errors through the client', async (t) => {
 test('a waiting stream gets keep-alive comments; a client that disconnects frees its slot and leaves its message partial', async (t) => {
   const { srv, db, key } = await setup(t, { keepAliveMs: 15, engine: { maxActive: 1 }, checkpoint: 'slow' });
   const engine = srv.backend.engine;
-  const body = (n: number) => JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'go' }], max_tokens: n, temperature: 1, seed: 1, stream: true, thinking: { type: 'enabled' } });
+  const body = (n: number) => JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'go' }], max_tokens: n, temperature: 1, seed: 4, stream: true, thinking: { type: 'enabled' } }); // seed 4 reasons for hundreds of tokens
   const headers = { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' };
   // A long generation holds the only slot; we cancel it after its first reasoning chunks.
   const ac = new AbortController();
@@ -175,11 +175,23 @@ test('a waiting stream gets keep-alive comments; a client that disconnects frees
   const reader = first.body!.getReader();
   let seen = '';
   while (!seen.includes('reasoning_content')) seen += new TextDecoder().decode((await reader.read()).value);
-  await new Promise((r) => setTimeout(r, 60));
-  ac.abort();
+  // The queued stream hears keep-alive comments while the first one still holds the slot.
   const r2 = await second;
-  const text = await r2.text();
+  const reader2 = r2.body!.getReader();
+  let text = '';
+  while (!/^: keep-alive$/m.test(text)) {
+    const { value, done } = await reader2.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
   assert.match(text, /^: keep-alive$/m, 'the queued stream received keep-alive comments');
+  assert.equal(engine.activeCount, 1, 'while the first stream held the only slot');
+  ac.abort();
+  for (;;) {
+    const { value, done } = await reader2.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
   assert.match(text, /data: \[DONE\]\n\n$/);
   // The cancelled one freed its slot (the second could run) and did not run to its 1500 tokens.
   for (let i = 0; i < 50 && engine.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 10));

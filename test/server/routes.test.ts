@@ -49,7 +49,7 @@ test('ponder serve refuses contradictory or bad flags before loading anything', 
   await assert.rejects(async () => serve.run(['--upstream-key', 'k']), /needs --upstream/);
   await assert.rejects(async () => serve.run(['--port', 'eighty']), /--port must be an integer/);
   await assert.rejects(async () => serve.run(['--bogus']), /bogus/);
-  await assert.rejects(async () => serve.run(['--checkpoint', '/nonexistent/ckpt']), /no such folder/);
+  await assert.rejects(async () => serve.run(['--checkpoint', '/nonexistent/ckpt']), /no such (file or )?folder/);
 });
 
 test('moderation: a flagged input is not answered (finish_reason content_filter), a flagged output stops with finish_reason content_filter', async (t) => {
