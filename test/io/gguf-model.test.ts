@@ -215,3 +215,20 @@ test('q4_k_m mixes types as llama-quantize does, with its fallbacks (Qwen2.5-0.5
   assert.equal(blockFormat(ggufTensorType('output.weight', [151936, 1536], 'q4_k_m', wide)).name, 'Q6_K');
   assert.equal(blockFormat(ggufTensorType('blk.0.attn_q.weight', [100, 33], 'q8_0', wide)).name, 'F16'); // rows of 33 fit no block
 });
+
+test('ponder export --format gguf writes the embedded model; a bad --dtype is refused', async () => {
+  const { command } = await import('../../src/cli/commands/export.ts');
+  const out = join(dir, 'export.gguf');
+  const log = console.log;
+  console.log = () => {};
+  try { assert.equal(await command.run(['--format', 'gguf', '--out', out, '--dtype', 'q8_0']), 0); } finally { console.log = log; }
+  const g = openGguf(out);
+  assert.equal(g.metadata.string('general.architecture'), 'llama');
+  assert.equal(g.metadata.number('general.file_type'), 7);
+  assert.equal(g.metadata.string('tokenizer.ggml.pre'), 'qwen2');
+  assert.match(g.metadata.string('tokenizer.chat_template') ?? '', /<\|assistant\|>/);
+  assert.equal(g.tensor('blk.0.attn_q.weight').type, 8);
+  g.close();
+  assert.deepEqual(readGgufParts(out).tokenizerJson, toTokenizerJson(loadTokenizer(join(EMBEDDED_MODEL, 'tokenizer.json'))));
+  await assert.rejects(async () => command.run(['--format', 'gguf', '--out', out, '--dtype', 'q3_k']), /--dtype q3_k is not available for --format gguf/);
+});
