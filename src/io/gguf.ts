@@ -151,6 +151,7 @@ function parseHeader(fd: number, path: string, fail: (why: string) => never): Gg
   const magic = r.u32('the magic');
   if (magic !== GGUF_MAGIC) fail(`not a GGUF file (magic 0x${magic.toString(16).padStart(8, '0')}, expected "GGUF")`);
   const version = r.u32('the version');
+  if (version === 0x02000000 || version === 0x03000000) fail('a big-endian GGUF file (ponder reads little-endian ones, which is what llama.cpp writes on x86 and ARM)');
   if (version !== 3 && version !== 2) fail(`GGUF version ${version} is not supported (ponder reads version 3, and 2, which has the same layout)`);
   const nTensors = r.u64('the tensor count');
   const nKv = r.u64('the metadata count');

@@ -128,6 +128,7 @@ test('broken files: one clear error naming the file and the fault', () => {
   const find = (s: string) => Buffer.from(good).indexOf(Buffer.from(s));
   expectError(new TextEncoder().encode('GGML...........................'), /not a GGUF file \(magic/);
   expectError(patch(4, (d) => d.setUint32(0, 1, true)), /GGUF version 1 is not supported/);
+  expectError(patch(4, (d) => d.setUint32(0, 3, false)), /a big-endian GGUF file/);
   expectError(good.subarray(0, 2), /truncated: 2 bytes/);
   expectError(good.subarray(0, 30), /file's 30 bytes can hold \(truncated/);
   expectError(good.subarray(0, good.length - 40), /tensor "b" needs bytes \[256, 290\) of the data section, which holds 280 \(truncated/);
