@@ -149,6 +149,8 @@ interface Run {
 async function startGeneration(ctx: ChatContext, modelReq: ChatRequest): Promise<Run> {
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
+  // The client may have left (or the server begun stopping) while the input was moderated or searched.
+  if (ctx.signal.aborted) abort.abort();
   ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
   const held: GenEvent[] = [];
   let consume: ((ev: GenEvent) => void) | null = null;

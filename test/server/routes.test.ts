@@ -50,6 +50,10 @@ test('ponder serve refuses contradictory or bad flags before loading anything', 
   await assert.rejects(async () => serve.run(['--port', 'eighty']), /--port must be an integer/);
   await assert.rejects(async () => serve.run(['--bogus']), /bogus/);
   await assert.rejects(async () => serve.run(['--checkpoint', '/nonexistent/ckpt']), /no such (file or )?folder/);
+  await assert.rejects(async () => serve.run(['--web-search', 'not a url']), /web search URL 'not a url' is not a valid URL/);
+  await assert.rejects(async () => serve.run(['--web-search', 'ftp://searx.example']), /must be http or https/);
+  await assert.rejects(async () => serve.run(['--web-search-timeout-ms', '100']), /--web-search-timeout-ms needs --web-search URL/);
+  await assert.rejects(async () => serve.run(['--shutdown-grace-ms', '-1']), /shutdown-grace-ms/);
 });
 
 test('moderation: a flagged input is not answered (finish_reason content_filter), a flagged output stops with finish_reason content_filter', async (t) => {
