@@ -3,7 +3,7 @@
 // closes the database (SQLite folds the WAL back and removes it) and exits 0, leaving nothing on
 // the port. Run both as the sources (one node process with tsx's loader) and as a user runs it,
 // `node bin/ponder.js serve` (which must then be one process, not a parent of the server).
-import { test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -71,14 +71,17 @@ async function stopsCleanly(t: TestContext, argv0: string[], signal: NodeJS.Sign
   assert.equal(getMessage(db, msgId)!.status, 'partial', 'the interrupted answer is kept, marked partial');
 }
 
-test('SIGTERM to `ponder serve` (the sources, one process): clean stream end, database closed, exit 0, port free', HEAVY, async (t) => {
-  await stopsCleanly(t, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')], 'SIGTERM');
-});
+// The three servers run side by side: each spends most of its time starting up.
+describe('stopping ponder serve', { concurrency: 3 }, () => {
+  test('SIGTERM to `ponder serve` (the sources, one process): clean stream end, database closed, exit 0, port free', HEAVY, async (t) => {
+    await stopsCleanly(t, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')], 'SIGTERM');
+  });
 
-test('SIGINT (Ctrl-C) stops it the same way', HEAVY, async (t) => {
-  await stopsCleanly(t, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')], 'SIGINT');
-});
+  test('SIGINT (Ctrl-C) stops it the same way', HEAVY, async (t) => {
+    await stopsCleanly(t, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')], 'SIGINT');
+  });
 
-test('SIGTERM to `node bin/ponder.js serve`, as a user or a service manager starts it', HEAVY, async (t) => {
-  await stopsCleanly(t, [join(ROOT, 'bin/ponder.js')], 'SIGTERM');
+  test('SIGTERM to `node bin/ponder.js serve`, as a user or a service manager starts it', HEAVY, async (t) => {
+    await stopsCleanly(t, [join(ROOT, 'bin/ponder.js')], 'SIGTERM');
+  });
 });
