@@ -14,6 +14,8 @@ export interface AssistantStage {
   name: string;
   dir: string;
   seconds: number;
+  /** Loaded from an earlier (interrupted) run's checkpoint instead of trained in this one. */
+  reused?: boolean;
   numbers: Record<string, number>;
   eval?: AssistantEval;
   explorer?: { token: string; p: number }[];
@@ -75,7 +77,8 @@ export function writeAssistantReport(outDir: string, r: AssistantReportInput): v
   ];
   stageChart(outDir, evals);
   for (const s of r.stages) {
-    L.push(`## ${s.name}`, '', Object.entries(s.numbers).map(([k, v]) => `${k.replace(/_/g, ' ')} ${Number.isInteger(v) ? v.toLocaleString() : n3(v)}`).join(' · ') + ` · ${formatDuration(s.seconds)}`, '');
+    L.push(`## ${s.name}`, '', Object.entries(s.numbers).map(([k, v]) => `${k.replace(/_/g, ' ')} ${Number.isInteger(v) ? v.toLocaleString() : n3(v)}`).join(' · ') +
+      (s.reused ? ' · trained by the first, interrupted run of this report and loaded from its checkpoint' : ` · ${formatDuration(s.seconds)}`), '');
     if (s.dir === 'rl') L.push('![reward](rl/reward.svg)', '', '![length](rl/length.svg)', '');
     else if (s.dir === 'align') L.push('![loss and KL](align/loss.svg)', '', '![margin and accuracy](align/reward.svg)', '', ...alignSamples(outDir));
     else L.push(`![loss](${s.dir}/loss.svg)`, '');

@@ -9,7 +9,7 @@
 //   6. reasoning RL (GRPO) on story questions and products, rewarded on the answer
 //   7. the report card on the held-out sets after each stage, and report.md
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Transformer } from '../model/transformer.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { trainBpe, BOS_ID, EOS_ID, type Tokenizer } from '../tokenizer/index.ts';
@@ -20,7 +20,8 @@ import { pretrain } from '../train/pretrain.ts';
 import { trainSft } from '../train/sft.ts';
 import { trainAlign } from '../align/trainer.ts';
 import { trainGrpo, DEFAULT_REWARDS } from '../rl/trainer.ts';
-import { saveCheckpoint } from '../io/checkpoint.ts';
+import { saveCheckpoint, loadCheckpoint, type Loaded } from '../io/checkpoint.ts';
+import { MetricsLog } from '../train/metrics.ts';
 import { noGrad, withScope } from '../tensor/index.ts';
 import { evalAssistant, type AssistantEval } from './assistant-eval.ts';
 import { writeAssistantReport, type AssistantStage } from './assistant-report.ts';
@@ -64,7 +65,18 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   },
 };
 
-export interface AssistantOptions { preset: AssistantPreset; outDir: string; seed?: number; progress?: boolean; log?: (line: string) => void }
+export interface AssistantOptions {
+  preset: AssistantPreset;
+  outDir: string;
+  seed?: number;
+  progress?: boolean;
+  log?: (line: string) => void;
+  /**
+   * Continue an interrupted run in outDir: a stage whose checkpoint folder exists there (written
+   * when the stage ended) is loaded instead of trained again; evaluation runs anew.
+   */
+  reuse?: boolean;
+}
 export interface AssistantResult { outDir: string; stages: AssistantStage[]; finalDir: string; world: World }
 
 const copyModel = (m: Transformer): Transformer => {
@@ -97,10 +109,15 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   const stageStart = () => performance.now();
   const secs = (t: number) => (performance.now() - t) / 1000;
 
+  const done = (dir: string): Loaded | null => (o.reuse && existsSync(join(o.outDir, dir, 'checkpoint', 'model.safetensors')) ? loadCheckpoint(join(o.outDir, dir, 'checkpoint')) : null);
+  const rows = (dir: string) => MetricsLog.read(join(o.outDir, dir, 'metrics.jsonl'));
+  const lastWith = (dir: string, k: string) => (rows(dir).filter((x) => typeof x[k] === 'number').pop()?.[k] as number | undefined) ?? NaN;
+
   // 1-2. The world and the tokenizer.
   const world = buildWorld({ seed, ...p.world });
   const sftText = world.sft.slice(0, 8000).flatMap((c) => c.messages.flatMap((m) => [m.content, m.reasoning ?? '']));
-  const tok = trainBpe([...world.pretrainTexts.slice(0, 20000), ...sftText], p.vocabSize);
+  const donePre = done('pretrain');
+  const tok = donePre?.tokenizer ?? trainBpe([...world.pretrainTexts.slice(0, 20000), ...sftText], p.vocabSize);
   const config = validateConfig({ ...p.model, vocab_size: Math.max(tok.vocabSize, 64) });
   log(`[${since()}] world: ${world.pretrainTexts.length} prose documents, ${world.sft.length} conversations, ${world.pairs.length} preference pairs; tokenizer ${tok.vocabSize} tokens`);
 
@@ -109,20 +126,23 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   const ids: number[] = [];
   for (const d of world.pretrainTexts) { ids.push(BOS_ID, ...tok.encode(d), EOS_ID); }
   const base = new Transformer(config, seed);
-  const pre = pretrain({
-    model: base, tokenizer: tok, tokens: Int32Array.from(ids), outDir: join(o.outDir, 'pretrain'), steps: p.pretrain.steps,
-    batchSize: p.pretrain.batch, seqLen: p.pretrain.seqLen, lr: p.pretrain.lr, evalEvery: 100, checkpointEvery: 100000,
-    maxSeconds: p.pretrain.maxSeconds, seed, progress: o.progress,
-  });
+  const pre = donePre
+    ? { model: donePre.model, steps: lastWith('pretrain', 'step'), valLoss: lastWith('pretrain', 'val_loss'), tokensPerSecond: lastWith('pretrain', 'tokens_per_s') }
+    : pretrain({
+      model: base, tokenizer: tok, tokens: Int32Array.from(ids), outDir: join(o.outDir, 'pretrain'), steps: p.pretrain.steps,
+      batchSize: p.pretrain.batch, seqLen: p.pretrain.seqLen, lr: p.pretrain.lr, evalEvery: 100, checkpointEvery: 100000,
+      maxSeconds: p.pretrain.maxSeconds, seed, progress: o.progress,
+    });
   const explorerBase = nextWords(pre.model, tok, 'The boy went to the');
   log(`[${since()}] pretraining: ${base.paramCount().toLocaleString()} parameters, ${ids.length.toLocaleString()} tokens, val loss ${pre.valLoss.toFixed(3)} after ${pre.steps} steps; "The boy went to the" -> ${explorerBase.map((x) => x.token.trim()).join(', ')}`);
-  stages.push({ name: 'pretrained base', dir: 'pretrain', seconds: secs(t), numbers: { steps: pre.steps, val_loss: pre.valLoss, tokens_per_s: pre.tokensPerSecond, tokens: ids.length }, explorer: explorerBase });
+  stages.push({ name: 'pretrained base', dir: 'pretrain', seconds: donePre ? NaN : secs(t), reused: Boolean(donePre), numbers: { steps: pre.steps, val_loss: pre.valLoss, tokens_per_s: pre.tokensPerSecond, tokens: ids.length }, explorer: explorerBase });
 
   const evalStage = (m: Transformer): AssistantEval => evalAssistant(m, tok, world.eval, { maxNewTokens: p.evalTokens });
 
   // 4. Instruction tuning.
   t = stageStart();
-  const sft = trainSft({
+  const doneSft = done('sft');
+  const sft = doneSft ? { model: doneSft.model, steps: lastWith('sft', 'step'), valLoss: lastWith('sft', 'val_loss'), tooLong: [] } : trainSft({
     model: copyModel(pre.model), tokenizer: tok, conversations: world.sft, outDir: join(o.outDir, 'sft'), steps: p.sft.steps,
     batchSize: p.sft.batch, seqLen: config.max_seq_len, lr: p.sft.lr, evalEvery: 100, checkpointEvery: 100000,
     maxSeconds: p.sft.maxSeconds, seed, progress: o.progress,
@@ -130,11 +150,12 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   const sftSecs = secs(t);
   const evSft = evalStage(sft.model);
   log(`[${since()}] instruction tuning: val loss ${sft.valLoss.toFixed(3)} after ${sft.steps} steps; ${fmt(evSft)}`);
-  stages.push({ name: 'instruction-tuned (SFT)', dir: 'sft', seconds: sftSecs, numbers: { steps: sft.steps, val_loss: sft.valLoss, skipped: sft.tooLong.length }, eval: evSft });
+  stages.push({ name: 'instruction-tuned (SFT)', dir: 'sft', seconds: doneSft ? NaN : sftSecs, reused: Boolean(doneSft), numbers: { steps: sft.steps, val_loss: sft.valLoss, skipped: sft.tooLong.length }, eval: evSft });
 
   // 5. Alignment from preferences.
   t = stageStart();
-  const al = trainAlign({
+  const doneAl = done('align');
+  const al = doneAl ? { policy: doneAl.model, steps: lastWith('align', 'step'), rows: rows('align') as Record<string, number>[] } : trainAlign({
     method: 'dpo', policy: copyModel(sft.model), tokenizer: tok, pairs: world.pairs.slice(64), valPairs: world.pairs.slice(0, 64),
     outDir: join(o.outDir, 'align'), steps: p.align.steps, batchSize: p.align.batch, beta: p.align.beta, nllWeight: p.align.nllWeight,
     lr: p.align.lr, evalEvery: 20, sampleEvery: 40, checkpointEvery: 100000, seed, progress: o.progress, maxSeconds: p.align.maxSeconds,
@@ -143,7 +164,7 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   const evAl = evalStage(al.policy);
   const lastAl = al.rows[al.rows.length - 1]!;
   log(`[${since()}] alignment (DPO): margin ${lastAl.margin.toFixed(2)}, accuracy ${lastAl.accuracy.toFixed(2)}, KL ${lastAl.kl.toFixed(4)}; ${fmt(evAl)}`);
-  stages.push({ name: 'aligned (DPO)', dir: 'align', seconds: alSecs, numbers: { steps: al.steps, margin: lastAl.margin, accuracy: lastAl.accuracy, kl: lastAl.kl, val_accuracy: lastAl.val_accuracy ?? NaN }, eval: evAl });
+  stages.push({ name: 'aligned (DPO)', dir: 'align', seconds: doneAl ? NaN : alSecs, reused: Boolean(doneAl), numbers: { steps: al.steps, margin: lastAl.margin, accuracy: lastAl.accuracy, kl: lastAl.kl, val_accuracy: lastAl.val_accuracy ?? NaN }, eval: evAl });
 
   // 6. Reasoning RL.
   t = stageStart();

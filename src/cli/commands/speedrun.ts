@@ -16,6 +16,7 @@ export const command: Command = {
       seed: { type: 'string', default: '1' },
       install: { type: 'boolean', default: false },
       'budget-scale': { type: 'string' },
+      reuse: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
@@ -24,6 +25,7 @@ export const command: Command = {
         '  assistant-ci  the same, shortened for CI\n' +
         '  r1-zero, ci   R1-Zero and R1 on products (src/pipeline/speedrun.ts)\n' +
         '  --budget-scale S  multiply the assistant stages\' time budgets by S (a slower or busier machine)\n' +
+        '  --reuse  continue an interrupted assistant run in --out: stages with a finished checkpoint are loaded, not retrained\n' +
         '  --install  copy the final model to models/ponder-assistant (full) or models/ponder-r1-zero (r1-zero)');
       return 0;
     }
@@ -41,7 +43,7 @@ export const command: Command = {
       if (!(scale > 0)) throw new PonderError(`--budget-scale must be a positive number, got '${values['budget-scale']}'`);
       const preset = structuredClone(assistant);
       for (const st of [preset.pretrain, preset.sft, preset.align, preset.rl]) st.maxSeconds *= scale;
-      const r = assistantSpeedrun({ preset, outDir, seed });
+      const r = assistantSpeedrun({ preset, outDir, seed, reuse: values.reuse });
       if (values.install) installEmbedded(r.finalDir, join('models', 'ponder-assistant'));
       return 0;
     }
