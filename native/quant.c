@@ -25,6 +25,7 @@ int qt_block(int type, long *values, long *bytes) {
     case QT_F32: v = 1; b = 4; break;
     case QT_F16: case QT_BF16: v = 1; b = 2; break;
     case QT_Q4_0: v = 32; b = 18; break;
+    case QT_Q5_0: v = 32; b = 22; break;
     case QT_Q8_0: v = 32; b = 34; break;
     case QT_Q4_K: v = 256; b = 144; break;
     case QT_Q5_K: v = 256; b = 176; break;
@@ -159,6 +160,15 @@ __attribute__((noinline, optimize("no-tree-vectorize"))) static int tail_q4_0(co
   return s;
 }
 
+__attribute__((noinline, optimize("no-tree-vectorize"))) static int tail_q5_0(const uint8_t *x, const int8_t *a) {
+  uint32_t qh;
+  memcpy(&qh, x + 2, 4);
+  int s = 0;
+  for (int i = 0; i < 16; i++)
+    s += ((int)((x[6 + i] & 15) | ((qh >> i & 1) << 4)) - 16) * a[i] + ((int)((x[6 + i] >> 4) | ((qh >> (i + 16) & 1) << 4)) - 16) * a[i + 16];
+  return s;
+}
+
 // Q8_0 weights: the activations are stored as unsigned bytes q + 128 (vpdpbusd's unsigned side),
 // and the 128·Σw that adds is taken off by starting each block's sum at -128·Σw (one vpdpbusd per
 // weight pair, shared by all activation rows).
@@ -221,6 +231,42 @@ AI void dot_q4_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
       const int si = tail_q4_0(wq, a->q + (r0 + r) * K + t * 32);
       s += (float)si * a->d[(r0 + r) * nb + t] * fp16(w + t * 18);
     }
+    out[r] = s;
+  }
+}
+
+// Q5_0: Q4_0's nibbles plus a fifth bit per value from a 32-bit mask (bit j is value j's, as the
+// bytes of a block pair lie: the two masks side by side are the byte mask), offset 16.
+AI void dot_q5_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+  const long K = a->K, nb = K / 32;
+  const __m512i shift = _mm512_set_epi64(0x0004000400040004, 0x0004000400040004, 0, 0,
+                                         0x0004000400040004, 0x0004000400040004, 0, 0);
+  const __m512i lo4 = _mm512_set1_epi8(0x0F), b16 = _mm512_set1_epi8(16);
+  __m512 acc[NR_MAX];
+  for (int r = 0; r < NR_MAX; r++) acc[r] = _mm512_setzero_ps();
+  long b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    const uint8_t *b0 = w + b * 22;
+    uint32_t h0, h1;
+    memcpy(&h0, b0 + 2, 4);
+    memcpy(&h1, b0 + 24, 4);
+    __m128i q0 = _mm_loadu_si128((const __m128i *)(b0 + 6)), q1 = _mm_loadu_si128((const __m128i *)(b0 + 28));
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(q0, q0)), _mm256_set_m128i(q1, q1), 1);
+    v = _mm512_and_si512(_mm512_srlv_epi16(v, shift), lo4);
+    v = _mm512_mask_add_epi8(v, (__mmask64)((uint64_t)h0 | ((uint64_t)h1 << 32)), v, b16);
+    __m512 dw = scale_pair(b0, 22);
+    for (int r = 0; r < nr; r++) {
+      const long pr = (r0 + r) * (K / 4) + b * 8;
+      __m512i ns = _mm512_loadu_si512(a->nsum + pr);
+      __m512i p = _mm512_dpbusd_epi32(_mm512_add_epi32(ns, ns), v, _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32)); // Σ (q - 16)·a
+      __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(p), _mm512_loadu_ps(a->dv + pr));
+      acc[r] = _mm512_fmadd_ps(t, dw, acc[r]);
+    }
+  }
+  for (int r = 0; r < nr; r++) {
+    float s = _mm512_reduce_add_ps(acc[r]);
+    for (long t = b; t < nb; t++)
+      s += (float)tail_q5_0(w + t * 22, a->q + (r0 + r) * K + t * 32) * a->d[(r0 + r) * nb + t] * fp16(w + t * 22);
     out[r] = s;
   }
 }
@@ -392,6 +438,7 @@ AI void dot_rows(int type, const uint8_t *w, const act_t *a, long r0, int nr, fl
   switch (type) {
     case QT_Q8_0: dot_q8_0(w, a, r0, nr, out); break;
     case QT_Q4_0: dot_q4_0(w, a, r0, nr, out); break;
+    case QT_Q5_0: dot_q5_0(w, a, r0, nr, out); break;
     case QT_Q4_K: dot_k4(w, 144, 0, a, r0, nr, out); break;
     case QT_Q5_K: dot_k4(w, 176, 1, a, r0, nr, out); break;
     case QT_Q6_K: dot_q6_k(w, a, r0, nr, out); break;
@@ -413,7 +460,7 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
   case T:                                                                          \
     for (long n = n0; n < n1; n++) { dot_rows(T, W + n * rowBytes, a, 0, 1, o); Y[n] = o[0]; } \
     return;
-      ONE(QT_Q8_0) ONE(QT_Q4_0) ONE(QT_Q4_K) ONE(QT_Q5_K) ONE(QT_Q6_K) ONE(QT_BF16) ONE(QT_F16) ONE(QT_F32)
+      ONE(QT_Q8_0) ONE(QT_Q4_0) ONE(QT_Q5_0) ONE(QT_Q4_K) ONE(QT_Q5_K) ONE(QT_Q6_K) ONE(QT_BF16) ONE(QT_F16) ONE(QT_F32)
 #undef ONE
     }
     return;
@@ -448,7 +495,7 @@ enum { AF_F32, AF_Q8_0, AF_Q8_0U, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_COUNT };
 static int act_format(int type) {
   switch (type) {
     case QT_Q8_0: return AF_Q8_0U;
-    case QT_Q4_0: return AF_Q8_0;
+    case QT_Q4_0: case QT_Q5_0: return AF_Q8_0;
     case QT_Q4_K: case QT_Q5_K: return AF_Q8K_PERM;
     case QT_Q6_K: return AF_Q8K;
     case QT_BF16: return AF_BF16;
@@ -588,6 +635,20 @@ __attribute__((optimize("fp-contract=off"))) static void dequant_row(int type, c
         for (int i = 0; i < 16; i++) {
           y[b * 32 + i] = (float)((x[2 + i] & 15) - 8) * d;
           y[b * 32 + 16 + i] = (float)((x[2 + i] >> 4) - 8) * d;
+        }
+      }
+      return;
+    case QT_Q5_0:
+      for (long b = 0; b < K / 32; b++) {
+        const uint8_t *x = w + b * 22;
+        const float d = fp16(x);
+        uint32_t qh;
+        memcpy(&qh, x + 2, 4);
+        for (int j = 0; j < 16; j++) {
+          const int x0 = (int)((x[6 + j] & 0x0F) | (((qh >> j) << 4) & 0x10)) - 16;
+          const int x1 = (int)((x[6 + j] >> 4) | ((qh >> (j + 12)) & 0x10)) - 16;
+          y[b * 32 + j] = (float)x0 * d;
+          y[b * 32 + j + 16] = (float)x1 * d;
         }
       }
       return;

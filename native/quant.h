@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 // GGML type ids (ggml.h).
-enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q8_0 = 8, QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14, QT_BF16 = 30 };
+enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q5_0 = 6, QT_Q8_0 = 8, QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14, QT_BF16 = 30 };
 
 // Values per block and bytes per block of a type (0, 0 for an unsupported type).
 int qt_block(int type, long *values, long *bytes);

@@ -8,7 +8,7 @@ import { tsQuantKernels } from './ts/quant.ts';
 export interface QuantKernels {
   /**
    * Y (M, N) = X (M, K) · Wᵀ where W holds N rows of K values as GGML `type` blocks
-   * (F32 0, F16 1, Q4_0 2, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30), row after row.
+   * (F32 0, F16 1, Q4_0 2, Q5_0 6, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30), row after row.
    * The activations are quantised on the fly as llama.cpp does (see ts/quant.ts).
    */
   quantMatmul(type: number, W: ArrayBufferView, N: number, K: number, X: Float32Array, M: number, Y: Float32Array): void;

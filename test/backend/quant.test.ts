@@ -29,7 +29,7 @@ function randomBlocks(type: number, N: number, K: number, seed: number): Uint8Ar
   const b = new Uint8Array(rowBytes(type, N * K)), r = rng(seed);
   for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256);
   const scaleAt: Record<number, [number, number[]]> = {
-    [GGML_TYPE.Q8_0]: [34, [0]], [GGML_TYPE.Q4_0]: [18, [0]], [GGML_TYPE.Q4_K]: [144, [0, 2]],
+    [GGML_TYPE.Q8_0]: [34, [0]], [GGML_TYPE.Q4_0]: [18, [0]], [GGML_TYPE.Q5_0]: [22, [0]], [GGML_TYPE.Q4_K]: [144, [0, 2]],
     [GGML_TYPE.Q5_K]: [176, [0, 2]], [GGML_TYPE.Q6_K]: [210, [208]],
   };
   const [size, offs] = scaleAt[type];
@@ -41,7 +41,7 @@ function randomBlocks(type: number, N: number, K: number, seed: number): Uint8Ar
 }
 
 const TYPES: [string, number, number][] = [ // name, id, K
-  ['Q8_0', GGML_TYPE.Q8_0, 32 * 13], ['Q4_0', GGML_TYPE.Q4_0, 32 * 13], ['Q4_K', GGML_TYPE.Q4_K, 512],
+  ['Q8_0', GGML_TYPE.Q8_0, 32 * 13], ['Q4_0', GGML_TYPE.Q4_0, 32 * 13], ['Q5_0', GGML_TYPE.Q5_0, 32 * 13], ['Q4_K', GGML_TYPE.Q4_K, 512],
   ['Q5_K', GGML_TYPE.Q5_K, 768], ['Q6_K', GGML_TYPE.Q6_K, 512], ['BF16', GGML_TYPE.BF16, 200],
   ['F16', GGML_TYPE.F16, 200], ['F32', GGML_TYPE.F32, 200],
 ];

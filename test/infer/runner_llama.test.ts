@@ -22,7 +22,7 @@ const SHAPE = { name: 'tiny', vocab: 512, d: 256, layers: 2, heads: 4, kvHeads: 
 const PROMPT = [1, 50, 300, 7, 99, 400, 12, 5];
 const CASES: [string, Quantisation, number | undefined, number][] = [ // name, file type, every matrix as, tolerance
   ['F32', 'f32', undefined, 2e-3], ['Q8_0', 'q8_0', undefined, 5e-2], ['Q4_K_M', 'q4_k_m', undefined, 5e-2],
-  ['BF16', 'bf16', undefined, 5e-2], ['Q4_0', 'q8_0', GGML_TYPE.Q4_0, 5e-2], ['Q5_K', 'q8_0', GGML_TYPE.Q5_K, 5e-2],
+  ['BF16', 'bf16', undefined, 5e-2], ['Q4_0', 'q8_0', GGML_TYPE.Q4_0, 5e-2], ['Q5_0', 'q8_0', GGML_TYPE.Q5_0, 5e-2], ['Q5_K', 'q8_0', GGML_TYPE.Q5_K, 5e-2],
   ['Q6_K', 'q8_0', GGML_TYPE.Q6_K, 5e-2],
 ];
 
@@ -34,7 +34,7 @@ function logSoftmax(x: Float32Array): Float64Array {
   return Float64Array.from(x, (v) => v - mx - Math.log(s));
 }
 
-test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q4_K_M, BF16, Q4_0, Q5_K, Q6_K)', { skip, timeout: 120_000 }, async () => {
+test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q4_K_M, BF16, Q4_0, Q5_0, Q5_K, Q6_K)', { skip, timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ponder-runner-'));
   const { getLlama } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', progressLogs: false });

@@ -20,7 +20,7 @@ function roundEven(x: number): number {
 
 /** Values per activation block for a weight type (0: the activations stay f32). */
 export function activationBlock(type: number): number {
-  if (type === GGML_TYPE.Q8_0 || type === GGML_TYPE.Q4_0) return 32;
+  if (type === GGML_TYPE.Q8_0 || type === GGML_TYPE.Q4_0 || type === GGML_TYPE.Q5_0) return 32;
   if (type === GGML_TYPE.Q4_K || type === GGML_TYPE.Q5_K || type === GGML_TYPE.Q6_K) return 256;
   return 0;
 }

@@ -31,8 +31,8 @@ export function matrixType(q: Quantisation, role: 'embd' | 'q' | 'k' | 'v' | 'o'
   if (q === 'bf16') return GGML_TYPE.BF16;
   if (q === 'f32') return GGML_TYPE.F32;
   const six = role === 'embd' || ((role === 'v' || role === 'down') && moreBits(layer, layers));
-  // llama.cpp falls back to Q8_0 for Q6_K and to Q5_0 for Q4_K; ponder has no Q5_0, so Q4_0 stands in.
-  if (K % 256 !== 0) return six ? GGML_TYPE.Q8_0 : GGML_TYPE.Q4_0;
+  // llama.cpp falls back to Q8_0 for Q6_K and to Q5_0 for Q4_K
+  if (K % 256 !== 0) return six ? GGML_TYPE.Q8_0 : GGML_TYPE.Q5_0;
   return six ? GGML_TYPE.Q6_K : GGML_TYPE.Q4_K;
 }
 
@@ -53,7 +53,7 @@ export function randomBlocks(type: number, n: number, seedBytes?: Uint8Array): U
   const h = (x: number): [number, number] => { const v = f32ToF16(x); return [v & 255, v >> 8]; };
   const put = (at: number, x: number) => { const [lo, hi] = h(x); b[at] = lo; b[at + 1] = hi; };
   const [size, offs, scale] = ({
-    [GGML_TYPE.Q8_0]: [34, [0], 0.02 / 74], [GGML_TYPE.Q4_0]: [18, [0], 0.02 / 4.6],
+    [GGML_TYPE.Q8_0]: [34, [0], 0.02 / 74], [GGML_TYPE.Q4_0]: [18, [0], 0.02 / 4.6], [GGML_TYPE.Q5_0]: [22, [0], 0.02 / 9.2],
     [GGML_TYPE.Q4_K]: [144, [0, 2], 0.02 / (32 * 4.6)], [GGML_TYPE.Q5_K]: [176, [0, 2], 0.02 / (32 * 9.2)],
     [GGML_TYPE.Q6_K]: [210, [208], 0.02 / (74 * 18)],
   } as Record<number, [number, number[], number]>)[type];

@@ -2,7 +2,7 @@
 // of bytes that may live in a memory-mapped file (used in place) or in memory; norms and biases
 // are small f32 vectors.
 import { PonderError } from '../../errors.ts';
-import { GGML_TYPE, quantize, rowBytes } from '../../quant/blocks.ts';
+import { blockFormat, GGML_TYPE, quantize, rowBytes } from '../../quant/blocks.ts';
 import type { Transformer } from '../../model/transformer.ts';
 import { headDim } from '../../model/config.ts';
 import type { RunnerConfig } from './config.ts';
@@ -33,8 +33,16 @@ export interface RunnerWeights {
   output: Matrix;
 }
 
+/** Weight types the quantised kernels multiply (src/backend/quant.ts). */
+export const RUNNER_TYPES: ReadonlySet<number> = new Set([
+  GGML_TYPE.F32, GGML_TYPE.F16, GGML_TYPE.BF16, GGML_TYPE.Q8_0, GGML_TYPE.Q4_0, GGML_TYPE.Q5_0, GGML_TYPE.Q4_K, GGML_TYPE.Q5_K, GGML_TYPE.Q6_K,
+]);
+
 /** A matrix view, checked: the bytes hold exactly N rows of K values of `type` (`what` names it in errors). */
 export function matrix(type: number, N: number, K: number, bytes: Uint8Array, what: string): Matrix {
+  if (!RUNNER_TYPES.has(type)) {
+    throw new PonderError(`${what}: ${blockFormat(type, what).name} weights are not supported by the quantised runner (it multiplies F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K)`);
+  }
   const need = rowBytes(type, K, what) * N;
   if (bytes.length !== need) throw new PonderError(`${what}: ${bytes.length} bytes for ${N} rows of ${K} values (${need} expected)`);
   return { type, N, K, bytes };
