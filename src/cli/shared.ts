@@ -1,10 +1,14 @@
 // Helpers the commands share: the embedded model's location, the one --model flag, number flags.
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { PonderError } from '../errors.ts';
-import { loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
+import { describeGguf, loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
 import { chatFormatFor, type ChatFormat, type TextTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { createRunner, type Runner } from '../infer/runner/index.ts';
+import { Engine, type EngineFinish, type EngineHandle, type EngineOptions } from '../infer/engine.ts';
+import { Transformer } from '../model/transformer.ts';
+import { generate } from '../infer/generate.ts';
 
 /** The model that ships with ponder (made by `npm run speedrun`, committed). */
 export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/ponder-r1-zero', import.meta.url));
@@ -42,11 +46,82 @@ export function loadChatModel(path: string): ChatModel {
   const chat = chatFormatFor(loaded.tokenizer, {
     tokenizerConfig: loaded.tokenizerConfig, generationConfig: loaded.generationConfig, eosIds: loaded.eosIds, source: path,
   });
-  return { ...loaded, tokenizer: loaded.tokenizer, chat, name: basename(resolve(path)).replace(/\.gguf$/i, '') };
+  return { ...loaded, tokenizer: loaded.tokenizer, chat, name: modelName(path) };
+}
+
+/** The generation engine on a served model (either kind). */
+export function engineFor(model: Transformer | Runner, opts: EngineOptions = {}): EngineHandle {
+  return model instanceof Transformer ? new Engine(model, opts) : new Engine(model, opts);
+}
+
+/** A model to run (not train): a .gguf on the quantised runner, anything else (or a GGUF it refuses) as float32. */
+export interface ServedModel extends Omit<ChatModel, 'model'> {
+  /** The quantised runner for a .gguf it can run, else the float32 Transformer. */
+  model: Transformer | Runner;
+  /** Set when the quantised runner serves the model: what it holds in memory. */
+  runner: { fileBytes: number; kvBytesPerToken: number; bytesPerToken: number } | null;
+}
+
+/**
+ * Loads a model for generate, chat and serve. A .gguf runs on the quantised runner (weights
+ * memory-mapped and multiplied in place); a type the runner refuses (Q4_1, Q5_1) falls back to
+ * float32 with one line on stderr saying so.
+ */
+export function loadServedModel(path: string, log: (line: string) => void = (l) => console.error(l)): ServedModel {
+  if (path.toLowerCase().endsWith('.gguf') && existsSync(path) && statSync(path).isFile()) {
+    let loaded: ReturnType<typeof createRunner> | null = null;
+    try {
+      loaded = createRunner(path);
+    } catch (e) {
+      if (!(e instanceof PonderError && /not supported by the quantised runner/.test(e.message))) throw e;
+      log(`ponder: ${e.message.replace(/\.$/, '')}; loading it as float32 instead`);
+    }
+    if (loaded) {
+      const d = describeGguf(path);
+      if (!d.tokenizer) throw new PonderError(`${path}: the model has no tokenizer (the GGUF's vocabulary)`);
+      const chat = chatFormatFor(d.tokenizer, { tokenizerConfig: d.tokenizerConfig, generationConfig: d.generationConfig, eosIds: d.eosIds, source: path });
+      return {
+        ...d, tokenizer: d.tokenizer, chat, name: modelName(path), model: loaded.runner,
+        runner: { fileBytes: statSync(path).size, kvBytesPerToken: loaded.kvBytesPerToken, bytesPerToken: loaded.bytesPerToken },
+      };
+    }
+  }
+  return { ...loadChatModel(path), runner: null };
+}
+
+function modelName(path: string): string {
+  return basename(resolve(path)).replace(/\.gguf$/i, '');
+}
+
+export interface CompleteOptions {
+  maxNewTokens: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  seed: number;
+  stopTokens: number[];
+  vocabLimit?: number;
+  onToken?: (token: number) => void;
+}
+
+/**
+ * One completion for the terminal commands: the float32 Transformer through generate(), the
+ * quantised runner through the engine, with the same sampling options.
+ */
+export async function complete(model: Transformer | Runner, ids: number[], o: CompleteOptions): Promise<{ tokens: number[]; finish: EngineFinish }> {
+  if (model instanceof Transformer) {
+    const [g] = generate(model, [ids], { ...o, onToken: o.onToken && ((_r, t) => o.onToken!(t)) });
+    return g;
+  }
+  const r = await new Engine(model, { maxActive: 1 }).submit({
+    prompt: ids, maxTokens: o.maxNewTokens, temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed,
+    stopTokens: o.stopTokens, vocabLimit: o.vocabLimit, thinkIds: null, onToken: o.onToken && ((ev) => o.onToken!(ev.token)),
+  });
+  return r;
 }
 
 /** The chat format, or a clear error for a model that has none. */
-export function needChat(m: ChatModel): ChatFormat {
+export function needChat(m: Pick<ChatModel, 'chat' | 'source'>): ChatFormat {
   if (!m.chat) throw new PonderError(`${m.source}: no chat template (tokenizer_config.json chat_template): use --raw for plain text`);
   return m.chat;
 }

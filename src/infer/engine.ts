@@ -8,8 +8,7 @@
 // (beyond float noise in the batched matmuls).
 import { noGrad, withScope } from '../tensor/index.ts';
 import { Rng } from '../tensor/random.ts';
-import type { Transformer } from '../model/transformer.ts';
-import type { KVCache } from '../nn/kvcache.ts';
+import type { StepModel } from './runner/index.ts';
 import { PonderError } from '../errors.ts';
 import { END_THINK_ID, THINK_ID } from '../tokenizer/special.ts';
 import { sampleToken, tokenLogprob, topLogprobs } from './sampling.ts';
@@ -38,6 +37,8 @@ export interface EngineRequest {
   /** 0 = greedy. Default 1. */
   temperature?: number;
   topP?: number;
+  /** Keep only the k most likely tokens (0 or absent = all). */
+  topK?: number;
   /** RNG seed for sampling; default a random one. */
   seed?: number;
   /** Token ids that end the sequence (kept in tokens, finish 'stop'). */
@@ -90,13 +91,13 @@ export interface EngineOptions {
   prefillTokensPerTick?: number;
 }
 
-interface Sequence {
+interface Sequence<C> {
   req: EngineRequest;
   rng: Rng;
   stop: Set<number>;
   maxNew: number;
   tokens: number[];
-  cache: KVCache | null;
+  cache: C | null;
   inThink: boolean;
   thinkTokens: number;    // tokens strictly inside the current think block
   reasoningTokens: number;
@@ -109,12 +110,19 @@ interface Sequence {
   onAbort: () => void;
 }
 
-export class Engine {
+/** What the server needs of an engine, whatever its model's cache type. */
+export type EngineHandle = Pick<Engine, 'submit' | 'queueDepth' | 'activeCount' | 'contextLength' | 'totals' | 'maxActive' | 'maxQueue'>;
+
+/**
+ * C is the model's cache type: the autograd Transformer's KVCache or the quantised runner's
+ * RunnerCache (src/infer/runner), both driven through StepModel.
+ */
+export class Engine<C = unknown> {
   readonly maxActive: number;
   readonly maxQueue: number;
   readonly prefillTokensPerTick: number;
-  private readonly queue: Sequence[] = [];
-  private active: Sequence[] = [];
+  private readonly queue: Sequence<C>[] = [];
+  private active: Sequence<C>[] = [];
   private running = false;
   private readonly V: number;
   private readonly probs: Float32Array;
@@ -122,7 +130,7 @@ export class Engine {
   /** Totals since start, for metrics. */
   readonly totals = { promptTokens: 0, completionTokens: 0, requests: 0, cancelled: 0, ticks: 0 };
 
-  constructor(readonly model: Transformer, opts: EngineOptions = {}) {
+  constructor(readonly model: StepModel<C>, opts: EngineOptions = {}) {
     this.maxActive = opts.maxActive ?? 16;
     this.maxQueue = opts.maxQueue ?? 64;
     this.prefillTokensPerTick = opts.prefillTokensPerTick ?? 1024;
@@ -150,7 +158,7 @@ export class Engine {
       throw new EngineOverloadedError(`the server is busy: ${this.active.length} generations running and ${this.queue.length} waiting; retry later`);
     }
     return new Promise<EngineResult>((resolve, reject) => {
-      const seq: Sequence = {
+      const seq: Sequence<C> = {
         req, rng: new Rng(req.seed ?? (Math.random() * 2 ** 32) >>> 0), stop: new Set(req.stopTokens ?? []),
         maxNew: Math.min(req.maxTokens, ctx - req.prompt.length), tokens: [], cache: null,
         inThink: req.startsInThink ?? false, thinkTokens: 0, reasoningTokens: 0,
@@ -207,7 +215,7 @@ export class Engine {
     batch.forEach((s, i) => { if (!s.done) this.advance(s, logits.subarray(i * V, (i + 1) * V)); });
   }
 
-  private prefill(s: Sequence): void {
+  private prefill(s: Sequence<C>): void {
     const T = s.req.prompt.length;
     s.cache = this.model.newCache(1, T + s.maxNew);
     const logits = new Float32Array(this.V);
@@ -217,13 +225,13 @@ export class Engine {
   }
 
   /** Picks the next token of s from its logits row (V), reports it, and ends s when it is done. */
-  private advance(s: Sequence, full: Float32Array): void {
+  private advance(s: Sequence<C>, full: Float32Array): void {
     const row = s.req.vocabLimit !== undefined && s.req.vocabLimit < full.length ? full.subarray(0, s.req.vocabLimit) : full;
     if (s.tokens.length === 0 && s.req.banFirst) for (const t of s.req.banFirst) if (t < row.length) row[t] = -Infinity;
     const budget = s.req.thinkingBudget;
     const tags = s.req.thinkIds === undefined ? PONDER_THINK : s.req.thinkIds;
     const forced = tags !== null && s.inThink && budget !== undefined && s.thinkTokens >= budget;
-    const token = forced ? tags.close : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP }, s.rng, this.probs, this.order);
+    const token = forced ? tags.close : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP, topK: s.req.topK }, s.rng, this.probs, this.order);
     const k = s.req.topLogprobs ?? 0;
     const wasInThink = s.inThink;
     if (token === tags?.open && !s.inThink) s.inThink = true;
@@ -247,7 +255,7 @@ export class Engine {
     else if (s.tokens.length >= s.maxNew) this.end(s, 'length');
   }
 
-  private cancel(s: Sequence): void {
+  private cancel(s: Sequence<C>): void {
     if (s.done) return;
     this.totals.cancelled++;
     const qi = this.queue.indexOf(s);
@@ -256,7 +264,7 @@ export class Engine {
   }
 
   /** Ends a sequence: frees its slot and cache, settles its promise. */
-  private end(s: Sequence, finish: EngineFinish | null, err?: unknown): void {
+  private end(s: Sequence<C>, finish: EngineFinish | null, err?: unknown): void {
     if (s.done) return;
     s.done = true;
     s.cache = null;
@@ -266,7 +274,7 @@ export class Engine {
     else s.resolve(this.result(s, finish));
   }
 
-  private result(s: Sequence, finish: EngineFinish): EngineResult {
+  private result(s: Sequence<C>, finish: EngineFinish): EngineResult {
     return {
       tokens: s.tokens, finish, promptTokens: s.req.prompt.length, reasoningTokens: s.reasoningTokens,
       queueMs: s.queueMs, firstTokenMs: s.firstTokenMs, totalMs: performance.now() - s.t0,

@@ -123,15 +123,29 @@ export function loadAnyModel(path: string): LoadedModel {
 
 function fromParts(parts: ModelParts, format: 'hf' | 'gguf'): LoadedModel {
   const { model, config } = modelFromParts(parts);
+  return { model, ...describeParts(parts, format, config) };
+}
+
+/** What a model file says besides its weights: tokenizer, generation settings, summary. */
+function describeParts(parts: ModelParts, format: 'hf' | 'gguf', config: ModelConfig): Omit<LoadedModel, 'model'> {
   const tokenizer = parts.tokenizerJson === undefined ? null : tokenizerFromJson(parts.tokenizerJson, parts.tokenizerConfig, format === 'gguf' ? `${parts.source} (its vocabulary)` : join(parts.source, 'tokenizer.json'));
   return {
-    model, config, tokenizer, hfConfig: parts.hfConfig,
+    config, tokenizer, hfConfig: parts.hfConfig,
     tokenizerJson: parts.tokenizerJson, tokenizerConfig: parts.tokenizerConfig, generationConfig: parts.generationConfig,
     eosIds: eosIdsOf(parts),
-    info: infoOf(model, format, parts.dtype),
+    info: infoOf(config, countParams(config), format, parts.dtype),
     source: parts.source,
     state: {},
   };
+}
+
+/**
+ * Everything loadAnyModel gives for a .gguf file except the float32 weights: the quantised
+ * runner (src/infer/runner) uses the file's own weights in place.
+ */
+export function describeGguf(path: string): Omit<LoadedModel, 'model'> {
+  const parts = readGgufParts(path);
+  return describeParts(parts, 'gguf', modelConfigFromHf(parts.hfConfig, configName(parts)));
 }
 
 function fromPonderCheckpoint(dir: string): LoadedModel {
@@ -144,7 +158,7 @@ function fromPonderCheckpoint(dir: string): LoadedModel {
     model: l.model, config: l.config, tokenizer,
     tokenizerJson: imported ? tokenizerJson : undefined, tokenizerConfig, generationConfig,
     eosIds: imported ? eosIdsOf({ generationConfig, hfConfig: {} }) : [EOS_ID],
-    info: infoOf(l.model, 'ponder', 'f32'),
+    info: infoOf(l.config, l.model.paramCount(), 'ponder', 'f32'),
     source: dir,
     state: l.state,
   };
@@ -172,8 +186,7 @@ function eosIdsOf(parts: Pick<ModelParts, 'generationConfig' | 'hfConfig'>): num
   return [];
 }
 
-function infoOf(model: Transformer, format: ModelInfo['format'], dtype: string): ModelInfo {
-  const c = model.config, parameters = model.paramCount();
+function infoOf(c: ModelConfig, parameters: number, format: ModelInfo['format'], dtype: string): ModelInfo {
   const kvBytesPerToken = 2 * c.n_layers * c.n_kv_heads * headDim(c) * 4;
   return {
     format, architecture: c.architecture ?? 'LlamaForCausalLM', parameters, dtype, contextLength: c.max_seq_len,

@@ -39,6 +39,8 @@ export interface ModelCard {
   object: 'model';
   created: number;
   owned_by: string;
+  /** How a local model runs: 'quantised-runner' (a GGUF's weights in place) or 'f32' (the autograd model). */
+  runtime?: 'quantised-runner' | 'f32';
 }
 
 export interface ChatBackend {

@@ -4,7 +4,7 @@
 // tokens into text as they come (a UTF-8 character may span tokens: a streaming TextDecoder
 // holds its bytes), splits reasoning from the answer with the one think parser, and applies
 // stop strings to the answer.
-import { Engine, EngineOverloadedError, type TokenEvent } from '../infer/engine.ts';
+import { EngineOverloadedError, type EngineHandle, type TokenEvent } from '../infer/engine.ts';
 import { ThinkStreamParser, THINK_CLOSE, THINK_OPEN } from '../infer/think.ts';
 import { chatFormatFor, opensThink, type ChatFormat, type TextTokenizer } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
@@ -20,6 +20,8 @@ export interface LocalBackendOptions {
   defaultMaxTokens?: number;
   /** How conversations become prompts and which ids end a reply (default: ponder's format). */
   chat?: ChatFormat;
+  /** Listed in /v1/models as the model's `runtime` (default 'f32'). */
+  runtime?: 'quantised-runner' | 'f32';
 }
 
 export class LocalBackend implements ChatBackend {
@@ -31,9 +33,11 @@ export class LocalBackend implements ChatBackend {
   private readonly maxTokenBytes: number;
 
   private readonly chat: ChatFormat;
+  private readonly runtime: 'quantised-runner' | 'f32';
 
-  constructor(readonly engine: Engine, readonly tokenizer: TextTokenizer, opts: LocalBackendOptions = {}) {
+  constructor(readonly engine: EngineHandle, readonly tokenizer: TextTokenizer, opts: LocalBackendOptions = {}) {
     this.modelId = opts.modelId ?? 'ponder';
+    this.runtime = opts.runtime ?? 'f32';
     this.defaultMaxTokens = opts.defaultMaxTokens ?? 1024;
     this.maxTokenBytes = tokenizer.maxTokenBytes;
     const chat = opts.chat ?? chatFormatFor(tokenizer);
@@ -42,7 +46,7 @@ export class LocalBackend implements ChatBackend {
   }
 
   async listModels(): Promise<ModelCard[]> {
-    return [{ id: this.modelId, object: 'model', created: this.created, owned_by: 'ponder' }];
+    return [{ id: this.modelId, object: 'model', created: this.created, owned_by: 'ponder', runtime: this.runtime }];
   }
 
   stats() {

@@ -135,7 +135,7 @@ test('the continuous-batching engine drives the runner: concurrent greedy reques
   const { config, weights } = weightsFromTransformer(m, GGML_TYPE.Q8_0);
   const runner = new Runner(config, weights);
   // The engine is typed for the Transformer; the runner has the same step interface (StepModel).
-  const engine = new Engine(runner as unknown as Transformer, { maxActive: 4 });
+  const engine = new Engine(runner, { maxActive: 4 });
   const prompts = [ids(6, V, 21), ids(11, V, 22), ids(3, V, 23)].map((p) => [...p]);
   const together = await Promise.all(prompts.map((prompt) => engine.submit({ prompt, maxTokens: 12, temperature: 0 })));
   for (const [i, prompt] of prompts.entries()) {

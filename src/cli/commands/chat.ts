@@ -2,8 +2,7 @@
 // thinking is shown dimmed, apart from the answer.
 import { createInterface } from 'node:readline/promises';
 import { parseFlags, type Command } from '../command.ts';
-import { loadChatModel, modelPath, MODEL_FLAGS, needChat, num } from '../shared.ts';
-import { generate } from '../../infer/generate.ts';
+import { complete, loadServedModel, modelPath, MODEL_FLAGS, needChat, num } from '../shared.ts';
 import { ThinkStreamParser } from '../../infer/think.ts';
 import { decodeReply, opensThink, type ChatMessage } from '../../tokenizer/index.ts';
 
@@ -22,7 +21,7 @@ export const command: Command = {
         '  /reset starts over, /quit or Ctrl-D leaves; --checkpoint is another name for --model; PONDER_MODEL sets the default');
       return 0;
     }
-    const m = loadChatModel(modelPath(values));
+    const m = loadServedModel(modelPath(values));
     const { model, tokenizer: tok } = m;
     const chat = needChat(m);
     const temperature = num('temperature', values.temperature, 0, { min: 0 });
@@ -61,9 +60,9 @@ export const command: Command = {
           process.stdout.write(e.text);
         }
       };
-      const [g] = generate(model, [ids], {
+      const g = await complete(model, ids, {
         maxNewTokens: maxNew, temperature, stopTokens: chat.stopIds, seed: Date.now() % 100000, vocabLimit: tok.vocabSize,
-        onToken: (_r, t) => {
+        onToken: (t) => {
           if (chat.stopIds.includes(t)) return;
           out.push(t);
           // Decode everything so far and stream the new suffix: multi-byte characters stay whole

@@ -1,8 +1,7 @@
 // `ponder generate --model X "prompt"`: complete a prompt (as a chat question by default) with any
 // model: a Hugging Face folder, a .gguf file or a ponder checkpoint.
 import { parseFlags, type Command } from '../command.ts';
-import { loadChatModel, modelPath, MODEL_FLAGS, needChat, num, type ChatModel } from '../shared.ts';
-import { generate } from '../../infer/generate.ts';
+import { complete, loadServedModel, modelPath, MODEL_FLAGS, needChat, num, type ServedModel } from '../shared.ts';
 import { parseThink } from '../../infer/think.ts';
 import { decodeReply, opensThink, type Thinking } from '../../tokenizer/index.ts';
 import { PonderError } from '../../errors.ts';
@@ -10,7 +9,7 @@ import { PonderError } from '../../errors.ts';
 const THINKING: Record<string, Thinking> = { free: 'free', on: 'enabled', off: 'disabled' };
 
 /** The BOS a pretrained model's tokenizer puts before plain text (tokenizer_config.json add_bos_token), as transformers does. */
-function rawBos(m: ChatModel): number[] {
+function rawBos(m: ServedModel): number[] {
   const cfg = m.tokenizerConfig;
   if (cfg?.add_bos_token !== true) return [];
   const bos = typeof cfg.bos_token === 'string' ? cfg.bos_token : (cfg.bos_token as { content?: unknown } | null)?.content;
@@ -21,7 +20,7 @@ function rawBos(m: ChatModel): number[] {
 export const command: Command = {
   name: 'generate',
   summary: 'complete a prompt with a model (chat question by default, --raw for plain text)',
-  run(argv) {
+  async run(argv) {
     const { values, positionals } = parseFlags(argv, {
       ...MODEL_FLAGS,
       'max-tokens': { type: 'string' },
@@ -41,14 +40,14 @@ export const command: Command = {
     }
     const thinking = THINKING[values.think];
     if (thinking === undefined) throw new PonderError(`--think must be free, on or off, not '${values.think}'`);
-    const m = loadChatModel(modelPath(values));
+    const m = loadServedModel(modelPath(values));
     const tok = m.tokenizer;
     const prompt = positionals[0];
     const chat = values.raw ? null : needChat(m);
     const ids = chat ? chat.promptIds([{ role: 'user', content: prompt }], thinking) : [...rawBos(m), ...tok.encode(prompt)];
     if (ids.length === 0) throw new PonderError('the prompt is empty');
     const stop = chat?.stopIds ?? [];
-    const [g] = generate(m.model, [ids], {
+    const g = await complete(m.model, ids, {
       maxNewTokens: num('max-tokens', values['max-tokens'], 128, { int: true, min: 1 }),
       temperature: num('temperature', values.temperature, 0, { min: 0 }),
       topK: num('top-k', values['top-k'], 0, { int: true, min: 0 }),

@@ -4,14 +4,14 @@ import { parseFlags, type Command } from '../command.ts';
 import { backend } from '../../backend/index.ts';
 import { machinePeakGflops } from '../../train/mfu.ts';
 import { cpus } from 'node:os';
-import { loadChatModel, MODEL_FLAGS, modelPath, type ChatModel } from '../shared.ts';
+import { loadServedModel, MODEL_FLAGS, modelPath, type ServedModel } from '../shared.ts';
 import { headDim } from '../../model/config.ts';
 
 const GiB = 1024 ** 3;
 const gib = (bytes: number) => (bytes < GiB ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${(bytes / GiB).toFixed(2)} GiB`);
 
 /** Lines describing a loaded model (what `ponder info --model X` prints). */
-export function modelInfoLines(m: ChatModel): string[] {
+export function modelInfoLines(m: ServedModel): string[] {
   const i = m.info, c = m.config;
   const ctx4k = Math.min(4096, i.contextLength);
   return [
@@ -19,13 +19,19 @@ export function modelInfoLines(m: ChatModel): string[] {
     `format       ${i.format === 'hf' ? 'Hugging Face folder' : i.format === 'gguf' ? 'GGUF file' : 'ponder checkpoint'}`,
     `architecture ${i.architecture}: ${c.n_layers} layers, d_model ${c.d_model}, ${c.n_heads} heads (${c.n_kv_heads} kv) of ${headDim(c)}, ffn ${c.d_ff}, vocab ${c.vocab_size}`,
     `parameters   ${i.parameters.toLocaleString('en-US')} (${(i.parameters / 1e9).toFixed(2)}B)`,
-    `dtype        ${i.dtype} on disk; float32 in memory`,
+    `dtype        ${i.dtype} on disk; ${m.runner ? 'used in place by the quantised runner (memory-mapped)' : 'float32 in memory'}`,
     `context      ${i.contextLength.toLocaleString('en-US')} tokens`,
-    `memory       weights ${gib(i.weightBytes)} + KV cache ${(i.kvBytesPerToken / 1024).toFixed(1)} KiB/token: ` +
-      `${gib(i.weightBytes + i.kvBytesPerToken * ctx4k)} at ${ctx4k} tokens, ${gib(i.memoryBytes)} at the full context (one sequence)`,
+    m.runner ? memoryLine(m.runner.fileBytes, m.runner.kvBytesPerToken, ctx4k, i.contextLength, 'file')
+      : memoryLine(i.weightBytes, i.kvBytesPerToken, ctx4k, i.contextLength, 'weights'),
     `chat         ${m.chat === null ? 'no template (raw text only)' : m.chat.kind === 'ponder' ? "ponder's format" : 'the model\'s Jinja template'}` +
       `${m.chat?.think ? ', <think> reasoning' : ''}; stops on ids ${m.chat?.stopIds.join(', ') ?? '-'}`,
   ];
+}
+
+/** Weights (the mapped file, or float32 copies) plus one sequence's KV cache at 4k and at the full context. */
+function memoryLine(weights: number, kvPerToken: number, ctx4k: number, ctx: number, what: 'file' | 'weights'): string {
+  return `memory       ${what} ${gib(weights)} + KV cache ${(kvPerToken / 1024).toFixed(1)} KiB/token: ` +
+    `${gib(weights + kvPerToken * ctx4k)} at ${ctx4k} tokens, ${gib(weights + kvPerToken * ctx)} at the full context (one sequence)`;
 }
 
 export const command: Command = {
@@ -38,7 +44,7 @@ export const command: Command = {
       return 0;
     }
     if (values.model !== undefined || values.checkpoint !== undefined) {
-      for (const line of modelInfoLines(loadChatModel(modelPath(values)))) console.log(line);
+      for (const line of modelInfoLines(loadServedModel(modelPath(values)))) console.log(line);
       return 0;
     }
     const b = backend();

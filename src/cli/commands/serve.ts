@@ -4,13 +4,12 @@ import { join, resolve } from 'node:path';
 import { PonderError } from '../../errors.ts';
 import { defaultDataDir, openDatabase } from '../../store/db.ts';
 import { SEARCH_DB_FILE, SearxngProvider } from '../../search/index.ts';
-import { Engine } from '../../infer/engine.ts';
 import { LocalBackend } from '../../server/local.ts';
 import { UpstreamBackend } from '../../server/upstream.ts';
 import { startServer, WEB_DIST } from '../../server/app.ts';
 import type { ChatBackend } from '../../server/backend.ts';
 import { defaultModerator, loadRules, moderationEnabledByEnv, Moderator, PolicyBook } from '../../moderation/index.ts';
-import { loadChatModel, MODEL_FLAGS, modelPath, needChat, num } from '../shared.ts';
+import { engineFor, loadServedModel, MODEL_FLAGS, modelPath, needChat, num } from '../shared.ts';
 import { parseFlags, type Command } from '../command.ts';
 
 const HELP = `usage: ponder serve [--host 127.0.0.1] [--port 8000] [--model PATH | --upstream URL [--upstream-key KEY]]
@@ -92,13 +91,14 @@ export const command: Command = {
     if (values.upstream) {
       backend = new UpstreamBackend({ url: values.upstream, apiKey: values['upstream-key'] });
     } else {
-      const loaded = loadChatModel(modelPath(values));
-      const engine = new Engine(loaded.model, {
+      const loaded = loadServedModel(modelPath(values));
+      if (loaded.runner) console.error(`ponder: ${loaded.source}: the quantised runner (${loaded.info.dtype} weights memory-mapped, used in place)`);
+      const engine = engineFor(loaded.model, {
         maxActive: num('max-active', values['max-active'], 16, { int: true, min: 1, max: 256 }),
         maxQueue: num('max-queue', values['max-queue'], 64, { int: true, min: 0, max: 100000 }),
       });
       const modelId = values['model-name'] ?? loaded.name;
-      backend = new LocalBackend(engine, loaded.tokenizer, { modelId, chat: needChat(loaded), defaultMaxTokens: num('max-tokens', values['max-tokens'], 1024, { int: true, min: 1 }) });
+      backend = new LocalBackend(engine, loaded.tokenizer, { modelId, runtime: loaded.runner ? 'quantised-runner' : 'f32', chat: needChat(loaded), defaultMaxTokens: num('max-tokens', values['max-tokens'], 1024, { int: true, min: 1 }) });
     }
     const db = openDatabase({ dataDir: values['data-dir'] });
     let srv;
