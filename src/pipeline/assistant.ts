@@ -59,7 +59,7 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     world: { pretrainDocs: 6000, sftConversations: 6000, pairs: 800, heldOut: 300 },
     pretrain: { steps: 150, batch: 8, seqLen: 128, lr: 3e-3, maxSeconds: 40 },
     sft: { steps: 300, batch: 16, lr: 3e-3, maxSeconds: 80 },
-    align: { steps: 40, batch: 16, beta: 0.1, nllWeight: 1, lr: 1e-3, maxSeconds: 30 },
+    align: { steps: 40, batch: 16, beta: 0.1, nllWeight: 1, lr: 3e-4, maxSeconds: 30 },
     rl: { steps: 8, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 48, maxSeconds: 30, languageReward: 0 },
     evalTokens: 48,
   },
