@@ -17,8 +17,12 @@ export function argmax(x: Float32Array): number {
   return best;
 }
 
-/** Samples a token from one row of logits (V). `probs` is scratch of length V, reused across calls. */
+/**
+ * Samples a token from one row of logits (V). `probs` and `order` are scratch of length V, reused
+ * across calls. Greedy (temperature 0) is one argmax pass and allocates nothing.
+ */
 export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): number {
+  if ((opts.temperature ?? 1) <= 0) return argmax(logits);
   return sampleWithLogprob(logits, opts, rng, probs, order).token;
 }
 
@@ -30,12 +34,12 @@ export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
 export function sampleWithLogprob(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): { token: number; logprob: number } {
   const temperature = opts.temperature ?? 1;
   const V = logits.length;
-  let m = -Infinity;
-  for (let i = 0; i < V; i++) if (logits[i] > m) m = logits[i];
   if (temperature <= 0) {
     const token = argmax(logits);
     return { token, logprob: tokenLogprob(logits, token) };
   }
+  let m = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > m) m = logits[i];
   const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
   const topP = opts.topP ?? 1;
   let total = 0;
@@ -49,19 +53,38 @@ export function sampleWithLogprob(logits: Float32Array, opts: SamplingOptions, r
     const t = argmax(logits);
     return { token: t, logprob: logprobOf(t) };
   }
-  // Sort candidates by probability (descending), then cut by k and by cumulative p.
-  for (let i = 0; i < V; i++) order[i] = i;
-  const cand = order.subarray(0, V).sort((a, b) => probs[b] - probs[a] || a - b);
-  let keep = topK, cum = 0;
-  for (let i = 0; i < topK; i++) {
-    cum += probs[cand[i]] / total;
-    if (cum >= topP) { keep = i + 1; break; }
-  }
+  const { cand, keep } = nucleus(probs, total, topK, topP, order);
   let mass = 0;
   for (let i = 0; i < keep; i++) mass += probs[cand[i]];
   let u = rng.next() * mass;
   for (let i = 0; i < keep; i++) if ((u -= probs[cand[i]]) < 0) return { token: cand[i], logprob: logprobOf(cand[i]) };
   return { token: cand[0], logprob: logprobOf(cand[0]) };
+}
+
+/**
+ * The candidates of top-k/top-p: the most probable tokens in descending order (ties by id), and
+ * how many of them to keep (at most k, the fewest whose probability reaches p). Only tokens
+ * above a threshold are gathered and sorted; every token left out is strictly less probable than
+ * every one gathered, so the gathered, sorted list is exactly the head of the fully sorted
+ * vocabulary. The threshold falls until the head holds k tokens or reaches p (a flat
+ * distribution ends with the whole vocabulary, as a full sort would).
+ */
+function nucleus(probs: Float32Array, total: number, topK: number, topP: number, order: Int32Array): { cand: Int32Array; keep: number } {
+  const V = probs.length;
+  const byProb = (a: number, b: number) => probs[b] - probs[a] || a - b;
+  for (let threshold = total * 1e-4, pass = 0; ; threshold /= 256, pass++) {
+    const floor = pass >= 3 ? -Infinity : threshold;
+    let c = 0;
+    for (let i = 0; i < V; i++) if (probs[i] >= floor) order[c++] = i;
+    const cand = order.subarray(0, c).sort(byProb);
+    const upto = Math.min(topK, c);
+    let cum = 0;
+    for (let i = 0; i < upto; i++) {
+      cum += probs[cand[i]] / total;
+      if (cum >= topP) return { cand, keep: i + 1 };
+    }
+    if (c >= topK || c === V) return { cand, keep: upto };
+  }
 }
 
 /** The k most likely tokens of a row with their log-probabilities (temperature 1, full vocabulary). */
