@@ -4,13 +4,17 @@
 // aggregate completion tokens/s, beside a reference run of the same requests one at a time
 // (no batching) on the same server. Writes bench/results/serve.json.
 //
-// Run: npx tsx bench/serve.ts [--checkpoint DIR] [--requests 50] [--max-tokens 64] [--max-active 16] [--profile DIR]
+// Run: npx tsx bench/serve.ts [--checkpoint DIR | --gguf qwen2.5-0.5b:q4_k_m | --gguf FILE.gguf]
+//        [--requests 50] [--max-tokens 64] [--max-active 16] [--sequential 8] [--profile DIR] [--out FILE]
 // Without --checkpoint: the embedded model when it exists, else random weights of reference
 // configuration (b) (d_model 256, 6 layers) with a BPE tokenizer trained on the test corpus.
+// --gguf SHAPE:QUANT writes a random-weight GGUF of a real model's shape (qwen2.5-0.5b or
+// r1-distill-qwen-1.5b; q4_k_m, q8_0, bf16 or f32; src/infer/runner/random-gguf.ts) with a plain
+// chat template, served by the quantised runner; --gguf FILE.gguf serves that file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Transformer } from '../src/model/transformer.ts';
@@ -19,10 +23,11 @@ import { saveCheckpoint } from '../src/io/checkpoint.ts';
 import { trainBpe } from '../src/tokenizer/index.ts';
 import { EMBEDDED_MODEL } from '../src/cli/shared.ts';
 import { sseData } from '../src/server/upstream.ts';
+import { writeRandomQwen2, QWEN25_05B, R1_DISTILL_15B, type Quantisation } from '../src/infer/runner/random-gguf.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: {
-  checkpoint: { type: 'string' }, requests: { type: 'string' }, 'max-tokens': { type: 'string' },
+  checkpoint: { type: 'string' }, gguf: { type: 'string' }, out: { type: 'string' }, requests: { type: 'string' }, 'max-tokens': { type: 'string' },
   'max-active': { type: 'string' }, sequential: { type: 'string' }, profile: { type: 'string' },
 } });
 const N = Number(values.requests ?? 50);
@@ -30,7 +35,27 @@ const MAX_TOKENS = Number(values['max-tokens'] ?? 64);
 const MAX_ACTIVE = Number(values['max-active'] ?? 16);
 const SEQUENTIAL = Number(values.sequential ?? 8); // requests in the one-at-a-time reference
 
+const SHAPES = { [QWEN25_05B.name]: QWEN25_05B, [R1_DISTILL_15B.name]: R1_DISTILL_15B };
+const QUANTS: Quantisation[] = ['q4_k_m', 'q8_0', 'bf16', 'f32'];
+// Plain text turns (the random vocabulary has no special tokens beyond its last id, the EOS).
+const PLAIN_TEMPLATE = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+
+/** --gguf: a file as given, or a random one of a named shape and quantisation written to tmp. */
+function ggufModel(spec: string, tmp: string): { dir: string; what: string } {
+  if (spec.toLowerCase().endsWith('.gguf')) return { dir: spec, what: spec };
+  const [shapeName, quant = 'q4_k_m'] = spec.split(':');
+  const shape = SHAPES[shapeName];
+  if (!shape || !QUANTS.includes(quant as Quantisation)) {
+    throw new Error(`--gguf ${spec}: expected FILE.gguf or SHAPE:QUANT with SHAPE one of ${Object.keys(SHAPES).join(', ')} and QUANT one of ${QUANTS.join(', ')}`);
+  }
+  const path = join(tmp, `${shape.name}-random-${quant}.gguf`);
+  writeRandomQwen2(path, shape, quant as Quantisation, { chatTemplate: PLAIN_TEMPLATE });
+  return { dir: path, what: `random weights, ${shape.name} shape in ${quant} (quantised runner)` };
+}
+
 function checkpoint(tmp: string): { dir: string; what: string } {
+  if (values.checkpoint && values.gguf) throw new Error('--checkpoint and --gguf exclude each other');
+  if (values.gguf) return ggufModel(values.gguf, tmp);
   if (values.checkpoint) return { dir: values.checkpoint, what: values.checkpoint };
   if (existsSync(EMBEDDED_MODEL)) return { dir: EMBEDDED_MODEL, what: 'embedded model' };
   const corpus = readFileSync(join(root, 'test/fixtures/tokenizer-corpus.txt'), 'utf8').split('\n');
@@ -41,10 +66,10 @@ function checkpoint(tmp: string): { dir: string; what: string } {
   return { dir, what: 'random weights, config (b)' };
 }
 
-async function startServer(dir: string, dataDir: string): Promise<{ child: ChildProcess; url: string; model: string }> {
+async function startServer(dir: string, dataDir: string): Promise<{ child: ChildProcess; url: string; model: string; runtime: string }> {
   // --profile DIR writes the server's V8 CPU profile there (open it in Chrome's DevTools).
   const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--checkpoint', dir, '--port', '0',
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--model', dir, '--port', '0',
     '--data-dir', dataDir, '--max-active', String(MAX_ACTIVE), '--max-queue', String(N), '--rate-limit', '0', '--moderation', 'off'],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PONDER_LOG_LEVEL: 'warn' } });
   let err = '';
@@ -56,8 +81,8 @@ async function startServer(dir: string, dataDir: string): Promise<{ child: Child
     });
     child.on('exit', () => reject(new Error(`the server exited: ${err}`)));
   });
-  const models = await (await fetch(`${url}/v1/models`)).json() as { data: { id: string }[] };
-  return { child, url, model: models.data[0].id };
+  const models = await (await fetch(`${url}/v1/models`)).json() as { data: { id: string; runtime?: string }[] };
+  return { child, url, model: models.data[0].id, runtime: models.data[0].runtime ?? 'f32' };
 }
 
 interface One { ttftMs: number; totalMs: number; tokens: number }
@@ -116,7 +141,7 @@ async function main(): Promise<void> {
     const concurrent = summarise(ok, failed.length, wall, N);
 
     const f = (x: number) => x.toFixed(1);
-    console.log(`ponder serve on loopback: ${ck.what}, max_tokens ${MAX_TOKENS}, ${MAX_ACTIVE} sequences batched`);
+    console.log(`ponder serve on loopback: ${ck.what} (runtime ${srv.runtime}), max_tokens ${MAX_TOKENS}, ${MAX_ACTIVE} sequences batched`);
     console.log('run                       reqs  errors  wall s   tok/s   ttft p50  ttft p95  total p50  total p95 (ms)');
     for (const [name, r] of [['one at a time (reference)', sequential], [`${N} concurrent`, concurrent]] as const) {
       console.log(`${name.padEnd(25)} ${String(r.requests).padStart(4)}  ${String(r.errors).padStart(6)}  ${r.wallS.toFixed(2).padStart(6)}  ${f(r.tokPerS).padStart(6)}  ${f(r.ttftP50Ms).padStart(8)}  ${f(r.ttftP95Ms).padStart(8)}  ${f(r.totalP50Ms).padStart(9)}  ${f(r.totalP95Ms).padStart(9)}`);
@@ -124,9 +149,9 @@ async function main(): Promise<void> {
     console.log(`aggregate throughput, concurrent / one at a time: ${(concurrent.tokPerS / sequential.tokPerS).toFixed(2)}x`);
     for (const e of failed.slice(0, 3)) console.log(`error: ${(e.reason as Error).message}`);
 
-    const out = join(root, 'bench/results/serve.json');
-    mkdirSync(join(root, 'bench/results'), { recursive: true });
-    writeFileSync(`${out}.tmp`, JSON.stringify({ model: ck.what, maxTokens: MAX_TOKENS, maxActive: MAX_ACTIVE, sequential, concurrent,
+    const out = values.out ?? join(root, 'bench/results/serve.json');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(`${out}.tmp`, JSON.stringify({ model: ck.what, runtime: srv.runtime, maxTokens: MAX_TOKENS, maxActive: MAX_ACTIVE, sequential, concurrent,
       speedup: concurrent.tokPerS / sequential.tokPerS, date: new Date().toISOString() }, null, 2) + '\n');
     renameSync(`${out}.tmp`, out);
     console.log(`wrote ${out}`);

@@ -97,7 +97,7 @@ function byteTokens(): string[] {
 }
 
 /** Writes a random qwen2 model of `shape` in `quant` to path (atomic). Returns the file's tensor count. */
-export function writeRandomQwen2(path: string, shape: ModelShape, quant: Quantisation, opts: { distinct?: boolean; allType?: number } = {}): number {
+export function writeRandomQwen2(path: string, shape: ModelShape, quant: Quantisation, opts: { distinct?: boolean; allType?: number; chatTemplate?: string } = {}): number {
   const { vocab, d, layers, heads, kvHeads, ff } = shape;
   const D = d / heads, distinct = opts.distinct ?? false, pools = new Map<number, Uint8Array>();
   const tokens = byteTokens();
@@ -116,11 +116,14 @@ export function writeRandomQwen2(path: string, shape: ModelShape, quant: Quantis
     ['tokenizer.ggml.model', kv.str('gpt2')],
     ['tokenizer.ggml.pre', kv.str('qwen2')],
     ['tokenizer.ggml.tokens', kv.strArray(tokens)],
-    ['tokenizer.ggml.token_type', kv.array(GGUF_TYPE.INT32, tokens.map(() => 1))],
+    // The last id is the EOS: a control token (type 3), as in real files, so tokenizers find it by name.
+    ['tokenizer.ggml.token_type', kv.array(GGUF_TYPE.INT32, tokens.map((_, i) => (i === vocab - 1 ? 3 : 1)))],
     ['tokenizer.ggml.merges', kv.strArray([])],
     ['tokenizer.ggml.bos_token_id', kv.u32(vocab - 1)],
     ['tokenizer.ggml.eos_token_id', kv.u32(vocab - 1)],
     ['tokenizer.ggml.add_bos_token', kv.bool(false)],
+    // A chat template makes the file servable (`ponder serve` needs one; the serve benchmark uses it).
+    ...(opts.chatTemplate !== undefined ? [['tokenizer.chat_template', kv.str(opts.chatTemplate)] as [string, GgufKV]] : []),
   ];
   const tensors: GgufTensorToWrite[] = [];
   const mat = (name: string, role: Parameters<typeof matrixType>[1], layer: number, N: number, K: number) => {
