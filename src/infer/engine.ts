@@ -127,6 +127,8 @@ export class Engine<C = unknown> {
   private readonly V: number;
   private readonly probs: Float32Array;
   private readonly order: Int32Array;
+  /** One tick's logits (N x V), kept between ticks: a 151,936-token row is 600 KB to allocate per token. */
+  private logits = new Float32Array(0);
   /** Totals since start, for metrics. */
   readonly totals = { promptTokens: 0, completionTokens: 0, requests: 0, cancelled: 0, ticks: 0 };
 
@@ -210,7 +212,8 @@ export class Engine<C = unknown> {
     if (batch.length === 0) return;
     const N = batch.length, V = this.V;
     const last = Int32Array.from(batch, (s) => s.tokens[s.tokens.length - 1]);
-    const logits = new Float32Array(N * V);
+    if (this.logits.length < N * V) this.logits = new Float32Array(N * V);
+    const logits = this.logits;
     noGrad(() => withScope(() => logits.set(this.model.decodeStep(last, batch.map((s) => s.cache!)).data)));
     batch.forEach((s, i) => { if (!s.done) this.advance(s, logits.subarray(i * V, (i + 1) * V)); });
   }
