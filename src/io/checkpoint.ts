@@ -8,7 +8,7 @@
 // A checkpoint is written into a temporary folder beside its destination and renamed into place,
 // so a crash mid-write leaves the previous checkpoint untouched.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PonderError } from '../errors.ts';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
@@ -16,6 +16,7 @@ import { Transformer } from '../model/transformer.ts';
 import type { AdamW } from '../optim/adamw.ts';
 import { fromTokenizerJson, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { isPonderTokenizerJson } from '../tokenizer/hf.ts';
+import { swapFolderIntoPlace } from './folder.ts';
 
 /** An imported model's tokenizer files, carried through a checkpoint unchanged. */
 export interface TokenizerFiles {
@@ -75,15 +76,7 @@ export function saveCheckpoint(dir: string, model: Transformer, opts: SaveOption
       writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { step: String(o.step) });
     }
     writeJsonFile(join(tmp, 'state.json'), opts.state ?? {});
-    mkdirSync(dirname(dir), { recursive: true });
-    if (existsSync(dir)) {
-      const old = `${dir}.old-${process.pid}`;
-      renameSync(dir, old);
-      renameSync(tmp, dir);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, dir);
-    }
+    swapFolderIntoPlace(tmp, dir);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;

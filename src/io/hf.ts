@@ -5,11 +5,12 @@
 //   tokenizer.json, tokenizer_config.json, generation_config.json   (optional)
 // Reading checks every shard's header up front (dtype, shape, byte range inside the file) but reads
 // a tensor's bytes only when asked, with one positioned read of its range: nothing is held twice.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, fsyncSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, fsyncSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PonderError } from '../errors.ts';
 import type { ModelParts } from '../model/parts.ts';
 import { decodeFloats, parseHeader, widenHalvesInto, writeSafetensors, type FloatDtype, type HeaderEntry, type TensorToWrite } from './safetensors.ts';
+import { swapFolderIntoPlace } from './folder.ts';
 
 const INDEX = 'model.safetensors.index.json';
 const SINGLE = 'model.safetensors';
@@ -200,15 +201,7 @@ export function writeHfFolder(dir: string, contents: HfFolderContents, dtype: Hf
     if (contents.tokenizerJson !== undefined) writeJson(join(tmp, 'tokenizer.json'), contents.tokenizerJson);
     if (contents.tokenizerConfig) writeJson(join(tmp, 'tokenizer_config.json'), contents.tokenizerConfig);
     if (contents.generationConfig) writeJson(join(tmp, 'generation_config.json'), contents.generationConfig);
-    mkdirSync(dirname(dir), { recursive: true });
-    if (existsSync(dir)) {
-      const old = `${dir}.old-${process.pid}`;
-      renameSync(dir, old);
-      renameSync(tmp, dir);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, dir);
-    }
+    swapFolderIntoPlace(tmp, dir);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     if (e instanceof PonderError) throw e;
