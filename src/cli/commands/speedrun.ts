@@ -8,7 +8,7 @@ import { ASSISTANT_PRESETS, assistantSpeedrun } from '../../pipeline/assistant.t
 
 export const command: Command = {
   name: 'speedrun',
-  summary: 'pretraining, instruction tuning, alignment, reasoning RL, evaluation and report.md in one run (≤ 30 min)',
+  summary: 'pretraining, instruction tuning, alignment, reasoning RL, evaluation and report.md in one run',
   run(argv) {
     const { values } = parseFlags(argv, {
       preset: { type: 'string', default: 'full' },
