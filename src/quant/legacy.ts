@@ -77,16 +77,21 @@ export function quantizeQ8_0(x: Float32Array, dst: Uint8Array): void {
   }
 }
 
+/** The value of largest magnitude in x[at, at + 32), sign kept (the first of equal magnitudes). */
+function signedMax(x: Float32Array, at: number): number {
+  let amax = 0, max = 0;
+  for (let j = 0; j < 32; j++) {
+    const v = x[at + j];
+    if (amax < Math.abs(v)) { amax = Math.abs(v); max = v; }
+  }
+  return max;
+}
+
 /** quantize_row_q5_0_ref: d = (the value of largest magnitude) / -16, q = min(31, trunc(x/d + 16.5)). */
 export function quantizeQ5_0(x: Float32Array, dst: Uint8Array): void {
   const nb = x.length / 32;
   for (let i = 0; i < nb; i++) {
-    let amax = 0, max = 0;
-    for (let j = 0; j < 32; j++) {
-      const v = x[i * 32 + j];
-      if (amax < Math.abs(v)) { amax = Math.abs(v); max = v; }
-    }
-    const d = fr(max / -16), id = d ? fr(1 / d) : 0;
+    const d = fr(signedMax(x, i * 32) / -16), id = d ? fr(1 / d) : 0;
     const h = f32ToF16(d), b = i * 22;
     dst[b] = h & 0xff; dst[b + 1] = h >> 8;
     let qh = 0;
@@ -105,12 +110,7 @@ export function quantizeQ5_0(x: Float32Array, dst: Uint8Array): void {
 export function quantizeQ4_0(x: Float32Array, dst: Uint8Array): void {
   const nb = x.length / 32;
   for (let i = 0; i < nb; i++) {
-    let amax = 0, max = 0;
-    for (let j = 0; j < 32; j++) {
-      const v = x[i * 32 + j];
-      if (amax < Math.abs(v)) { amax = Math.abs(v); max = v; }
-    }
-    const d = fr(max / -8), id = d ? fr(1 / d) : 0;
+    const d = fr(signedMax(x, i * 32) / -8), id = d ? fr(1 / d) : 0;
     const h = f32ToF16(d), b = i * 18;
     dst[b] = h & 0xff; dst[b + 1] = h >> 8;
     for (let j = 0; j < 16; j++) {
