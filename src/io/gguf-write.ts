@@ -1,9 +1,8 @@
 // Writing GGUF version 3 files atomically (temporary file, fsync, rename): metadata in the order
 // given, then the tensor table, then each tensor's bytes at an offset aligned to general.alignment.
 // Tensor data is asked for one tensor at a time, so a large model need not sit in memory twice.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { PonderError } from '../errors.ts';
+import { writeFileAtomicWith } from '../store/atomic.ts';
 import { blockFormat, rowBytes } from '../quant/blocks.ts';
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from './gguf.ts';
 import { ByteSink, encodeValue, GGUF_TYPE, type GgufKV } from './gguf-values.ts';
@@ -58,25 +57,18 @@ export function writeGguf(path: string, file: GgufToWrite): void {
   const pad = Math.ceil(head.length / alignment) * alignment - head.length;
   const header = Buffer.concat([head.bytes(), Buffer.alloc(pad)]);
 
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w');
-    writeAll(fd, header);
-    file.tensors.forEach((t, i) => {
-      const bytes = typeof t.data === 'function' ? t.data() : t.data;
-      if (bytes.length !== sizes[i]) fail(`tensor "${t.name}" (${blockFormat(t.type).name}, shape [${t.shape}]) needs ${sizes[i]} bytes, got ${bytes.length}`);
-      writeAll(fd!, bytes);
-      const gap = Math.ceil(sizes[i] / alignment) * alignment - sizes[i];
-      if (gap > 0) writeAll(fd!, new Uint8Array(gap));
+    writeFileAtomicWith(path, (write) => {
+      write(header);
+      file.tensors.forEach((t, i) => {
+        const bytes = typeof t.data === 'function' ? t.data() : t.data;
+        if (bytes.length !== sizes[i]) fail(`tensor "${t.name}" (${blockFormat(t.type).name}, shape [${t.shape}]) needs ${sizes[i]} bytes, got ${bytes.length}`);
+        write(bytes);
+        const gap = Math.ceil(sizes[i] / alignment) * alignment - sizes[i];
+        if (gap > 0) write(new Uint8Array(gap));
+      });
     });
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* never created */ }
     if (e instanceof PonderError) throw e;
     fail(`cannot write (${(e as Error).message})`);
   }
@@ -88,9 +80,4 @@ function alignmentOf(metadata: [string, GgufKV][], fail: (why: string) => never)
   const a = e.value;
   if (e.type !== GGUF_TYPE.UINT32 || typeof a !== 'number' || a === 0 || (a & (a - 1)) !== 0) fail('general.alignment must be a u32 power of two');
   return a as number;
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }

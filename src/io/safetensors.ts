@@ -5,10 +5,11 @@
 // offsets are relative to the start of the data buffer. We write F32 (weights) and I32 (ids);
 // we read F32, F16 and BF16 as Float32Array and I32, I64 as Int32Array.
 // The header is padded with spaces so the data starts 8-byte aligned (as the reference writer does).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { dirname, basename, join } from 'node:path';
+import { dirname } from 'node:path';
 import { PonderError } from '../errors.ts';
+import { writeFileAtomicWith } from '../store/atomic.ts';
 
 export type FloatDtype = 'F32' | 'F16' | 'BF16';
 export type IntDtype = 'I32' | 'I64';
@@ -81,24 +82,17 @@ export function writeSafetensors(
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(hbytes.length));
 
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w');
-    writeAll(fd, len);
-    writeAll(fd, hbytes);
-    for (const name of names) {
-      const { data: d, dtype } = tensors[name];
-      if (dtype === 'F16' || dtype === 'BF16') writeAll(fd, encodeHalves(d as Float32Array, dtype));
-      else writeAll(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
+    writeFileAtomicWith(path, (write) => {
+      write(len);
+      write(hbytes);
+      for (const name of names) {
+        const { data: d, dtype } = tensors[name];
+        if (dtype === 'F16' || dtype === 'BF16') write(encodeHalves(d as Float32Array, dtype));
+        else write(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      }
+    });
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
     if (e instanceof PonderError) throw e;
     throw new PonderError(`safetensors ${path}: cannot write (${(e as Error).message})`);
   }
@@ -143,11 +137,6 @@ export function floatToHalf(f: number): number {
   const rem = mant & 0x1fff;
   if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // a carry into the exponent is right
   return sign | h;
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** Reads a safetensors file; any inconsistency is a PonderError naming the file and the fault. */

@@ -5,13 +5,27 @@ import { randomBytes } from 'node:crypto';
 import { PonderError } from '../errors.ts';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomicWith(path, (write) => write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
+  } catch (e) {
+    throw new PonderError(`cannot write '${path}': ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Streams a file into place atomically: `fill` writes the contents piece by piece through `write`.
+ * On any error the temp file is removed and the original error rethrown, so callers word it.
+ */
+export function writeFileAtomicWith(path: string, fill: (write: (bytes: Uint8Array) => void) => void): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   let fd = -1;
   try {
     fd = openSync(tmp, 'wx');
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    const out = fd;
+    fill((bytes) => {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(out, bytes, off, bytes.length - off);
+    });
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
@@ -19,6 +33,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (e) {
     if (fd >= 0) closeSync(fd);
     try { unlinkSync(tmp); } catch { /* never created, or already renamed */ }
-    throw new PonderError(`cannot write '${path}': ${(e as Error).message}`);
+    throw e;
   }
 }
