@@ -49,7 +49,7 @@ test('round trip: F32 and I32 tensors, scalar, empty, metadata', () => {
 
   const raw = readFileSync(path);
   assert.equal((8 + Number(raw.readBigUInt64LE(0))) % 8, 0, 'data starts 8-byte aligned');
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), [], 'no temp file left');
 
   const st = readSafetensors(path);
   assert.deepEqual(st.metadata, { step: '12', 'ünïcode': '✓' });
