@@ -4,7 +4,7 @@
 // the reference over answer tokens; validation margin and accuracy every evalEvery steps; greedy
 // samples for a few prompts (samples.jsonl); charts; atomic checkpoints that --resume continues.
 import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { backward, mul, sum, tensor, withScope, zeroGrad } from '../tensor/index.ts';
 import { Transformer } from '../model/transformer.ts';
 import { AdamW } from '../optim/adamw.ts';
@@ -16,8 +16,8 @@ import { MetricsLog } from '../train/metrics.ts';
 import { ProgressBar } from '../train/progress.ts';
 import { writeChart } from '../train/chart.ts';
 import { generate } from '../infer/generate.ts';
-import { saveCheckpoint, loadCheckpoint, loadOptimizerState } from '../io/checkpoint.ts';
-import { checkSameTokenizer } from '../train/sft.ts';
+import { saveCheckpoint } from '../io/checkpoint.ts';
+import { resumeFromCheckpoint } from '../train/resume.ts';
 import { EOS_ID, encodeChat, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
 import { encodeAnswer, type PreferencePair, type Rating } from './data.ts';
@@ -127,18 +127,7 @@ export function trainAlign(o: AlignOptions): AlignResult {
   const samples = new MetricsLog(join(o.outDir, 'samples.jsonl'));
   let policy = o.policy, step = 0, rng = new Rng(o.seed ?? 1);
   let opt = new AdamW(paramGroups(policy, 0));
-  if (o.resume) {
-    if (!existsSync(ckptDir)) throw new PonderError(`--resume: no checkpoint at ${ckptDir}`);
-    const ck = loadCheckpoint(ckptDir);
-    checkSameTokenizer(ckptDir, ck.tokenizer, o.tokenizer);
-    policy = ck.model;
-    opt = new AdamW(paramGroups(policy, 0));
-    loadOptimizerState(ckptDir, policy, opt);
-    const st = ck.state as { step?: number; rng?: number[] };
-    if (!Number.isInteger(st.step) || !Array.isArray(st.rng)) throw new PonderError(`${ckptDir}/state.json: no step or RNG state to resume from`);
-    step = st.step!;
-    rng = new Rng(Uint32Array.from(st.rng!));
-  }
+  if (o.resume) ({ model: policy, opt, step, rng } = resumeFromCheckpoint(ckptDir, 0, o.tokenizer));
   metrics.truncateAfter(o.resume ? step : -1);
   samples.truncateAfter(o.resume ? step : -1);
   const B = Math.min(o.batchSize, items.length);

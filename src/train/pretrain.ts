@@ -2,7 +2,7 @@
 // decay, clipping and accumulation, validation every N steps, metrics as JSONL plus a loss chart,
 // and atomic checkpoints from which --resume continues exactly where the run stopped.
 import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { noGrad, withScope, crossEntropy } from '../tensor/index.ts';
 import { Rng } from '../tensor/random.ts';
 import { Transformer } from '../model/transformer.ts';
@@ -10,7 +10,8 @@ import { AdamW } from '../optim/adamw.ts';
 import { cosineLr } from '../optim/schedule.ts';
 import { trainStep, paramGroups, type Batch } from './step.ts';
 import { randomBatch, sequentialBatches, splitTokens } from '../data/batches.ts';
-import { saveCheckpoint, loadCheckpoint, loadOptimizerState } from '../io/checkpoint.ts';
+import { saveCheckpoint } from '../io/checkpoint.ts';
+import { resumeFromCheckpoint } from './resume.ts';
 import { MetricsLog } from './metrics.ts';
 import { ProgressBar, formatDuration } from './progress.ts';
 import { writeChart } from './chart.ts';
@@ -80,20 +81,8 @@ export function pretrain(o: PretrainOptions): PretrainResult {
   let opt = new AdamW(paramGroups(model, o.weightDecay ?? 0.1));
   let rng = new Rng(o.seed ?? 1);
   let step = 0;
-  if (o.resume) {
-    if (!existsSync(ckptDir)) throw new PonderError(`--resume: no checkpoint at ${ckptDir}`);
-    const ck = loadCheckpoint(ckptDir);
-    model = ck.model;
-    opt = new AdamW(paramGroups(model, o.weightDecay ?? 0.1));
-    loadOptimizerState(ckptDir, model, opt);
-    const st = ck.state as { step?: number; rng?: number[] };
-    if (!Number.isInteger(st.step) || !Array.isArray(st.rng)) throw new PonderError(`${ckptDir}/state.json: no step or RNG state to resume from`);
-    step = st.step!;
-    rng = new Rng(Uint32Array.from(st.rng!));
-    metrics.truncateAfter(step);
-  } else {
-    metrics.truncateAfter(-1);
-  }
+  if (o.resume) ({ model, opt, step, rng } = resumeFromCheckpoint(ckptDir, o.weightDecay ?? 0.1));
+  metrics.truncateAfter(o.resume ? step : -1);
 
   const schedule = { lr, warmupSteps: o.warmupSteps ?? Math.min(100, Math.floor(o.steps / 10)), totalSteps: o.steps, minRatio: o.minLrRatio ?? 0.1 };
   const bar = o.progress === false ? null : new ProgressBar(o.steps, 'pretrain');

@@ -16,8 +16,9 @@ import { ProgressBar, formatDuration } from './progress.ts';
 import { MetricsLog } from './metrics.ts';
 import { writeChart } from './chart.ts';
 import { evaluateLoss } from './pretrain.ts';
-import { saveCheckpoint, loadCheckpoint, loadOptimizerState } from '../io/checkpoint.ts';
-import { encodeChat, toTokenizerJson, ASSISTANT_ID, THINK_ID, END_THINK_ID, PAD_ID, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
+import { saveCheckpoint } from '../io/checkpoint.ts';
+import { resumeFromCheckpoint } from './resume.ts';
+import { encodeChat, ASSISTANT_ID, THINK_ID, END_THINK_ID, PAD_ID, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
 
 export interface SftExample {
@@ -217,14 +218,6 @@ export interface TrainSftResult {
   seconds: number;
 }
 
-/** Throws when the checkpoint at dir was made with a different tokenizer than tok. */
-export function checkSameTokenizer(dir: string, ckTok: Tokenizer | null, tok: Tokenizer): void {
-  if (!ckTok) throw new PonderError(`${dir} has no tokenizer.json; cannot tell whether it matches the model's tokenizer`);
-  if (JSON.stringify(toTokenizerJson(ckTok)) !== JSON.stringify(toTokenizerJson(tok))) {
-    throw new PonderError(`${dir} was made with another tokenizer (${ckTok.vocabSize} tokens vs ${tok.vocabSize}); its ids would mean other text`);
-  }
-}
-
 export function trainSft(o: TrainSftOptions): TrainSftResult {
   const T = o.seqLen ?? o.model.config.max_seq_len;
   if (T > o.model.config.max_seq_len) throw new PonderError(`seq_len ${T} exceeds the model's max_seq_len ${o.model.config.max_seq_len}`);
@@ -244,18 +237,7 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   let opt = new AdamW(paramGroups(model, o.weightDecay ?? 0));
   let rng = rng0;
   let step = 0;
-  if (o.resume) {
-    if (!existsSync(ckptDir)) throw new PonderError(`--resume: no checkpoint at ${ckptDir}`);
-    const ck = loadCheckpoint(ckptDir);
-    checkSameTokenizer(ckptDir, ck.tokenizer, o.tokenizer);
-    model = ck.model;
-    opt = new AdamW(paramGroups(model, o.weightDecay ?? 0));
-    loadOptimizerState(ckptDir, model, opt);
-    const st = ck.state as { step?: number; rng?: number[] };
-    if (!Number.isInteger(st.step) || !Array.isArray(st.rng)) throw new PonderError(`${ckptDir}/state.json: no step or RNG state to resume from`);
-    step = st.step!;
-    rng = new Rng(Uint32Array.from(st.rng!));
-  }
+  if (o.resume) ({ model, opt, step, rng } = resumeFromCheckpoint(ckptDir, o.weightDecay ?? 0, o.tokenizer));
   metrics.truncateAfter(o.resume ? step : -1);
 
   const schedule = { lr: o.lr ?? 3e-4, warmupSteps: o.warmupSteps ?? Math.max(1, Math.floor(o.steps / 20)), totalSteps: o.steps, minRatio: 0.1 };
