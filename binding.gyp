@@ -16,6 +16,7 @@
         "native/quant.c",
         "native/quant_attn.c",
         "native/quant_addon.c",
+        "native/quant_gemm.c",
         "native/mmap.c",
         "native/triad.c"
       ],

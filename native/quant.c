@@ -12,6 +12,7 @@
 #include <string.h>
 #include "common.h"
 #include "quant.h"
+#include "quant_act.h"
 
 #if !defined(__AVX512VNNI__) || !defined(__AVX512BW__) || !defined(__AVX512BF16__) || !defined(__F16C__)
 #error "quant.c needs AVX-512 VNNI, BW, BF16 and F16C (build with -march=native on such a CPU)"
@@ -49,21 +50,7 @@ AI float fp16(const uint8_t *p) {
   return _cvtsh_ss(h);
 }
 
-// ---- quantised activations ----
-// Row r of the activations: q + r·K (int8), d + r·(K/bs) (one scale per block of bs), sums
-// + r·(K/16) (Σq over each 16 values; k-quants subtract their offsets with them), h + r·K (bf16).
-typedef struct {
-  const int8_t *q;
-  const float *d;
-  const int16_t *sums;
-  const uint16_t *h;
-  const float *f;
-  // 32-value blocks, per pair of blocks (row stride K/4): dv holds [d_b ×8, d_b+1 ×8] and nsum
-  // [-Σq_b ×8, -Σq_b+1 ×8] (Q4_0's offset of 8, spread over the lanes that sum each block).
-  const float *dv;
-  const int32_t *nsum;
-  long K;
-} act_t;
+// ---- quantised activations (act_t: quant_act.h) ----
 
 typedef struct { void *p; size_t cap; } scratch_t;
 
@@ -448,12 +435,19 @@ AI void dot_rows(int type, const uint8_t *w, const act_t *a, long r0, int nr, fl
   }
 }
 
-#define ROWS_PER_TILE 16 // weight rows kept hot while every activation row passes over them
+#define ROWS_PER_TILE 16 // weight rows kept hot while every activation row passes over them (and quant_gemm.c's panel)
+// From this many tokens the panel GEMM (quant_gemm.c) beats the row kernels (settable to compare them).
+static long gemm_min_m = 8;
+long q_set_gemm_min_tokens(long n) { long old = gemm_min_m; gemm_min_m = n; return old; }
 
 // Rows [n0, n1) of Y for every activation row.
 static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const act_t *a, long M, long n0, long n1,
                         float *Y) {
   float o[NR_MAX];
+  if (M >= gemm_min_m && q_gemm_supported(type)) {
+    q_gemm_rows(type, W, rowBytes, N, a, M, n0, n1, Y);
+    return;
+  }
   if (M == 1) {
     switch (type) { // one specialised loop per type: the switch stays out of the row loop
 #define ONE(T)                                                                     \
@@ -490,9 +484,13 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
 // unsigned q + 128),
 // int8 blocks of 256 with 16-value sums in the order Q4_K/Q5_K nibbles unpack or in natural
 // order (Q6_K), or bf16.
-enum { AF_F32, AF_Q8_0, AF_Q8_0U, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_COUNT };
+// The panel GEMM's formats: signed Q8_0 blocks with -Σq per block (Q8_0/Q4_0/Q5_0 weights), and
+// natural-order Q8_K with -Σq per 16 and Σq per 32 in f32 (k-quants).
+enum { AF_F32, AF_Q8_0, AF_Q8_0U, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_Q8_0P, AF_Q8KP, AF_COUNT };
 
-static int act_format(int type) {
+static int act_format(int type, long M) {
+  if (M >= gemm_min_m && q_gemm_supported(type))
+    return type == QT_Q8_0 || type == QT_Q4_0 || type == QT_Q5_0 ? AF_Q8_0P : AF_Q8KP;
   switch (type) {
     case QT_Q8_0: return AF_Q8_0U;
     case QT_Q4_0: case QT_Q5_0: return AF_Q8_0;
@@ -504,10 +502,19 @@ static int act_format(int type) {
 }
 
 // Scratch per activation format, grown to the largest product seen.
-static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_dv[AF_COUNT], s_nsum[AF_COUNT], s_h;
+static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_dv[AF_COUNT], s_nsum[AF_COUNT], s_h, s_gsum[AF_COUNT], s_fsum;
 
 static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
   *a = (act_t){.K = K, .f = X};
+  if (fmt == AF_Q8_0P || fmt == AF_Q8KP) {
+    const long gq = fmt == AF_Q8_0P ? 32 : 16;
+    a->q = grow(&s_q[fmt], (size_t)(M * K));
+    a->d = grow(&s_d[fmt], (size_t)(M * (K / (fmt == AF_Q8_0P ? 32 : 256))) * sizeof(float));
+    a->sums = grow(&s_sums[fmt], (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
+    a->gsum = grow(&s_gsum[fmt], (size_t)(M * (K / gq) + 1) * sizeof(int32_t));
+    if (fmt == AF_Q8KP && !(a->fsum32 = grow(&s_fsum, (size_t)(M * (K / 32) + 1) * sizeof(float)))) return 0;
+    return a->q && a->d && a->sums && a->gsum;
+  }
   if (fmt == AF_Q8_0 || fmt == AF_Q8_0U || fmt == AF_Q8K_PERM || fmt == AF_Q8K) {
     long bs = fmt == AF_Q8_0 || fmt == AF_Q8_0U ? 32 : 256;
     a->q = grow(&s_q[fmt], (size_t)(M * K));
@@ -540,6 +547,20 @@ static void prepare_row(int fmt, const float *X, long K, long m, act_t *a) {
       quantize_row(x, K, 256, fmt == AF_Q8K_PERM, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 256),
                    (int16_t *)a->sums + m * (K / 16));
       break;
+    case AF_Q8_0P: case AF_Q8KP: {
+      const int k8 = fmt == AF_Q8KP;
+      int16_t *s16 = (int16_t *)a->sums + m * (K / 16);
+      quantize_row(x, K, k8 ? 256 : 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / (k8 ? 256 : 32)), s16);
+      int32_t *gs = (int32_t *)a->gsum + m * (K / (k8 ? 16 : 32));
+      if (k8) {
+        float *fs = (float *)a->fsum32 + m * (K / 32);
+        for (long j = 0; j < K / 16; j++) gs[j] = -s16[j];
+        for (long j = 0; j < K / 32; j++) fs[j] = (float)(s16[2 * j] + s16[2 * j + 1]);
+      } else {
+        for (long j = 0; j < K / 32; j++) gs[j] = -(s16[2 * j] + s16[2 * j + 1]);
+      }
+      break;
+    }
     case AF_BF16: to_bf16_row(x, K, (uint16_t *)a->h + m * K); break;
     default: break;
   }
@@ -553,7 +574,7 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
   long work = 0, rowBytes[16];
   if (n < 1 || n > 16) return -2;
   for (int i = 0; i < n; i++) {
-    int f = act_format(mats[i].type);
+    int f = act_format(mats[i].type, M);
     if (!need[f]) {
       if (!act_alloc(f, X, K, M, &acts[f])) return -1;
       need[f] = 1;
@@ -568,7 +589,7 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
     for (int f = 0; f < nf; f++)
       for (long m = 0; m < M; m++) prepare_row(fmts[f], X, K, m, &acts[fmts[f]]);
     for (int i = 0; i < n; i++)
-      matmul_rows(mats[i].type, mats[i].W, rowBytes[i], mats[i].N, &acts[act_format(mats[i].type)], M, 0, mats[i].N, mats[i].Y);
+      matmul_rows(mats[i].type, mats[i].W, rowBytes[i], mats[i].N, &acts[act_format(mats[i].type, M)], M, 0, mats[i].N, mats[i].Y);
     return 0;
   }
   // Chunks of rows (a multiple of the tile) over all the matrices, ~8 per thread so that a thread
@@ -597,7 +618,7 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
 #pragma omp for schedule(dynamic, 1)
   for (long c = 0; c < nchunks; c++) {
     const qmat_t *q = &mats[cm[c]];
-    matmul_rows(q->type, q->W, rowBytes[cm[c]], q->N, &acts[act_format(q->type)], M, c0[c], c1[c], q->Y);
+    matmul_rows(q->type, q->W, rowBytes[cm[c]], q->N, &acts[act_format(q->type, M)], M, c0[c], c1[c], q->Y);
   }
   PAR_REGION_END
   return 0;

@@ -22,6 +22,9 @@ typedef struct { int type; const uint8_t *W; long N; float *Y; } qmat_t;
 // Several products of the same activations X (M, K) in one parallel region (q, k and v; gate and
 // up): the activations are quantised once per format. Returns 0, -1 (no memory), -2 (too many).
 int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M);
+// Products of at least n tokens go through the panel GEMM (quant_gemm.c), fewer through the row
+// kernels; returns the previous threshold (default 8).
+long q_set_gemm_min_tokens(long n);
 // out (n, K) = rows ids[i] of W, dequantised to f32 (embedding lookup on a quantised table).
 void q_get_rows(int type, const uint8_t *W, long K, const int32_t *ids, long n, float *out);
 

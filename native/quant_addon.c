@@ -251,6 +251,17 @@ static napi_value js_bandwidth(napi_env env, napi_callback_info info) {
   return qnumber(env, g);
 }
 
+// quantGemmMinTokens(n): the panel GEMM serves products of n or more tokens (default 8; a huge n
+// keeps every product on the row kernels, to compare the two). Returns the previous value.
+static napi_value js_gemm_min_tokens(napi_env env, napi_callback_info info) {
+  qctx c;
+  if (!qbegin(&c, env, info, "quantGemmMinTokens", 1)) return NULL;
+  long n = qsize(&c, 0, "n");
+  if (c.err) return NULL;
+  if (n < 2) { qfail(&c, "n must be at least 2 (one token is the decode kernel's)"); return NULL; }
+  return qnumber(env, (double)q_set_gemm_min_tokens(n));
+}
+
 void register_quant(napi_env env, napi_value exports) {
   napi_property_descriptor p[] = {
 #define FN(name, f) {name, NULL, f, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -261,6 +272,7 @@ void register_quant(napi_env env, napi_value exports) {
       FN("cacheWriteF16", js_cache_write_f16),
       FN("mmapFile", js_mmap_file),
       FN("memoryBandwidth", js_bandwidth),
+      FN("quantGemmMinTokens", js_gemm_min_tokens),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof p / sizeof p[0], p);

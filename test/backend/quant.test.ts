@@ -1,7 +1,7 @@
 // Native quantised kernels against the TypeScript reference (src/backend/ts/quant.ts, whose
 // dequantisation is src/quant/blocks.ts, bit-exact with ggml): products for every block type
-// and several batch sizes (decode and the 4-row prefill tiles with leftovers), row lookups bit
-// for bit, f16-cache attention and cache writes.
+// and several batch sizes (decode, the row kernels' 4-row tiles, the panel GEMM from 8 tokens with
+// leftovers), row lookups bit for bit, f16-cache attention and cache writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNativeQuant } from '../../src/backend/native/quant.ts';
@@ -65,7 +65,7 @@ function absScale(type: number, W: Uint8Array, N: number, K: number, X: Float32A
 }
 
 for (const [name, type, K] of TYPES) {
-  test(`quantMatmul ${name}: native equals the reference for M = 1, 3, 4, 9, 21`, { skip }, () => {
+  test(`quantMatmul ${name}: native equals the reference for M = 1, 3, 4 (row kernels), 9, 21 (panel GEMM)`, { skip }, () => {
     const N = 37;
     for (const [W, how] of [[weights(type, N, K, 7), 'quantised'], ...(type === GGML_TYPE.BF16 || type === GGML_TYPE.F16 || type === GGML_TYPE.F32 ? [] : [[randomBlocks(type, N, K, 8), 'random blocks'] as const])] as const) {
       for (const M of [1, 3, 4, 9, 21]) {
@@ -77,6 +77,21 @@ for (const [name, type, K] of TYPES) {
     }
   });
 }
+
+test('quantMatmul panel GEMM: K over several chunks, N not a multiple of the 16-row panel, against the reference', { skip }, () => {
+  // KC = 512 values per chunk: k-quants 1280 = 512 + 512 + 256; 32-blocks 1184 = 512 + 512 + 160
+  const cases: [string, number, number][] = [
+    ['Q8_0', GGML_TYPE.Q8_0, 32 * 37], ['Q4_0', GGML_TYPE.Q4_0, 32 * 37], ['Q5_0', GGML_TYPE.Q5_0, 32 * 37],
+    ['Q4_K', GGML_TYPE.Q4_K, 1280], ['Q5_K', GGML_TYPE.Q5_K, 1280], ['Q6_K', GGML_TYPE.Q6_K, 1280],
+  ];
+  const N = 35, M = 15; // 8 + 4 + 2 + 1 tokens per panel pass; panels of 16, 16, 3 rows
+  for (const [name, type, K] of cases) {
+    const W = randomBlocks(type, N, K, 31), X = randn(M * K, 32), want = new Float32Array(M * N), got = new Float32Array(M * N).fill(NaN);
+    tsQuantKernels.quantMatmul(type, W, N, K, X, M, want);
+    native!.quantMatmul(type, W, N, K, X, M, got);
+    assertDots(got, want, absScale(type, W, N, K, X, M), 2e-6, `${name} panel M=${M}`);
+  }
+});
 
 test('quantMatmul splits big products over threads with the same result as one row at a time', { skip }, () => {
   const N = 3000, K = 1024, type = GGML_TYPE.Q4_K;

@@ -8,6 +8,7 @@ import { PonderError } from '../../errors.ts';
 interface QuantAddon extends QuantKernels {
   mmapFile(path: string): ArrayBuffer;
   memoryBandwidth(mode: number, nDoubles: number, threads: number, reps: number): number;
+  quantGemmMinTokens(n: number): number;
 }
 
 let addon: QuantAddon | null | undefined;
@@ -49,4 +50,15 @@ export function memoryBandwidth(kind: 'triad' | 'read', nDoubles: number, thread
   const a = load();
   if (!a) throw new PonderError('the native addon is not built (run `npm run build:native`)');
   return a.memoryBandwidth(kind === 'triad' ? 0 : 1, nDoubles, threads, reps);
+}
+
+/**
+ * Products of at least n tokens run on the panel GEMM (native/quant_gemm.c), fewer on the row
+ * kernels (default 8; a huge n keeps everything on the row kernels, to compare the two). Returns
+ * the previous threshold.
+ */
+export function setQuantGemmMinTokens(n: number): number {
+  const a = load();
+  if (!a) throw new PonderError('the native addon is not built (run `npm run build:native`)');
+  return a.quantGemmMinTokens(n);
 }
