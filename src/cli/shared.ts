@@ -1,9 +1,9 @@
 // Helpers the commands share: the embedded model's location, the one --model flag, number flags.
 import { fileURLToPath } from 'node:url';
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { PonderError } from '../errors.ts';
-import { describeGguf, loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
+import { describeGguf, describeHf, loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
 import { chatFormatFor, type ChatFormat, type TextTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { createRunner, type Runner } from '../infer/runner/index.ts';
 import { Engine, type EngineFinish, type EngineHandle, type EngineOptions } from '../infer/engine.ts';
@@ -54,21 +54,23 @@ export function engineFor(model: Transformer | Runner, opts: EngineOptions = {})
   return model instanceof Transformer ? new Engine(model, opts) : new Engine(model, opts);
 }
 
-/** A model to run (not train): a .gguf on the quantised runner, anything else (or a GGUF it refuses) as float32. */
+/** A model to run (not train): a .gguf or Hugging Face folder on the quantised runner, anything else (or a GGUF it refuses) as float32. */
 export interface ServedModel extends Omit<ChatModel, 'model'> {
-  /** The quantised runner for a .gguf it can run, else the float32 Transformer. */
+  /** The quantised runner for a .gguf or Hugging Face folder it can run, else the float32 Transformer. */
   model: Transformer | Runner;
   /** Set when the quantised runner serves the model: what it holds in memory. */
   runner: { fileBytes: number; kvBytesPerToken: number; bytesPerToken: number } | null;
 }
 
 /**
- * Loads a model for generate, chat and serve. A .gguf runs on the quantised runner (weights
- * memory-mapped and multiplied in place); a type the runner refuses (Q4_1, Q5_1) falls back to
- * float32 with one line on stderr saying so.
+ * Loads a model for generate, chat and serve. A .gguf file or a Hugging Face folder runs on the
+ * quantised runner (weights memory-mapped and multiplied in place: a bf16 folder stays bf16); a
+ * GGUF type the runner refuses (Q4_1, Q5_1) falls back to float32 with one line on stderr saying
+ * so. PONDER_RUNTIME=f32 loads either as the float32 Transformer instead (the training path's
+ * model, e.g. to compare the two).
  */
 export function loadServedModel(path: string, log: (line: string) => void = (l) => console.error(l)): ServedModel {
-  if (path.toLowerCase().endsWith('.gguf') && existsSync(path) && statSync(path).isFile()) {
+  if (runtimeChoice() === 'runner' && runnerReads(path)) {
     let loaded: ReturnType<typeof createRunner> | null = null;
     try {
       loaded = createRunner(path);
@@ -77,16 +79,42 @@ export function loadServedModel(path: string, log: (line: string) => void = (l) 
       log(`ponder: ${e.message.replace(/\.$/, '')}; loading it as float32 instead`);
     }
     if (loaded) {
-      const d = describeGguf(path);
-      if (!d.tokenizer) throw new PonderError(`${path}: the model has no tokenizer (the GGUF's vocabulary)`);
+      const d = 'parts' in loaded.model ? describeHf(loaded.model.parts) : describeGguf(path);
+      if (!d.tokenizer) throw new PonderError(`${path}: the model has no tokenizer (${'parts' in loaded.model ? 'tokenizer.json' : "the GGUF's vocabulary"})`);
       const chat = chatFormatFor(d.tokenizer, { tokenizerConfig: d.tokenizerConfig, generationConfig: d.generationConfig, eosIds: d.eosIds, source: path });
       return {
         ...d, tokenizer: d.tokenizer, chat, name: modelName(path), model: loaded.runner,
-        runner: { fileBytes: statSync(path).size, kvBytesPerToken: loaded.kvBytesPerToken, bytesPerToken: loaded.bytesPerToken },
+        runner: { fileBytes: loaded.model.fileBytes, kvBytesPerToken: loaded.kvBytesPerToken, bytesPerToken: loaded.bytesPerToken },
       };
     }
   }
   return { ...loadChatModel(path), runner: null };
+}
+
+/** PONDER_RUNTIME: 'runner' (the default) or 'f32'. */
+function runtimeChoice(): 'runner' | 'f32' {
+  const v = process.env.PONDER_RUNTIME || 'runner';
+  if (v !== 'runner' && v !== 'f32') throw new PonderError(`PONDER_RUNTIME must be runner or f32, not '${v}'`);
+  return v;
+}
+
+/**
+ * A .gguf file, or a Hugging Face folder (config.json naming its architectures, as loadAnyModel
+ * tells them from ponder checkpoints). Anything else, or a config.json that does not parse, goes
+ * to loadAnyModel, whose errors name the problem.
+ */
+function runnerReads(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const st = statSync(path);
+  if (st.isFile()) return path.toLowerCase().endsWith('.gguf');
+  const cfg = join(path, 'config.json');
+  if (!st.isDirectory() || !existsSync(cfg)) return false;
+  try {
+    const c: unknown = JSON.parse(readFileSync(cfg, 'utf8'));
+    return c !== null && typeof c === 'object' && 'architectures' in c;
+  } catch {
+    return false;
+  }
 }
 
 function modelName(path: string): string {

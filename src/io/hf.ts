@@ -17,14 +17,23 @@ const SINGLE = 'model.safetensors';
 
 type Json = Record<string, unknown>;
 
-interface Located { file: string; dataStart: number; entry: HeaderEntry }
+/** Where a tensor's bytes lie: its shard, the shard's data start and the tensor's header entry (begin/end relative to it). */
+export interface Located { file: string; dataStart: number; entry: HeaderEntry }
+
+/** A Hugging Face folder's parts, plus where each tensor's bytes lie (for readers that map the shards). */
+export interface HfParts extends ModelParts {
+  /** Every shard, checked against the index. */
+  files: string[];
+  locate(name: string): Located;
+}
 
 /** Reads a Hugging Face folder's parts; weights are read from disk when `tensor(name)` is called. */
-export function readHfFolder(dir: string): ModelParts {
+export function readHfFolder(dir: string): HfParts {
   if (!existsSync(dir)) throw new PonderError(`${dir}: no such folder`);
   const hfConfig = readJsonObject(join(dir, 'config.json'), true)!;
   const located = new Map<string, Located>();
-  for (const file of weightFiles(dir)) {
+  const files = weightFiles(dir);
+  for (const file of files) {
     for (const l of shardEntries(file)) {
       if (located.has(l.entry.name)) throw new PonderError(`${file}: tensor "${l.entry.name}" is also in ${located.get(l.entry.name)!.file}`);
       located.set(l.entry.name, l);
@@ -47,6 +56,8 @@ export function readHfFolder(dir: string): ModelParts {
     tokenizerConfig: readJsonObject(join(dir, 'tokenizer_config.json'), false),
     generationConfig: readJsonObject(join(dir, 'generation_config.json'), false),
     source: dir,
+    files,
+    locate: get,
   };
 }
 

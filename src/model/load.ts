@@ -58,6 +58,19 @@ export interface LoadedModel {
 export function modelFromParts(parts: ModelParts): { model: Transformer; config: ModelConfig } {
   const config = modelConfigFromHf(parts.hfConfig, configName(parts));
   refuseIfTooLarge(config, parts.source);
+  checkTensors(parts, config);
+  const model = new Transformer(config, 0, { randomInit: false });
+  for (const [name, p] of model.namedParameters()) {
+    if (parts.readInto) { parts.readInto(name, p.data); continue; }
+    const data = parts.tensor(name);
+    if (data.length !== p.size) throw new PonderError(`${parts.source}: tensor "${name}" gave ${data.length} values for shape [${p.shape.join(', ')}]`);
+    p.data.set(data);
+  }
+  return { model, config };
+}
+
+/** Every weight the config implies is present with its shape, and nothing else is (RoPE buffers and a tied head's duplicate aside). */
+export function checkTensors(parts: Pick<ModelParts, 'tensorNames' | 'tensorShape' | 'source'>, config: ModelConfig): void {
   const expected = expectedTensors(config);
   const present = new Set(parts.tensorNames());
   for (const name of present) {
@@ -74,14 +87,6 @@ export function modelFromParts(parts: ModelParts): { model: Transformer; config:
       throw new PonderError(`${parts.source}: tensor "${name}" has shape [${got.join(', ')}], but the config implies [${shape.join(', ')}]`);
     }
   }
-  const model = new Transformer(config, 0, { randomInit: false });
-  for (const [name, p] of model.namedParameters()) {
-    if (parts.readInto) { parts.readInto(name, p.data); continue; }
-    const data = parts.tensor(name);
-    if (data.length !== p.size) throw new PonderError(`${parts.source}: tensor "${name}" gave ${data.length} values for shape [${p.shape.join(', ')}]`);
-    p.data.set(data);
-  }
-  return { model, config };
 }
 
 /** Float32 weights that cannot fit in this machine's memory are refused before anything is allocated. */
@@ -146,6 +151,14 @@ function describeParts(parts: ModelParts, format: 'hf' | 'gguf', config: ModelCo
 export function describeGguf(path: string): Omit<LoadedModel, 'model'> {
   const parts = readGgufParts(path);
   return describeParts(parts, 'gguf', modelConfigFromHf(parts.hfConfig, configName(parts)));
+}
+
+/**
+ * Everything loadAnyModel gives for a Hugging Face folder except the float32 weights: the runner
+ * maps the safetensors shards and uses their bytes in place.
+ */
+export function describeHf(parts: ModelParts): Omit<LoadedModel, 'model'> {
+  return describeParts(parts, 'hf', modelConfigFromHf(parts.hfConfig, configName(parts)));
 }
 
 function fromPonderCheckpoint(dir: string): LoadedModel {

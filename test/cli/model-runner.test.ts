@@ -47,8 +47,8 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function ponder(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PONDER_MODEL: '' } });
+function ponder(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PONDER_MODEL: '', ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -62,13 +62,13 @@ test('info --model x.gguf: the runner\'s memory is the mapped file plus an f16 K
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const file = statSync(q8).size;
   assert.equal(line('memory'), `memory       file ${mib(file)} + KV cache ${(kv / 1024).toFixed(1)} KiB/token: ${mib(file + kv * 512)} at 512 tokens, ${mib(file + kv * 512)} at the full context (one sequence)`);
-  const f32 = ponder(['info', '--model', folder]);
+  const f32 = ponder(['info', '--model', folder], { PONDER_RUNTIME: 'f32' });
   assert.match(f32.stdout, /dtype +f32 on disk; float32 in memory/);
 });
 
 test('generate --model x.gguf: the runner\'s greedy reply is the float32 model\'s; Q4_1 falls back to float32 with one line', { skip }, () => {
   const args = ['--max-tokens', '30', '--temperature', '0', 'What is 12 * 34?'];
-  const want = ponder(['generate', '--model', folder, ...args]);
+  const want = ponder(['generate', '--model', folder, ...args], { PONDER_RUNTIME: 'f32' });
   assert.equal(want.status, 0, want.stderr);
   assert.ok(want.stdout.trim().length > 0);
   const got = ponder(['generate', '--model', gguf, ...args]);

@@ -51,7 +51,8 @@ function ponder(args: string[], opts: { input?: string; env?: Record<string, str
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 test('ponder info --model: architecture, parameters, dtype, context, memory and chat format', { skip }, () => {
-  const r = ponder(['info', '--model', folder]);
+  // The float32 model's memory (a Hugging Face folder runs on the runner unless PONDER_RUNTIME=f32; test/infer/runner_hf_served.test.ts checks that).
+  const r = ponder(['info', '--model', folder], { env: { PONDER_RUNTIME: 'f32' } });
   assert.equal(r.status, 0, r.stderr);
   const line = (key: string) => r.stdout.split('\n').find((l) => l.startsWith(key)) ?? '';
   assert.match(line('format'), /Hugging Face folder/);

@@ -24,9 +24,9 @@ after(() => {
 });
 
 /** Starts `ponder serve --model PATH` on a free port; resolves with its URL and everything it said on stderr so far. */
-function serve(model: string, name: string): Promise<{ url: string; log: string }> {
+function serve(model: string, name: string, env: Record<string, string> = {}): Promise<{ url: string; log: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--model', model, '--port', '0', '--moderation', 'off', '--data-dir', join(root, `data-${name}`)], {
-    env: { ...process.env, PONDER_MODEL: '' }, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PONDER_MODEL: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -44,7 +44,7 @@ test('serve --model x.gguf answers through the quantised runner with the float32
   const folder = join(root, 'tiny-r1-qwen2'), gguf = join(root, 'tiny-r1-qwen2-f32.gguf');
   writeR1Folder(folder);
   writeGgufModel(gguf, readHfFolder(folder), 'f32');
-  const [quant, f32] = await Promise.all([serve(gguf, 'gguf'), serve(folder, 'hf')]);
+  const [quant, f32] = await Promise.all([serve(gguf, 'gguf'), serve(folder, 'hf', { PONDER_RUNTIME: 'f32' })]);
   assert.match(quant.log, /tiny-r1-qwen2-f32\.gguf: the quantised runner \(f32 weights memory-mapped, used in place\)/);
   assert.doesNotMatch(f32.log, /quantised runner/);
 

@@ -1,5 +1,5 @@
 // The shape of a model as the inference runner needs it, whatever file it came from.
-import type { RopeScaling } from '../../model/config.ts';
+import { headDim, type ModelConfig, type RopeScaling } from '../../model/config.ts';
 
 export interface RunnerConfig {
   vocab: number;
@@ -24,4 +24,17 @@ export interface RunnerConfig {
   eps: number;
   qkvBias: boolean;
   qkNorm: boolean;
+}
+
+/**
+ * The runner's view of a Hugging Face-layout model (a ponder Transformer or a Hugging Face folder):
+ * the same options the float32 Transformer reads, with RoPE on rotated halves ('neox'), because
+ * Hugging Face stores q/k rows unpermuted.
+ */
+export function runnerConfigFromModel(c: ModelConfig): RunnerConfig {
+  return {
+    vocab: c.vocab_size, d: c.d_model, layers: c.n_layers, heads: c.n_heads, kvHeads: c.n_kv_heads, headDim: headDim(c),
+    ff: c.d_ff, context: c.max_seq_len, ropeTheta: c.rope_theta, ropeScaling: c.rope_scaling ?? null,
+    ropeFreqFactors: null, ropeStyle: 'neox', eps: c.norm_eps, qkvBias: !!c.qkv_bias, qkNorm: !!c.qk_norm,
+  };
 }

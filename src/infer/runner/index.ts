@@ -1,9 +1,11 @@
-// createRunner(path): a model file ready to serve with the quantised runner. The runner is shaped
+// createRunner(path): a GGUF file or a Hugging Face folder ready to serve with the quantised runner. The runner is shaped
 // like the generation engine's model (config.vocab_size/max_seq_len, newCache(1, n), forward(ids,
 // 1, T, {cache, lastOnly}).data, decodeStep(tokens, caches).data), so the continuous-batching
 // engine can drive it (see StepModel).
+import { existsSync, statSync } from 'node:fs';
 import { PonderError } from '../../errors.ts';
 import { loadGgufModel, type GgufModel } from './gguf.ts';
+import { loadHfModel, type HfModel } from './safetensors.ts';
 import { Runner, type RunnerOptions, type Logits } from './runner.ts';
 import { kvCacheBytes, type RunnerCache } from './cache.ts';
 import { weightBytes } from './weights.ts';
@@ -11,6 +13,8 @@ import { weightBytes } from './weights.ts';
 export { Runner } from './runner.ts';
 export type { RunnerConfig } from './config.ts';
 export { RunnerCache, kvCacheBytes } from './cache.ts';
+export type { HfModel } from './safetensors.ts';
+export type { GgufModel } from './gguf.ts';
 
 /** What the engine calls on its model: the runner and the autograd Transformer both have it. */
 export interface StepModel<C> {
@@ -22,17 +26,22 @@ export interface StepModel<C> {
 
 export interface LoadedRunner {
   runner: Runner;
-  model: GgufModel;
+  /** The file's model: its config, weights, size and whether it is mapped. */
+  model: GgufModel | HfModel;
   /** Bytes read from the weights per generated token (every matrix once, one embedding row). */
   bytesPerToken: number;
   /** f16 KV cache bytes per position of one sequence. */
   kvBytesPerToken: number;
 }
 
-/** A runner for a .gguf file (weights memory-mapped and used in place). */
+/**
+ * A runner for a .gguf file or a Hugging Face folder (bf16/f16/f32 safetensors): the weights are
+ * memory-mapped and used in place.
+ */
 export function createRunner(path: string, opts: RunnerOptions = {}): LoadedRunner {
-  if (!path.toLowerCase().endsWith('.gguf')) throw new PonderError(`${path}: the quantised runner reads .gguf files (Hugging Face folders load through the f32 model)`);
-  const model = loadGgufModel(path);
+  const folder = existsSync(path) && statSync(path).isDirectory();
+  if (!folder && !path.toLowerCase().endsWith('.gguf')) throw new PonderError(`${path}: the quantised runner reads .gguf files and Hugging Face folders`);
+  const model = folder ? loadHfModel(path) : loadGgufModel(path);
   const runner = new Runner(model.config, model.weights, opts);
   return { runner, model, bytesPerToken: weightBytes(model.weights).perToken, kvBytesPerToken: kvCacheBytes(model.config, 1) };
 }

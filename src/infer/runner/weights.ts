@@ -4,8 +4,8 @@
 import { PonderError } from '../../errors.ts';
 import { blockFormat, GGML_TYPE, quantize, rowBytes } from '../../quant/blocks.ts';
 import type { Transformer } from '../../model/transformer.ts';
-import { headDim } from '../../model/config.ts';
-import type { RunnerConfig } from './config.ts';
+import { headDim, type ModelConfig } from '../../model/config.ts';
+import { runnerConfigFromModel, type RunnerConfig } from './config.ts';
 
 export interface Matrix {
   type: number;
@@ -59,47 +59,61 @@ export function weightBytes(w: RunnerWeights): { matrices: number; perToken: num
   return { matrices, perToken };
 }
 
+/** How a builder reads weights by their Hugging Face names (model.layers.0.self_attn.q_proj.weight, ...). */
+export interface HfWeightSource {
+  /** A projection of N rows of K values (Hugging Face's (out, in) layout). */
+  mat(name: string, N: number, K: number): Matrix;
+  /** A norm or bias of n values as f32. */
+  vec(name: string, n: number): Float32Array;
+  /** Whether the model has this weight (biases, q/k norms). */
+  has(name: string): boolean;
+}
+
+/** The runner's weights of a Hugging Face-layout model of config c, each read through `src`. */
+export function weightsByHfNames(c: ModelConfig, src: HfWeightSource): RunnerWeights {
+  const D = headDim(c), qd = c.n_heads * D, kd = c.n_kv_heads * D, C = c.d_model;
+  const opt = (name: string, n: number): Float32Array | null => (src.has(name) ? src.vec(name, n) : null);
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < c.n_layers; i++) {
+    const p = `model.layers.${i}.`;
+    layers.push({
+      attnNorm: src.vec(`${p}input_layernorm.weight`, C),
+      q: src.mat(`${p}self_attn.q_proj.weight`, qd, C),
+      k: src.mat(`${p}self_attn.k_proj.weight`, kd, C),
+      v: src.mat(`${p}self_attn.v_proj.weight`, kd, C),
+      o: src.mat(`${p}self_attn.o_proj.weight`, C, qd),
+      qBias: opt(`${p}self_attn.q_proj.bias`, qd), kBias: opt(`${p}self_attn.k_proj.bias`, kd), vBias: opt(`${p}self_attn.v_proj.bias`, kd),
+      qNorm: opt(`${p}self_attn.q_norm.weight`, D), kNorm: opt(`${p}self_attn.k_norm.weight`, D),
+      ffnNorm: src.vec(`${p}post_attention_layernorm.weight`, C),
+      gate: src.mat(`${p}mlp.gate_proj.weight`, c.d_ff, C),
+      up: src.mat(`${p}mlp.up_proj.weight`, c.d_ff, C),
+      down: src.mat(`${p}mlp.down_proj.weight`, C, c.d_ff),
+    });
+  }
+  const embed = src.mat('model.embed_tokens.weight', c.vocab_size, C);
+  const output = c.tie_embeddings ? embed : src.mat('lm_head.weight', c.vocab_size, C);
+  return { embed, layers, outNorm: src.vec('model.norm.weight', C), output };
+}
+
 /**
  * The weights of a ponder Transformer for the runner, each matrix in `type` (F32 views the model's
  * own arrays; other types are encoded by src/quant). Used to test the runner against the model.
  */
 export function weightsFromTransformer(model: Transformer, type: number = GGML_TYPE.F32): { config: RunnerConfig; weights: RunnerWeights } {
-  const c = model.config, D = headDim(c);
   const named = new Map(model.namedParameters());
   const get = (name: string): Float32Array => {
     const t = named.get(name);
     if (!t) throw new PonderError(`weightsFromTransformer: the model has no ${name}`);
     return t.data;
   };
-  const mat = (name: string, N: number, K: number): Matrix => {
-    const f = get(name);
-    const bytes = type === GGML_TYPE.F32 ? new Uint8Array(f.buffer, f.byteOffset, f.byteLength) : quantize(type, f);
-    return matrix(type, N, K, bytes, name);
-  };
-  const opt = (name: string): Float32Array | null => named.get(name)?.data ?? null;
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < c.n_layers; i++) {
-    const p = `model.layers.${i}.`;
-    layers.push({
-      attnNorm: get(`${p}input_layernorm.weight`),
-      q: mat(`${p}self_attn.q_proj.weight`, c.n_heads * D, c.d_model),
-      k: mat(`${p}self_attn.k_proj.weight`, c.n_kv_heads * D, c.d_model),
-      v: mat(`${p}self_attn.v_proj.weight`, c.n_kv_heads * D, c.d_model),
-      o: mat(`${p}self_attn.o_proj.weight`, c.d_model, c.n_heads * D),
-      qBias: opt(`${p}self_attn.q_proj.bias`), kBias: opt(`${p}self_attn.k_proj.bias`), vBias: opt(`${p}self_attn.v_proj.bias`),
-      qNorm: opt(`${p}self_attn.q_norm.weight`), kNorm: opt(`${p}self_attn.k_norm.weight`),
-      ffnNorm: get(`${p}post_attention_layernorm.weight`),
-      gate: mat(`${p}mlp.gate_proj.weight`, c.d_ff, c.d_model),
-      up: mat(`${p}mlp.up_proj.weight`, c.d_ff, c.d_model),
-      down: mat(`${p}mlp.down_proj.weight`, c.d_model, c.d_ff),
-    });
-  }
-  const embed = mat('model.embed_tokens.weight', c.vocab_size, c.d_model);
-  const output = c.tie_embeddings ? embed : mat('lm_head.weight', c.vocab_size, c.d_model);
-  const config: RunnerConfig = {
-    vocab: c.vocab_size, d: c.d_model, layers: c.n_layers, heads: c.n_heads, kvHeads: c.n_kv_heads, headDim: D,
-    ff: c.d_ff, context: c.max_seq_len, ropeTheta: c.rope_theta, ropeScaling: c.rope_scaling ?? null,
-    ropeFreqFactors: null, ropeStyle: 'neox', eps: c.norm_eps, qkvBias: !!c.qkv_bias, qkNorm: !!c.qk_norm,
-  };
-  return { config, weights: { embed, layers, outNorm: get('model.norm.weight'), output } };
+  const weights = weightsByHfNames(model.config, {
+    mat: (name, N, K) => {
+      const f = get(name);
+      const bytes = type === GGML_TYPE.F32 ? new Uint8Array(f.buffer, f.byteOffset, f.byteLength) : quantize(type, f);
+      return matrix(type, N, K, bytes, name);
+    },
+    vec: (name) => get(name),
+    has: (name) => named.has(name),
+  });
+  return { config: runnerConfigFromModel(model.config), weights };
 }
