@@ -5,12 +5,15 @@
 // A prompt is the conversation before the answer: [{role, content}] turns, or a string (one user
 // turn). Answers are encoded as the assistant writes them, <think></think>answer<|end_of_text|>:
 // ratings and rewrites judge the answer, so its (empty) think block is the direct-answer form.
+// An imported model's prompt and answer come from its own chat template instead (the same
+// direct-answer form, through its end token: train/assistant-turns.ts).
 // Bad lines (not JSON, unknown roles, empty text, chosen identical to rejected) are counted,
 // reported by line and skipped; they never stop a run.
 import { existsSync, readFileSync } from 'node:fs';
 import { PonderError } from '../errors.ts';
-import { encodeChat, type ChatMessage, type Tokenizer } from '../tokenizer/index.ts';
+import { encodeChat, Tokenizer, type ChatFormat, type ChatMessage, type TextTokenizer } from '../tokenizer/index.ts';
 import type { BadLine } from '../train/sft.ts';
+import { encodeTemplateAnswer } from '../train/assistant-turns.ts';
 
 export interface PreferencePair { line: number; prompt: ChatMessage[]; chosen: string; rejected: string }
 export interface Rating { line: number; prompt: ChatMessage[]; completion: string; desirable: boolean }
@@ -84,8 +87,13 @@ export function pairsToRatings(pairs: PreferencePair[]): Rating[] {
   ]);
 }
 
-/** Prompt ids (ending in <|assistant|>) and the answer's ids (<think></think>answer<|end_of_text|>). */
-export function encodeAnswer(tok: Tokenizer, prompt: ChatMessage[], answer: string): { prompt: number[]; completion: number[] } {
+/**
+ * Prompt ids (ending in <|assistant|>) and the answer's ids (<think></think>answer<|end_of_text|>);
+ * with an imported model's template format, its prompt and direct answer through its end token.
+ */
+export function encodeAnswer(tok: TextTokenizer, prompt: ChatMessage[], answer: string, format?: ChatFormat): { prompt: number[]; completion: number[] } {
+  if (format?.kind === 'template') return encodeTemplateAnswer(format, prompt, answer);
+  if (!(tok instanceof Tokenizer)) throw new PonderError('align: a model with its own tokenizer needs its chat template (format) to write prompts');
   const p = encodeChat(tok, prompt, { addGenerationPrompt: true });
   const full = encodeChat(tok, [...prompt, { role: 'assistant', content: answer, reasoning: '' }]);
   return { prompt: p, completion: full.slice(p.length) };

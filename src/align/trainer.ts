@@ -16,9 +16,9 @@ import { MetricsLog } from '../train/metrics.ts';
 import { ProgressBar } from '../train/progress.ts';
 import { writeChart } from '../train/chart.ts';
 import { generate } from '../infer/generate.ts';
-import { saveCheckpoint } from '../io/checkpoint.ts';
-import { resumeFromCheckpoint } from '../train/resume.ts';
-import { EOS_ID, encodeChat, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
+import { saveCheckpoint, type TokenizerFiles } from '../io/checkpoint.ts';
+import { resumeWithTokenizer, tokenizerToSave } from '../train/checkpoint-tokenizer.ts';
+import { chatFormatFor, decodeReply, type ChatFormat, type ChatMessage, type TextTokenizer } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
 import { encodeAnswer, type PreferencePair, type Rating } from './data.ts';
 import { packSeqs, sequenceLogprobs, frozenLogprobs, answerKl, type Seq } from './logprobs.ts';
@@ -31,7 +31,12 @@ export type AlignMethod = 'dpo' | 'kto';
 export interface AlignOptions {
   method: AlignMethod;
   policy: Transformer;
-  tokenizer: Tokenizer;
+  /** Ponder's tokenizer, or an imported model's (then `format` and `tokenizerFiles` are needed). */
+  tokenizer: TextTokenizer;
+  /** An imported model's chat format (its Jinja template and EOS ids); default ponder's own. */
+  format?: ChatFormat;
+  /** An imported model's tokenizer files, carried into the checkpoints. */
+  tokenizerFiles?: TokenizerFiles;
   /** DPO: preference pairs. */
   pairs?: PreferencePair[];
   /** KTO: single ratings. */
@@ -68,17 +73,17 @@ export interface AlignResult {
 /** One encoded training item: DPO pairs carry two answers, KTO ratings one. */
 export interface Item { line: number; prompt: number[]; a: number[]; b?: number[]; desirable?: boolean; promptTurns: ChatMessage[] }
 
-export function encodeItems(tok: Tokenizer, o: Pick<AlignOptions, 'method'>, pairs: PreferencePair[] | undefined, ratings: Rating[] | undefined, maxLen: number, tooLong: number[]): Item[] {
+export function encodeItems(tok: TextTokenizer, o: Pick<AlignOptions, 'method' | 'format'>, pairs: PreferencePair[] | undefined, ratings: Rating[] | undefined, maxLen: number, tooLong: number[]): Item[] {
   const fits = (s: Seq) => s.prompt.length + s.completion.length - 1 <= maxLen;
   if (o.method === 'dpo') {
     return (pairs ?? []).flatMap((p) => {
-      const c = encodeAnswer(tok, p.prompt, p.chosen), r = encodeAnswer(tok, p.prompt, p.rejected);
+      const c = encodeAnswer(tok, p.prompt, p.chosen, o.format), r = encodeAnswer(tok, p.prompt, p.rejected, o.format);
       if (!fits(c) || !fits(r)) { tooLong.push(p.line); return []; }
       return [{ line: p.line, prompt: c.prompt, a: c.completion, b: r.completion, promptTurns: p.prompt }];
     });
   }
   return (ratings ?? []).flatMap((x) => {
-    const s = encodeAnswer(tok, x.prompt, x.completion);
+    const s = encodeAnswer(tok, x.prompt, x.completion, o.format);
     if (!fits(s)) { tooLong.push(x.line); return []; }
     return [{ line: x.line, prompt: s.prompt, a: s.completion, desirable: x.desirable, promptTurns: x.prompt }];
   });
@@ -127,7 +132,9 @@ export function trainAlign(o: AlignOptions): AlignResult {
   const samples = new MetricsLog(join(o.outDir, 'samples.jsonl'));
   let policy = o.policy, step = 0, rng = new Rng(o.seed ?? 1);
   let opt = new AdamW(paramGroups(policy, 0));
-  if (o.resume) ({ model: policy, opt, step, rng } = resumeFromCheckpoint(ckptDir, 0, o.tokenizer));
+  if (o.resume) ({ model: policy, opt, step, rng } = resumeWithTokenizer(ckptDir, 0, o.tokenizer, o.tokenizerFiles));
+  const format = o.format ?? chatFormatFor(o.tokenizer);
+  if (!format) throw new PonderError('align: the model has no chat format to write sample prompts with');
   metrics.truncateAfter(o.resume ? step : -1);
   samples.truncateAfter(o.resume ? step : -1);
   const B = Math.min(o.batchSize, items.length);
@@ -155,11 +162,11 @@ export function trainAlign(o: AlignOptions): AlignResult {
     }
     rows.push(row);
     metrics.append(row);
-    if (step % sampleEvery === 0 || step === o.steps) logSamples(samples, step, policy, o.tokenizer, sampleItems);
+    if (step % sampleEvery === 0 || step === o.steps) logSamples(samples, step, policy, format, sampleItems);
     bar?.update(step, { loss: l.loss.toFixed(3), margin: l.margin.toFixed(3), acc: l.accuracy.toFixed(2), kl: l.kl.toFixed(4) });
     const overTime = o.maxSeconds !== undefined && (performance.now() - t0) / 1000 > o.maxSeconds;
     if (step % ckptEvery === 0 || step === o.steps || overTime) {
-      saveCheckpoint(ckptDir, policy, { tokenizer: o.tokenizer, optimizer: opt, state: { step, rng: [...rng.state()], method: o.method } });
+      saveCheckpoint(ckptDir, policy, { ...tokenizerToSave(o.tokenizer, o.tokenizerFiles), optimizer: opt, state: { step, rng: [...rng.state()], method: o.method } });
     }
     if (overTime) break;
   }
@@ -168,11 +175,11 @@ export function trainAlign(o: AlignOptions): AlignResult {
 }
 
 /** Greedy answers to a few prompts, so a person can read what alignment did to the model. */
-function logSamples(log: MetricsLog, step: number, policy: Transformer, tok: Tokenizer, items: Item[]): void {
-  const prompts = items.map((x) => encodeChat(tok, x.promptTurns, { addGenerationPrompt: true }));
+function logSamples(log: MetricsLog, step: number, policy: Transformer, format: ChatFormat, items: Item[]): void {
+  const prompts = items.map((x) => format.promptIds(x.promptTurns));
   const room = Math.max(1, policy.config.max_seq_len - Math.max(...prompts.map((p) => p.length)));
-  const gens = generate(policy, prompts, { maxNewTokens: Math.min(48, room), temperature: 0, stopTokens: [EOS_ID], vocabLimit: tok.vocabSize });
-  gens.forEach((g, i) => log.append({ step, prompt: items[i].promptTurns[items[i].promptTurns.length - 1].content, completion: tok.decode(g.tokens.filter((t) => t !== EOS_ID)) }));
+  const gens = generate(policy, prompts, { maxNewTokens: Math.min(48, room), temperature: 0, stopTokens: format.stopIds, vocabLimit: format.tokenizer.vocabSize });
+  gens.forEach((g, i) => log.append({ step, prompt: items[i].promptTurns[items[i].promptTurns.length - 1].content, completion: decodeReply(format, g.tokens) }));
 }
 
 /** loss.svg and reward.svg from metrics.jsonl. */

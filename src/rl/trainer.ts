@@ -10,8 +10,9 @@ import { paramGroups } from '../train/step.ts';
 import { MetricsLog } from '../train/metrics.ts';
 import { ProgressBar } from '../train/progress.ts';
 import { writeChart } from '../train/chart.ts';
-import { saveCheckpoint, loadCheckpoint, loadOptimizerState } from '../io/checkpoint.ts';
-import type { Tokenizer } from '../tokenizer/index.ts';
+import { saveCheckpoint, loadCheckpoint, loadOptimizerState, type TokenizerFiles } from '../io/checkpoint.ts';
+import type { ChatFormat, TextTokenizer } from '../tokenizer/index.ts';
+import { tokenizerToSave } from '../train/checkpoint-tokenizer.ts';
 import { TrainingSampler } from '../tasks/heldout.ts';
 import type { Problem, Task } from '../tasks/types.ts';
 import { PonderError } from '../errors.ts';
@@ -22,7 +23,12 @@ import { RewardCombiner, accuracyReward, formatReward, type WeightedReward } fro
 
 export interface GrpoOptions {
   policy: Transformer;
-  tokenizer: Tokenizer;
+  /** Ponder's tokenizer, or an imported model's (then `format` and `tokenizerFiles` are needed). */
+  tokenizer: TextTokenizer;
+  /** An imported model's chat format: prompts through its template, stops on its EOS ids. */
+  format?: ChatFormat;
+  /** An imported model's tokenizer files, carried into the checkpoints. */
+  tokenizerFiles?: TokenizerFiles;
   task: Task;
   difficulty: number;
   /** Problems never trained on (the evaluation set). */
@@ -103,7 +109,7 @@ export function trainGrpo(o: GrpoOptions): GrpoResult {
     const sampler = new TrainingSampler(o.task, seed * 100003 + step, o.heldOut ?? []);
     const problems = sampler.sampleMany(o.difficulty, P);
     const tr = performance.now();
-    const rolls = rollouts(policy, o.tokenizer, problems, { groupSize: G, maxNewTokens: maxNew, temperature: o.temperature ?? 1, seed: seed * 7919 + step });
+    const rolls = rollouts(policy, o.tokenizer, problems, { groupSize: G, maxNewTokens: maxNew, temperature: o.temperature ?? 1, seed: seed * 7919 + step, format: o.format });
     const rolloutSeconds = (performance.now() - tr) / 1000;
     const scored = combiner.score(rolls.map((r) => ({ problem: r.problem, completion: r.text, parsed: r.parsed, completionTokens: r.completion.length })));
     const { advantages, flat } = groupAdvantages(scored.total, rolls.map((r) => r.group), { scaleByStd: o.scaleByStd ?? true });
@@ -149,7 +155,7 @@ export function trainGrpo(o: GrpoOptions): GrpoResult {
     bar?.update(step, { reward: row.reward.toFixed(3), acc: row.accuracy.toFixed(3), think: row.reasoning_fraction.toFixed(2), len: row.completion_length.toFixed(1) });
     const overTime = o.maxSeconds !== undefined && (performance.now() - t0) / 1000 > o.maxSeconds;
     if (step % (o.checkpointEvery ?? 20) === 0 || step === o.steps || overTime) {
-      saveCheckpoint(ckptDir, policy, { tokenizer: o.tokenizer, optimizer: opt, state: { step } });
+      saveCheckpoint(ckptDir, policy, { ...tokenizerToSave(o.tokenizer, o.tokenizerFiles), optimizer: opt, state: { step } });
     }
     if (overTime) break;
   }

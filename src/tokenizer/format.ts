@@ -90,6 +90,11 @@ class TemplateFormat implements ChatFormat {
   }
 }
 
+/** The Jinja template behind a format (null for ponder's own, whose ids are built turn by turn). */
+export function templateOf(format: ChatFormat): ChatTemplate | null {
+  return format instanceof TemplateFormat ? format.template : null;
+}
+
 /** The ids of a config's eos (a number, a list, or a token string), each checked against the vocabulary. */
 function eosIds(tok: TextTokenizer, value: unknown, where: string): number[] {
   const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];

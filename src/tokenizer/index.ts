@@ -10,4 +10,4 @@ export { encodeChat, renderChat, type ChatMessage, type ChatOptions } from './ch
 export { type TextTokenizer } from './types.ts';
 export { PretrainedTokenizer, tokenizerFromJson } from './pretrained.ts';
 export { ChatTemplate, PONDER_CHAT_TEMPLATE, type RenderOptions } from './template.ts';
-export { chatFormatFor, decodeReply, opensThink, type ChatFormat, type Thinking, type ThinkIds, type FormatSources } from './format.ts';
+export { chatFormatFor, decodeReply, opensThink, templateOf, type ChatFormat, type Thinking, type ThinkIds, type FormatSources } from './format.ts';

@@ -5,6 +5,8 @@
 // The loss covers assistant tokens only (their reasoning too, unless maskReasoning), so the model
 // learns to answer, not to write questions. Packed rows hold whole conversations one after another
 // (each opens with <|begin_of_text|>, as in pretraining); the tail of a row is padding without loss.
+// An imported model (its own tokenizer and Jinja chat template) is trained on its template's
+// rendering instead, with the assistant's tokens found from the template (assistant-turns.ts).
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Transformer } from '../model/transformer.ts';
@@ -16,9 +18,10 @@ import { ProgressBar, formatDuration } from './progress.ts';
 import { MetricsLog } from './metrics.ts';
 import { writeChart } from './chart.ts';
 import { evaluateLoss } from './pretrain.ts';
-import { saveCheckpoint } from '../io/checkpoint.ts';
-import { resumeFromCheckpoint } from './resume.ts';
-import { encodeChat, ASSISTANT_ID, THINK_ID, END_THINK_ID, PAD_ID, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
+import { saveCheckpoint, type TokenizerFiles } from '../io/checkpoint.ts';
+import { resumeWithTokenizer, tokenizerToSave } from './checkpoint-tokenizer.ts';
+import { encodeTemplateConversation, TemplateRefused } from './assistant-turns.ts';
+import { encodeChat, ASSISTANT_ID, THINK_ID, END_THINK_ID, PAD_ID, Tokenizer, type ChatFormat, type ChatMessage, type TextTokenizer } from '../tokenizer/index.ts';
 import { PonderError } from '../errors.ts';
 
 export interface SftExample {
@@ -186,7 +189,12 @@ function rowsBatch(p: PackedRows, pick: number[]): Batch {
 
 export interface TrainSftOptions {
   model: Transformer;
-  tokenizer: Tokenizer;
+  /** Ponder's tokenizer, or an imported model's (then `format` and `tokenizerFiles` are needed). */
+  tokenizer: TextTokenizer;
+  /** An imported model's chat format (its Jinja template): conversations are rendered with it. */
+  format?: ChatFormat;
+  /** An imported model's tokenizer files, carried into the checkpoints. */
+  tokenizerFiles?: TokenizerFiles;
   conversations: Conversation[];
   /** Validation conversations; default: the last valFraction of `conversations`. */
   validation?: Conversation[];
@@ -214,6 +222,8 @@ export interface TrainSftResult {
   valLoss: number;
   /** Conversations skipped because they do not fit the context (by input line). */
   tooLong: BadLine[];
+  /** Conversations the model's chat template refused (it raised on them), by input line. */
+  refused: BadLine[];
   trainRows: number;
   seconds: number;
 }
@@ -221,7 +231,7 @@ export interface TrainSftResult {
 export function trainSft(o: TrainSftOptions): TrainSftResult {
   const T = o.seqLen ?? o.model.config.max_seq_len;
   if (T > o.model.config.max_seq_len) throw new PonderError(`seq_len ${T} exceeds the model's max_seq_len ${o.model.config.max_seq_len}`);
-  const { train, val, tooLong } = splitAndEncode(o, T);
+  const { train, val, tooLong, refused } = splitAndEncode(o, T);
   if (train.length === 0) throw new PonderError('sft: no conversation fits the context; nothing to train on');
   const rng0 = new Rng(o.seed ?? 1);
   shuffle(train, rng0); // packing order: related lines of a file do not all share rows
@@ -237,7 +247,7 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   let opt = new AdamW(paramGroups(model, o.weightDecay ?? 0));
   let rng = rng0;
   let step = 0;
-  if (o.resume) ({ model, opt, step, rng } = resumeFromCheckpoint(ckptDir, o.weightDecay ?? 0, o.tokenizer));
+  if (o.resume) ({ model, opt, step, rng } = resumeWithTokenizer(ckptDir, o.weightDecay ?? 0, o.tokenizer, o.tokenizerFiles));
   metrics.truncateAfter(o.resume ? step : -1);
 
   const schedule = { lr: o.lr ?? 3e-4, warmupSteps: o.warmupSteps ?? Math.max(1, Math.floor(o.steps / 20)), totalSteps: o.steps, minRatio: 0.1 };
@@ -246,7 +256,7 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   const t0 = performance.now();
   let trainLoss = NaN, valLoss = NaN;
   const validate = () => (usableVal.length ? evaluateLoss(model, usableVal) : NaN);
-  const save = () => saveCheckpoint(ckptDir, model, { tokenizer: o.tokenizer, optimizer: opt, state: { step, rng: [...rng.state()], valLoss } });
+  const save = () => saveCheckpoint(ckptDir, model, { ...tokenizerToSave(o.tokenizer, o.tokenizerFiles), optimizer: opt, state: { step, rng: [...rng.state()], valLoss } });
   while (step < o.steps) {
     const pick = Array.from({ length: Math.min(o.batchSize, trainRows.rows) }, () => rng.int(trainRows.rows));
     const b = rowsBatch(trainRows, pick);
@@ -267,24 +277,42 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   }
   if (Number.isNaN(valLoss)) valLoss = validate();
   writeSftChart(o.outDir);
-  return { model, steps: step, trainLoss, valLoss, tooLong, trainRows: trainRows.rows, seconds: (performance.now() - t0) / 1000 };
+  return { model, steps: step, trainLoss, valLoss, tooLong, refused, trainRows: trainRows.rows, seconds: (performance.now() - t0) / 1000 };
 }
 
-function splitAndEncode(o: TrainSftOptions, T: number): { train: SftSequence[]; val: SftSequence[]; tooLong: BadLine[] } {
+/**
+ * The sequences of one conversation: ponder's format gives one (encodeSft); a template may give one
+ * per assistant turn (see assistant-turns.ts).
+ */
+export function encodeConversation(o: Pick<TrainSftOptions, 'tokenizer' | 'format' | 'maskReasoning'>, c: Conversation): SftSequence[] {
+  if (o.format?.kind === 'template') {
+    return encodeTemplateConversation(o.format, c.messages, o.maskReasoning ?? false).map((s) => ({ line: c.line, ids: s.ids, learn: Uint8Array.from(s.learn) }));
+  }
+  if (!(o.tokenizer instanceof Tokenizer)) throw new PonderError('sft: a model with its own tokenizer needs its chat template (format) to render conversations');
+  return [encodeSft(o.tokenizer, c, o.maskReasoning)];
+}
+
+function splitAndEncode(o: TrainSftOptions, T: number): { train: SftSequence[]; val: SftSequence[]; tooLong: BadLine[]; refused: BadLine[] } {
   let trainC = o.conversations, valC = o.validation;
   if (!valC) {
     const nVal = Math.min(Math.max(1, Math.floor(trainC.length * (o.valFraction ?? 0.05))), Math.max(0, trainC.length - 1));
     valC = trainC.slice(trainC.length - nVal);
     trainC = trainC.slice(0, trainC.length - nVal);
   }
-  const tooLong: BadLine[] = [];
+  const tooLong: BadLine[] = [], refused: BadLine[] = [];
   const enc = (cs: Conversation[]) => cs.flatMap((c) => {
-    const s = encodeSft(o.tokenizer, c, o.maskReasoning);
-    if (s.ids.length <= T + 1) return [s];
-    tooLong.push({ line: c.line, reason: `${s.ids.length} tokens: longer than the context (${T + 1})` });
+    let seqs: SftSequence[];
+    try { seqs = encodeConversation(o, c); } catch (e) {
+      if (!(e instanceof TemplateRefused)) throw e;
+      refused.push({ line: c.line, reason: e.message });
+      return [];
+    }
+    const long = seqs.find((s) => s.ids.length > T + 1);
+    if (!long) return seqs;
+    tooLong.push({ line: c.line, reason: `${long.ids.length} tokens: longer than the context (${T + 1})` });
     return [];
   });
-  return { train: enc(trainC), val: enc(valC), tooLong };
+  return { train: enc(trainC), val: enc(valC), tooLong, refused };
 }
 
 function shuffle<T>(xs: T[], rng: Rng): void {

@@ -1,14 +1,17 @@
-// `ponder align --checkpoint model --data prefs.jsonl`: preference optimisation (DPO or KTO).
+// `ponder align --model model --data prefs.jsonl`: preference optimisation (DPO or KTO), of ponder's
+// models or of an imported one (prompts and answers through its own chat template).
 import { join } from 'node:path';
 import { parseFlags, type Command } from '../command.ts';
-import { loadModel, num } from '../shared.ts';
+import { num } from '../shared.ts';
+import { loadTrainableChat, trainablePath } from '../trainable.ts';
+import { tokenizerToSave } from '../../train/checkpoint-tokenizer.ts';
 import { parsePairs, parseRatings, pairsToRatings, readText, type PreferencePair, type Rating } from '../../align/data.ts';
 import { trainAlign, type AlignMethod } from '../../align/trainer.ts';
 import { saveCheckpoint } from '../../io/checkpoint.ts';
 import type { BadLine } from '../../train/sft.ts';
 import { PonderError } from '../../errors.ts';
 
-const HELP = `usage: ponder align [--checkpoint model] [--method dpo|kto] --data prefs.jsonl [--ratings ratings.jsonl]
+const HELP = `usage: ponder align [--model model] [--method dpo|kto] --data prefs.jsonl [--ratings ratings.jsonl]
   [--val val.jsonl] [--out runs/align] [--steps 100] [--batch 8] [--beta 0.1] [--nll-weight 0] [--lr 5e-5]
   [--desirable-weight 1] [--undesirable-weight 1] [--eval-every 25] [--sample-every 50]
   [--seed 1] [--max-seconds S] [--resume]
@@ -22,7 +25,11 @@ kto: learns from single thumbs up/down, {"prompt", "completion", "label": true|f
 A prompt is [{role, content}] turns or a string. Logged to OUT/metrics.jsonl: loss, implicit
 rewards, margin, accuracy, KL to the reference; OUT/samples.jsonl: greedy answers; charts. Lines
 that cannot be used (identical chosen and rejected, unknown roles, empty text, too long) are
-counted, reported by line and skipped. The aligned model is saved to OUT/final.`;
+counted, reported by line and skipped. The aligned model is saved to OUT/final.
+--model (or --checkpoint; default the embedded model): a ponder checkpoint, a Hugging Face folder or
+a .gguf file (float32 while training). A model with its own tokenizer gets its own chat template's
+prompt (with the generation prompt) and each answer as it writes a direct reply, through its end
+token; its tokenizer files and template go with OUT/final.`;
 
 function report(what: string, bad: BadLine[]): void {
   if (bad.length === 0) return;
@@ -36,7 +43,7 @@ export const command: Command = {
   summary: 'preference optimisation from ratings and rewrites (DPO against a frozen reference, or KTO)',
   run(argv) {
     const { values } = parseFlags(argv, {
-      checkpoint: { type: 'string' }, method: { type: 'string', default: 'dpo' }, data: { type: 'string' }, ratings: { type: 'string' },
+      checkpoint: { type: 'string' }, model: { type: 'string' }, method: { type: 'string', default: 'dpo' }, data: { type: 'string' }, ratings: { type: 'string' },
       val: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, beta: { type: 'string' }, 'nll-weight': { type: 'string' },
       lr: { type: 'string' }, 'desirable-weight': { type: 'string' }, 'undesirable-weight': { type: 'string' },
       'eval-every': { type: 'string' }, 'sample-every': { type: 'string' }, seed: { type: 'string' }, 'max-seconds': { type: 'string' },
@@ -64,10 +71,10 @@ export const command: Command = {
       else { const r = parseRatings(text); report(`lines of ${values.val}`, r.bad); valRatings = r.items; }
     }
     if (method === 'kto') ratings = [...ratings, ...pairsToRatings(pairs)];
-    const loaded = loadModel(values.checkpoint);
+    const loaded = loadTrainableChat(trainablePath(values), 'align');
     const out = values.out ?? 'runs/align';
     const r = trainAlign({
-      method, policy: loaded.model, tokenizer: loaded.tokenizer, pairs, ratings, valPairs, valRatings, outDir: out,
+      method, policy: loaded.model, tokenizer: loaded.tokenizer, format: loaded.chat, tokenizerFiles: loaded.tokenizerFiles, pairs, ratings, valPairs, valRatings, outDir: out,
       steps: num('steps', values.steps, 100, { int: true, min: 1 }), batchSize: num('batch', values.batch, 8, { int: true, min: 1 }),
       beta: num('beta', values.beta, 0.1, { min: 1e-6 }), nllWeight: num('nll-weight', values['nll-weight'], 0, { min: 0 }), lr: num('lr', values.lr, 5e-5, { min: 0 }),
       desirableWeight: num('desirable-weight', values['desirable-weight'], 1, { min: 0 }),
@@ -77,7 +84,7 @@ export const command: Command = {
       maxSeconds: values['max-seconds'] ? num('max-seconds', values['max-seconds'], 0, { min: 0 }) : undefined,
     });
     if (r.tooLong.length) console.error(`align: skipped ${r.tooLong.length} examples longer than the context (lines ${r.tooLong.slice(0, 20).join(', ')})`);
-    saveCheckpoint(join(out, 'final'), r.policy, { tokenizer: loaded.tokenizer, state: { ...loaded.state, align: { method, data: values.data ?? values.ratings, steps: r.steps } } });
+    saveCheckpoint(join(out, 'final'), r.policy, { ...tokenizerToSave(loaded.tokenizer, loaded.tokenizerFiles), state: { ...loaded.state, align: { method, data: values.data ?? values.ratings, steps: r.steps } } });
     const last = r.rows[r.rows.length - 1];
     if (last) console.log(`align (${method}): ${r.steps} steps; loss ${last.loss.toFixed(4)}, margin ${last.margin.toFixed(3)}, accuracy ${last.accuracy.toFixed(2)}, KL ${last.kl.toFixed(4)}`);
     console.log(`align: model in ${join(out, 'final')}; metrics ${join(out, 'metrics.jsonl')}, samples ${join(out, 'samples.jsonl')}, charts ${join(out, 'loss.svg')}, ${join(out, 'reward.svg')}`);

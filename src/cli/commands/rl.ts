@@ -1,8 +1,8 @@
 // `ponder rl --checkpoint dir --task name`: GRPO reasoning training (R1-Zero style).
 import { readFileSync } from 'node:fs';
 import { parseFlags, type Command } from '../command.ts';
-import { EMBEDDED_MODEL, num } from '../shared.ts';
-import { loadTrainable } from '../../model/load.ts';
+import { num } from '../shared.ts';
+import { loadTrainableChat, trainablePath } from '../trainable.ts';
 import { resolveTask } from '../../tasks/registry.ts';
 import { loadJsonlProblems } from '../../tasks/jsonl.ts';
 import { EVAL_DEFAULTS, FILE_HELD_OUT_FRACTION, heldOutSet, splitProblems } from '../../tasks/heldout.ts';
@@ -26,13 +26,16 @@ export const command: Command = {
   run(argv) {
     let { values } = parseFlags(argv, FLAGS, false);
     if (values.help) {
-      console.log(`usage: ponder rl [--model PATH (ponder checkpoint, HF folder or .gguf with ponder's tokenizer)] --task name|file.jsonl [--difficulty 3] [--out runs/rl]
+      console.log(`usage: ponder rl [--model PATH (ponder checkpoint, HF folder or .gguf)] --task name|file.jsonl [--difficulty 3] [--out runs/rl]
   [--steps 80] [--prompts 32] [--group 8] [--lr 5e-5] [--max-tokens 64] [--temperature 1]
   [--eps-low 0.2] [--eps-high 0.28] [--beta 0] [--updates 1] [--no-std] [--no-dynamic-sampling]
   [--truncation keep|mask] [--overlong L] [--held-out 500] [--seed 1] [--max-seconds S] [--resume]
   [--config file.json]   (a JSON object with the same keys as the flags; flags win)
 A .jsonl task holds out ${Math.round(100 * FILE_HELD_OUT_FRACTION)}% of its problems (chosen by content; \`ponder eval\` scores exactly
-those); --held-out 0 trains on every line.`);
+those); --held-out 0 trains on every line.
+A model with its own tokenizer is prompted through its own chat template and stops on its EOS ids;
+a template that opens <think> itself (DeepSeek-R1's) has its replies read from inside the think
+block. The checkpoint in OUT/checkpoint keeps the model's tokenizer files and template.`);
       return 0;
     }
     if (values.config) {
@@ -45,8 +48,8 @@ those); --held-out 0 trains on every line.`);
       for (const k of Object.keys(cfg)) if (!(k in FLAGS)) throw new PonderError(`${values.config}: unknown key "${k}"`);
       values = { ...Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, typeof v === 'boolean' ? v : String(v)])), ...values } as typeof values;
     }
-    // Any model format (a ponder checkpoint, a Hugging Face folder, a .gguf) with ponder's tokenizer.
-    const loaded = loadTrainable(values.checkpoint ?? values.model ?? EMBEDDED_MODEL);
+    // Any model format (a ponder checkpoint, a Hugging Face folder, a .gguf): ponder's chat format or the model's template.
+    const loaded = loadTrainableChat(trainablePath(values), 'rl');
     const st = loaded.state as { task?: string; difficulty?: number };
     const taskName = values.task ?? st.task;
     if (!taskName) throw new PonderError('--task is required (a built-in task name or a .jsonl file)');
@@ -69,6 +72,7 @@ those); --held-out 0 trains on every line.`);
     if (values.overlong) rewards.push({ name: 'overlong', fn: overlongPenalty(maxNew, num('overlong', values.overlong, 16, { int: true, min: 1, max: maxNew })), weight: 1 });
     const r = trainGrpo({
       policy: loaded.model, tokenizer: loaded.tokenizer, task, difficulty,
+      format: loaded.chat.kind === 'template' ? loaded.chat : undefined, tokenizerFiles: loaded.tokenizerFiles,
       heldOut,
       outDir: values.out ?? 'runs/rl', steps: num('steps', values.steps, 80, { int: true, min: 1 }),
       promptsPerStep: num('prompts', values.prompts, 32, { int: true, min: 1 }), groupSize: num('group', values.group, 8, { int: true, min: 2 }),

@@ -1,12 +1,15 @@
-// `ponder sft --checkpoint base --data chat.jsonl --out dir`: instruction tuning on chat JSONL.
+// `ponder sft --model base --data chat.jsonl --out dir`: instruction tuning on chat JSONL, of
+// ponder's models or of an imported one (rendered with its own chat template).
 import { join } from 'node:path';
 import { parseFlags, type Command } from '../command.ts';
-import { loadModel, num } from '../shared.ts';
+import { num } from '../shared.ts';
+import { loadTrainableChat, trainablePath } from '../trainable.ts';
 import { readChatJsonl, trainSft, type BadLine } from '../../train/sft.ts';
 import { saveCheckpoint } from '../../io/checkpoint.ts';
+import { tokenizerToSave } from '../../train/checkpoint-tokenizer.ts';
 import { PonderError } from '../../errors.ts';
 
-const HELP = `usage: ponder sft [--checkpoint base] --data chat.jsonl [--val val.jsonl] [--out runs/sft]
+const HELP = `usage: ponder sft [--model base] --data chat.jsonl [--val val.jsonl] [--out runs/sft]
   [--steps 200] [--batch 16] [--seq-len T] [--lr 3e-4] [--warmup N] [--mask-reasoning]
   [--eval-every 50] [--checkpoint-every 200] [--seed 1] [--max-seconds S] [--resume]
 
@@ -15,7 +18,12 @@ Each line of chat.jsonl is {"messages": [{"role": "system"|"user"|"assistant", "
 The loss covers assistant tokens only: reasoning, answer and end of turn (--mask-reasoning leaves
 the reasoning out). Conversations are packed into rows of seq-len tokens. Without --val, the last 5%
 of conversations are the validation set. Lines with unknown roles, empty turns or more tokens than
-the context are counted, reported by line number and skipped. The tuned model is saved to OUT/final.`;
+the context are counted, reported by line number and skipped. The tuned model is saved to OUT/final.
+--model (or --checkpoint; default the embedded model): a ponder checkpoint, a Hugging Face folder or
+a .gguf file (float32 while training). A model with its own tokenizer is trained on its own chat
+template's rendering: each assistant reply as the model writes it after the template's generation
+prompt, through its end token; the tokenizer files and template go with OUT/final, and
+\`ponder export --format hf --model OUT/final\` writes them back out.`;
 
 function report(what: string, bad: BadLine[]): void {
   if (bad.length === 0) return;
@@ -29,14 +37,14 @@ export const command: Command = {
   summary: 'instruction tuning on chat JSONL (loss on assistant turns; packing, validation, resume)',
   run(argv) {
     const { values } = parseFlags(argv, {
-      checkpoint: { type: 'string' }, data: { type: 'string' }, val: { type: 'string' }, out: { type: 'string' },
+      checkpoint: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, val: { type: 'string' }, out: { type: 'string' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       warmup: { type: 'string' }, 'mask-reasoning': { type: 'boolean' }, 'eval-every': { type: 'string' },
       'checkpoint-every': { type: 'string' }, seed: { type: 'string' }, 'max-seconds': { type: 'string' },
       resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help || !values.data) { console.log(HELP); return values.help ? 0 : 2; }
-    const loaded = loadModel(values.checkpoint);
+    const loaded = loadTrainableChat(trainablePath(values), 'sft');
     const data = readChatJsonl(values.data);
     report(`bad lines of ${values.data}`, data.bad);
     const val = values.val ? readChatJsonl(values.val) : null;
@@ -44,7 +52,7 @@ export const command: Command = {
     if (data.conversations.length === 0) throw new PonderError(`${values.data}: no usable conversation (${data.bad.length} bad lines)`);
     const out = values.out ?? 'runs/sft';
     const r = trainSft({
-      model: loaded.model, tokenizer: loaded.tokenizer, conversations: data.conversations, validation: val?.conversations,
+      model: loaded.model, tokenizer: loaded.tokenizer, format: loaded.chat, tokenizerFiles: loaded.tokenizerFiles, conversations: data.conversations, validation: val?.conversations,
       outDir: out, steps: num('steps', values.steps, 200, { int: true, min: 1 }), batchSize: num('batch', values.batch, 16, { int: true, min: 1 }),
       seqLen: values['seq-len'] ? num('seq-len', values['seq-len'], 0, { int: true, min: 2, max: loaded.config.max_seq_len }) : undefined,
       lr: num('lr', values.lr, 3e-4, { min: 0 }), warmupSteps: values.warmup ? num('warmup', values.warmup, 0, { int: true, min: 0 }) : undefined,
@@ -53,7 +61,8 @@ export const command: Command = {
       maxSeconds: values['max-seconds'] ? num('max-seconds', values['max-seconds'], 0, { min: 0 }) : undefined, resume: values.resume,
     });
     report('conversations longer than the context', r.tooLong);
-    saveCheckpoint(join(out, 'final'), r.model, { tokenizer: loaded.tokenizer, state: { ...loaded.state, sft: { data: values.data, steps: r.steps } } });
+    report('conversations the chat template refused', r.refused);
+    saveCheckpoint(join(out, 'final'), r.model, { ...tokenizerToSave(loaded.tokenizer, loaded.tokenizerFiles), state: { ...loaded.state, sft: { data: values.data, steps: r.steps } } });
     console.log(`sft: ${r.steps} steps on ${r.trainRows} packed rows; train loss ${r.trainLoss.toFixed(3)}, validation loss ${r.valLoss.toFixed(3)}`);
     console.log(`sft: model in ${join(out, 'final')}, checkpoint ${join(out, 'checkpoint')}, loss chart ${join(out, 'loss.svg')}`);
     return 0;
