@@ -22,6 +22,7 @@ import { GGML_TYPE } from '../../src/quant/blocks.ts';
 import { backend } from '../../src/backend/index.ts';
 import { VARIANTS, trainedLooking } from '../model/variants.ts';
 import { randn } from '../helpers.ts';
+import { writeRandomHfFolder } from '../../src/infer/runner/random-hf.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ponder-runner-hf-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -149,4 +150,17 @@ test('a truncated shard is one error naming the file', () => {
     assert.match(e.message, /^safetensors \S*model-00002-of-00002\.safetensors: /);
     return true;
   });
+});
+
+test('writeRandomHfFolder (the measurement\'s real-shape writer) writes a folder both loaders read as one model', () => {
+  const dir = join(root, 'random-qwen2');
+  const shape = { name: 'tiny', vocab: 200, d: 64, layers: 2, heads: 4, kvHeads: 2, ff: 96, context: 64 };
+  writeRandomHfFolder(dir, shape, 'BF16', { tied: false });
+  const ref = loadAnyModel(dir);
+  assert.equal(ref.info.dtype, 'bf16');
+  assert.equal(ref.config.architecture, 'Qwen2ForCausalLM');
+  const { runner } = createRunner(dir);
+  const seq = Int32Array.from({ length: 10 }, (_, i) => (i * 53) % shape.vocab);
+  const rel = maxRel(runner.forward(seq, 1, seq.length).data, modelLogits(ref.model, seq));
+  assert.ok(rel < 5e-3, `${rel}`);
 });
