@@ -3,8 +3,29 @@
 // made inside a scope take their buffers from a pool of exact sizes and give them back when the
 // scope ends; the next step, with the same shapes, gets the very same buffers back.
 
+// Sizes in least-recently-given order (a Map iterates in insertion order). Workloads whose shapes
+// change every step (RL rollouts and updates, whose lengths vary; decoding, whose key length
+// grows) would otherwise park a buffer of every size ever seen here for good: the pool is capped,
+// and the least recently given sizes are dropped first (the steady shapes of a step stay pooled).
 const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
+let limitBytes = Number(process.env.PONDER_POOL_MB ?? 1024) * 2 ** 20;
+
+/** Sets the pool's cap (bytes of idle buffers kept for reuse); returns the previous one. */
+export function setPoolLimit(bytes: number): number {
+  const prev = limitBytes;
+  limitBytes = bytes;
+  evict();
+  return prev;
+}
+
+function evict(): void {
+  for (const [n, list] of free) {
+    if (pooledBytes <= limitBytes) return;
+    free.delete(n);
+    pooledBytes -= n * 4 * list.length;
+  }
+}
 
 /** A buffer of n floats from the pool (contents undefined), or a new one. */
 export function take(n: number): Float32Array {
@@ -20,10 +41,12 @@ export function take(n: number): Float32Array {
 /** Gives a buffer back to the pool. */
 export function give(buf: Float32Array): void {
   if (buf.length === 0) return;
-  let list = free.get(buf.length);
-  if (!list) free.set(buf.length, (list = []));
+  const list = free.get(buf.length) ?? [];
+  free.delete(buf.length); // re-inserted last: the most recently given size
+  free.set(buf.length, list);
   list.push(buf);
   pooledBytes += buf.length * 4;
+  if (pooledBytes > limitBytes) evict();
 }
 
 /** Bytes held by the pool and not in use (for tests and diagnostics). */
