@@ -23,8 +23,9 @@ GET /healthz, GET /metrics, the product endpoints (docs/product-api.md) and the 
 (web/dist) at /. The model is the embedded one unless --model (or PONDER_MODEL) names another:
 a Hugging Face folder, a .gguf file or a ponder checkpoint (--checkpoint is another name for
 --model); /v1/models lists it by its folder or file name unless --model-name renames it. A .gguf
-runs on the quantised runner (its weights memory-mapped and used in place; /v1/models says
-"runtime": "quantised-runner"); types the runner does not multiply (Q4_1, Q5_1) load as float32. Or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
+or a Hugging Face folder runs on the quantised runner (its weights memory-mapped and used in place;
+/v1/models says "runtime": "quantised-runner"; PONDER_RUNTIME=f32 loads it as float32 instead);
+GGUF types the runner does not multiply (Q4_1, Q5_1) load as float32. Or --upstream forwards to any OpenAI-compatible server (URL with its /v1) and normalises its
 reasoning. Beyond loopback an API key (\`ponder keys create\`) is required on every request,
 and the server refuses to start without one. Chat input and output pass the moderation filter
 (src/moderation) unless --moderation off or PONDER_MODERATION=off; --moderation-rules replaces the
