@@ -27,7 +27,7 @@ export function trainablePath(values: { model?: string; checkpoint?: string }): 
 
 export function loadTrainableChat(path: string, command: string): TrainableModel {
   const l = loadAnyModel(path);
-  if (!l.tokenizer) throw new PonderError(`${path}: the model has no tokenizer (tokenizer.json, or the GGUF's vocabulary)`);
+  if (!l.tokenizer) throw new PonderError(`${path}: the model has no tokenizer.json (for a .gguf: no vocabulary in the file)`);
   const chat = chatFormatFor(l.tokenizer, { tokenizerConfig: l.tokenizerConfig, generationConfig: l.generationConfig, eosIds: l.eosIds, source: path });
   if (!chat) {
     throw new PonderError(`${path}: ${command} writes conversations with the model's chat template, and this model has none (tokenizer_config.json chat_template); continue it with \`ponder pretrain --model\``);
