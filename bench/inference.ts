@@ -9,11 +9,14 @@
 //
 //   npx tsx bench/inference.ts [--shapes 0.5b,1.5b] [--quants q8_0,q4_k_m,bf16] [--threads 2]
 //                              [--prompt 512] [--gen 128] [--dir /tmp/ponder-bench-gguf]
+//                              [--repeats 1] [--out bench/results/inference.json] [--note TEXT]
+// With --repeats N each model runs N times, llama.cpp and ponder alternating, and the ratios are
+// per repeat (median, with min and max): on a shared machine a repeat's two sides see similar load.
 // The GGUF files are written once into --dir and reused (0.5b: ~0.4-1 GB each; 1.5b: ~1-3.6 GB).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeRandomQwen2, QWEN25_05B, R1_DISTILL_15B, type ModelShape, type Quantisation } from '../src/infer/runner/random-gguf.ts';
@@ -30,6 +33,7 @@ export interface InferenceOptions {
   prompt?: number;
   gen?: number;
   dir?: string;
+  repeats?: number;
 }
 
 interface Side { ppTokS: number; tgTokS: number; rss: number; peakRss: number; baselineRss: number; [k: string]: unknown }
@@ -38,6 +42,9 @@ export interface InferenceRow {
   shape: string; quant: Quantisation; threads: number; fileBytes: number; kvBytes: number; bytesPerToken: number;
   ponder: Side; llama: Side | { error: string };
   ppRatio: number | null; tgRatio: number | null;
+  /** Per repeat (llama.cpp, then ponder, each in its own process): the two ratios; the row's ratios are their medians. */
+  repeats: { ppRatio: number | null; tgRatio: number | null; ponderPp: number; ponderTg: number; llamaPp: number | null; llamaTg: number | null }[];
+  ppRatioRange: [number, number] | null; tgRatioRange: [number, number] | null;
   /** Generation tok/s ÷ (triad bandwidth ÷ bytes per token), each side. */
   bandwidthFraction: { ponder: number; llama: number | null };
   /** Resident memory while generating ÷ (file + KV cache), ponder (1.15 is the target's limit). */
@@ -69,7 +76,7 @@ function modelFile(dir: string, shape: ModelShape, quant: Quantisation): string 
 export async function benchInference(opts: InferenceOptions = {}): Promise<{ bandwidth: Record<string, number>; rows: InferenceRow[] }> {
   const o: Required<InferenceOptions> = {
     shapes: opts.shapes ?? ['0.5b', '1.5b'], quants: opts.quants ?? ['q8_0', 'q4_k_m', 'bf16'], threads: opts.threads ?? 2,
-    prompt: opts.prompt ?? 512, gen: opts.gen ?? 128, dir: opts.dir ?? join(tmpdir(), 'ponder-bench-gguf'),
+    prompt: opts.prompt ?? 512, gen: opts.gen ?? 128, dir: opts.dir ?? join(tmpdir(), 'ponder-bench-gguf'), repeats: opts.repeats ?? 1,
   };
   mkdirSync(o.dir, { recursive: true });
   const n = 1 << 25; // 3 arrays of 256 MiB: far beyond the L3 cache
@@ -85,15 +92,25 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
     if (!shape) throw new Error(`unknown shape ${key} (${Object.keys(SHAPES).join(', ')})`);
     for (const quant of o.quants) {
       const path = modelFile(o.dir, shape, quant);
-      let llama: Side | { error: string };
-      try { llama = run('llama', path, shape, o, false); } catch (e) { llama = { error: (e as Error).message }; }
-      const ponder = run('ponder', path, shape, o, key === '1.5b');
+      let llama: Side | { error: string } = { error: 'not run' };
+      let ponder: Side | null = null;
+      const repeats: InferenceRow['repeats'] = [];
+      for (let r = 0; r < o.repeats; r++) {
+        try { llama = run('llama', path, shape, o, false); } catch (e) { llama = { error: (e as Error).message }; }
+        ponder = run('ponder', path, shape, o, key === '1.5b' && r === 0);
+        const l = 'ppTokS' in llama ? llama : null;
+        repeats.push({ ppRatio: l ? ponder.ppTokS / l.ppTokS : null, tgRatio: l ? ponder.tgTokS / l.tgTokS : null,
+          ponderPp: ponder.ppTokS, ponderTg: ponder.tgTokS, llamaPp: l?.ppTokS ?? null, llamaTg: l?.tgTokS ?? null });
+      }
+      if (!ponder) throw new Error('--repeats must be at least 1');
       const ok = 'ppTokS' in llama;
       const bytesPerToken = ponder.bytesPerToken as number, fileBytes = ponder.fileBytes as number;
       const kvBytes = kvCacheBytes({ layers: shape.layers, kvHeads: shape.kvHeads, headDim: shape.d / shape.heads } as never, o.prompt + o.gen + 8);
+      const pp = repeats.map((x) => x.ppRatio).filter((x): x is number => x !== null), tg = repeats.map((x) => x.tgRatio).filter((x): x is number => x !== null);
       const row: InferenceRow = {
         shape: shape.name, quant, threads: o.threads, fileBytes, kvBytes, bytesPerToken, ponder, llama,
-        ppRatio: ok ? ponder.ppTokS / (llama as Side).ppTokS : null, tgRatio: ok ? ponder.tgTokS / (llama as Side).tgTokS : null,
+        ppRatio: pp.length ? median(pp) : null, tgRatio: tg.length ? median(tg) : null, repeats,
+        ppRatioRange: pp.length ? [Math.min(...pp), Math.max(...pp)] : null, tgRatioRange: tg.length ? [Math.min(...tg), Math.max(...tg)] : null,
         bandwidthFraction: { ponder: ponder.tgTokS * bytesPerToken / (limit * 1e9), llama: ok ? (llama as Side).tgTokS * bytesPerToken / (limit * 1e9) : null },
         memoryRatio: ponder.rss / (fileBytes + kvBytes),
         memoryRatioAboveBaseline: (ponder.rss - ponder.baselineRss) / (fileBytes + kvBytes),
@@ -105,6 +122,7 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
   return { bandwidth, rows };
 }
 
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
 
 function printRow(r: InferenceRow): void {
@@ -116,6 +134,7 @@ function printRow(r: InferenceRow): void {
   // CPU time per token: comparable even when other processes share the cores
   console.log(`${''.padEnd(30)} CPU ms/token: prompt ${f(r.ponder.ppCpuMsPerToken as number, 2)} vs ${f(l?.ppCpuMsPerToken as number | undefined, 2)}, ` +
     `generation ${f(r.ponder.cpuMsPerToken as number, 2)} vs ${f(l?.cpuMsPerToken as number | undefined, 2)}`);
+  if (r.repeats.length > 1) console.log(`${''.padEnd(30)} ${r.repeats.length} repeats: prompt ratio ${f(r.ppRatioRange?.[0], 2)}-${f(r.ppRatioRange?.[1], 2)}, generation ratio ${f(r.tgRatioRange?.[0], 2)}-${f(r.tgRatioRange?.[1], 2)}`);
   if (!l) console.log(`  llama.cpp failed: ${(r.llama as { error: string }).error.slice(0, 300)}`);
   const p = r.ponder.profile as Record<string, number> | undefined;
   if (p) console.log(`  per token (ms): step ${f(p.stepMs, 2)} = weight products ${f(p.weightProductsMs, 2)} (LM head ${f(p.lmHeadMs, 2)}) + attention ${f(p.attentionMs, 2)} + other ${f(p.otherMs, 2)}; sampling (engine, top-p) ${f(p.samplingMs, 2)}`);
@@ -124,16 +143,17 @@ function printRow(r: InferenceRow): void {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({ options: {
     shapes: { type: 'string' }, quants: { type: 'string' }, threads: { type: 'string' }, prompt: { type: 'string' }, gen: { type: 'string' }, dir: { type: 'string' },
+    repeats: { type: 'string' }, out: { type: 'string' }, note: { type: 'string' },
   } });
   const res = await benchInference({
     shapes: values.shapes?.split(','), quants: values.quants?.split(',') as Quantisation[] | undefined,
     threads: values.threads ? Number(values.threads) : undefined, prompt: values.prompt ? Number(values.prompt) : undefined,
-    gen: values.gen ? Number(values.gen) : undefined, dir: values.dir,
+    gen: values.gen ? Number(values.gen) : undefined, dir: values.dir, repeats: values.repeats ? Number(values.repeats) : undefined,
   });
-  const dir = fileURLToPath(new URL('./results', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.inference.json.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), ...res }, null, 2));
-  renameSync(tmp, join(dir, 'inference.json'));
-  console.log(`wrote ${join(dir, 'inference.json')}`);
+  const out = values.out ?? fileURLToPath(new URL('./results/inference.json', import.meta.url));
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify({ date: new Date().toISOString(), ...(values.note ? { note: values.note } : {}), ...res }, null, 2));
+  renameSync(tmp, out);
+  console.log(`wrote ${out}`);
 }

@@ -22,7 +22,7 @@ const d = values.shape === '0.5b' ? 896 : 1536, ff = values.shape === '0.5b' ? 4
 const shapes: [string, number, number][] = [['q/o', d, d], ['k/v', 256, d], ['gate/up', ff, d], ['down', d, ff]];
 const TYPES: Record<string, number> = { q4_k: GGML_TYPE.Q4_K, q5_k: GGML_TYPE.Q5_K, q6_k: GGML_TYPE.Q6_K, q8_0: GGML_TYPE.Q8_0, q4_0: GGML_TYPE.Q4_0, q5_0: GGML_TYPE.Q5_0, bf16: GGML_TYPE.BF16 };
 const types = (values.types ?? 'q4_k,q6_k,q8_0').split(',');
-const KQUANT = new Set([GGML_TYPE.Q4_K, GGML_TYPE.Q5_K, GGML_TYPE.Q6_K]);
+const KQUANT = new Set<number>([GGML_TYPE.Q4_K, GGML_TYPE.Q5_K, GGML_TYPE.Q6_K]);
 
 const X = Float32Array.from({ length: M * Math.max(d, ff) }, (_, i) => Math.sin(i * 0.37) * 0.5);
 const fmt = (g: number[]) => `${g[g.length - 1].toFixed(0).padStart(4)} best ${g[g.length >> 1].toFixed(0).padStart(4)} median`;
