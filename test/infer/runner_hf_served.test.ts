@@ -1,8 +1,12 @@
 // generate, chat, serve and info load a Hugging Face folder onto the runner (loadServedModel):
 // the tokenizer and chat format from the folder, `ponder info` reports the mapped files plus an
-// f16 KV cache, the reply equals the float32 Transformer's (PONDER_RUNTIME=f32, the opt-out), and
-// resident memory grows by the file's pages, not by a copy (RssAnon against RssFile).
+// f16 KV cache, the reply equals the float32 Transformer's (PONDER_RUNTIME=f32, the opt-out),
+// `ponder serve` on a bf16 folder says "runtime": "quantised-runner" and answers the openai
+// client, and resident memory grows by the file's pages, not by a copy (RssAnon against RssFile).
 import { test, after } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +23,12 @@ import { writeR1Folder } from '../server/model-folder.ts';
 import { rng } from '../helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ponder-runner-hf-served-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-const native = backend().name === 'native' ? false : 'memory-mapping and its resident memory: native backend only';
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(root, { recursive: true, force: true });
+});
+const nativeOnly = backend().name === 'native' ? false : 'native backend only (resident memory of the mapping; spawns a server)';
 
 /** The folder rewritten with its weights in `dtype`. */
 function rewrite(src: string, dst: string, dtype: HfDtype): void {
@@ -77,7 +85,7 @@ function rss(): { anon: number; file: number } {
   return { anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
-test('a bf16 folder on the runner: resident memory grows by the mapped file, with no copy of the weights', { skip: native }, () => {
+test('a bf16 folder on the runner: resident memory grows by the mapped file, with no copy of the weights', { skip: nativeOnly }, () => {
   // ~36 MB of bf16, mostly the untied embedding and head (32768 x 256 each).
   const c = validateConfig({ architecture: 'Qwen2ForCausalLM', vocab_size: 32768, d_model: 256, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 512,
     max_seq_len: 64, rope_theta: 1e6, norm_eps: 1e-6, tie_embeddings: false, qkv_bias: true });
@@ -97,4 +105,31 @@ test('a bf16 folder on the runner: resident memory grows by the mapped file, wit
   assert.ok(mapped > 0.45 * file, `file-backed pages grew by ${mapped} bytes for a ${file}-byte file`);
   // A copy of the weights (bf16: the file's size; f32: twice it) would land in anonymous memory.
   assert.ok(anon < 0.25 * file, `anonymous memory grew by ${anon} bytes for a ${file}-byte file`);
+});
+
+test('ponder serve --model bf16-folder: /v1/models says the runner serves it, and it answers the openai client', { skip: nativeOnly }, async () => {
+  const f32 = join(root, 'serve-f32'), bf16 = join(root, 'serve-bf16');
+  writeR1Folder(f32);
+  rewrite(f32, bf16, 'bf16');
+  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--model', bf16, '--port', '0', '--moderation', 'off', '--data-dir', join(root, 'data')], {
+    env: { ...process.env, PONDER_MODEL: '', PONDER_RUNTIME: '' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  const { url, log } = await new Promise<{ url: string; log: string }>((resolve, reject) => {
+    let log = '';
+    child.stderr!.on('data', (b: Buffer) => {
+      log += b.toString();
+      const m = /serving \S+ at (http:\/\/\S+)\/v1/.exec(log);
+      if (m) resolve({ url: m[1], log });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
+  });
+  assert.match(log, /serve-bf16: the quantised runner \(bf16 weights memory-mapped, used in place\)/);
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'EMPTY' });
+  const models = await client.models.list();
+  assert.deepEqual(models.data.map((m) => [m.id, (m as unknown as { runtime: string }).runtime]), [['serve-bf16', 'quantised-runner']]);
+  const r = await client.chat.completions.create({ model: 'serve-bf16', messages: [{ role: 'user', content: 'What is 12 * 34?' }], temperature: 0, max_tokens: 20 });
+  assert.ok(r.usage!.completion_tokens > 0);
+  assert.ok(['stop', 'length'].includes(r.choices[0].finish_reason));
 });
