@@ -57,7 +57,7 @@ function greedy(m: ChatModel, q: string): string {
 
 test('sft --model <Qwen2 folder, Qwen3 tokenizer>: the reply loss falls; export --format hf keeps tokenizer and template; the export answers as taught', { skip: heavy }, async () => {
   const real = realTokenizer('qwen3');
-  const src = writeImportedModel(join(dir, 'base'), 'qwen3');
+  const src = writeImportedModel(join(dir, 'base'), 'qwen3').dir;
   writeFileSync(join(dir, 'chat.jsonl'), DATA);
   writeFileSync(join(dir, 'val.jsonl'), VAL);
   const out = join(dir, 'sft');

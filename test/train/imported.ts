@@ -16,8 +16,8 @@ export function realTokenizer(name: RealName): RealTokenizer & { vocab: number; 
     : { ...r1(), vocab: 129280, bos: 0, eos: [1] };
 }
 
-/** Writes the folder and returns its path. */
-export function writeImportedModel(dir: string, name: RealName, seed = 3, maxSeqLen = 96): string {
+/** Writes the folder; returns its path and the model written (to compare trained weights with). */
+export function writeImportedModel(dir: string, name: RealName, seed = 3, maxSeqLen = 96): { dir: string; model: Transformer } {
   const real = realTokenizer(name);
   const c = validateConfig({
     architecture: 'Qwen2ForCausalLM', vocab_size: real.vocab, d_model: 16, n_layers: 1, n_heads: 2, n_kv_heads: 1, d_ff: 32,
@@ -30,5 +30,5 @@ export function writeImportedModel(dir: string, name: RealName, seed = 3, maxSeq
     tokenizerJson: real.json, tokenizerConfig: real.config,
     generationConfig: { bos_token_id: real.bos, eos_token_id: real.eos.length === 1 ? real.eos[0] : real.eos },
   });
-  return dir;
+  return { dir, model: m };
 }
