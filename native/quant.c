@@ -104,6 +104,21 @@ static void pair_vectors(int8_t *q, const float *d, long K, int unsign, float *d
     for (long i = 0; i < K; i++) q[i] = (int8_t)((uint8_t)q[i] ^ 0x80); // + 128 (mod 256)
 }
 
+// The residual of a row quantised to 32-value blocks (q, d): q2 = round-to-even((x - d·q) · 128/d),
+// stored + 128 (|q2| <= ~72: d is max|x|/127 rounded to f16, so |x - d·q| is at most ~0.56 d).
+static void quantize_residual(const float *x, long K, const int8_t *q, const float *d, int8_t *q2) {
+  for (long b = 0; b < K / 32; b++) {
+    const __m512 vd = _mm512_set1_ps(d[b]), id = _mm512_set1_ps(d[b] != 0.0f ? 128.0f / d[b] : 0.0f);
+    for (long i = 0; i < 32; i += 16) {
+      const long at = b * 32 + i;
+      __m512 qf = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(q + at))));
+      __m512 r = _mm512_fnmadd_ps(vd, qf, _mm512_loadu_ps(x + at)); // x - d·q, rounded once
+      __m128i r8 = _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(r, id)));
+      _mm_storeu_si128((__m128i *)(q2 + at), _mm_xor_si128(r8, _mm_set1_epi8((char)0x80)));
+    }
+  }
+}
+
 static void to_bf16_row(const float *x, long K, uint16_t *h) {
   long i = 0;
   for (; i + 32 <= K; i += 32) {
@@ -159,7 +174,7 @@ __attribute__((noinline, optimize("no-tree-vectorize"))) static int tail_q5_0(co
 // Q8_0 weights: the activations are stored as unsigned bytes q + 128 (vpdpbusd's unsigned side),
 // and the 128·Σw that adds is taken off by starting each block's sum at -128·Σw (one vpdpbusd per
 // weight pair, shared by all activation rows).
-AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
+AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out, const int fine) {
   const long K = a->K, nb = K / 32;
   const __m512i c128 = _mm512_set1_epi8((char)128);
   __m512 acc[NR_MAX];
@@ -173,6 +188,8 @@ AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
     __m512 dw = scale_pair(b0, 34);
     for (int r = 0; r < nr; r++) {
       __m512i p = _mm512_dpbusd_epi32(corr, _mm512_loadu_si512(a->q + (r0 + r) * K + b * 32), wv);
+      if (fine) // 128·Σw·q + Σw·q2, in units of d/128 (|Σ| < 2^24: exact in int32 and in the f32 convert)
+        p = _mm512_add_epi32(_mm512_slli_epi32(p, 7), _mm512_dpbusd_epi32(corr, _mm512_loadu_si512(a->q2 + (r0 + r) * K + b * 32), wv));
       __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(p), _mm512_loadu_ps(a->dv + (r0 + r) * (K / 4) + b * 8));
       acc[r] = _mm512_fmadd_ps(t, dw, acc[r]);
     }
@@ -181,10 +198,11 @@ AI void dot_q8_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
     float s = _mm512_reduce_add_ps(acc[r]);
     for (long t = b; t < nb; t++) { // an odd last block
       const int8_t *wq = (const int8_t *)(w + t * 34 + 2);
-      const int si = tail_q8_0(wq, (const uint8_t *)a->q + (r0 + r) * K + t * 32);
+      int si = tail_q8_0(wq, (const uint8_t *)a->q + (r0 + r) * K + t * 32);
+      if (fine) si = si * 128 + tail_q8_0(wq, (const uint8_t *)a->q2 + (r0 + r) * K + t * 32);
       s += (float)si * a->d[(r0 + r) * nb + t] * fp16(w + t * 34);
     }
-    out[r] = s;
+    out[r] = fine ? s * (1.0f / 128) : s;
   }
 }
 
@@ -423,7 +441,8 @@ AI void dot_f32(const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
 // The dot of one weight row against nr activation rows, nr a constant after inlining.
 AI void dot_rows(int type, const uint8_t *w, const act_t *a, long r0, int nr, float *out) {
   switch (type) {
-    case QT_Q8_0: dot_q8_0(w, a, r0, nr, out); break;
+    case QT_Q8_0: dot_q8_0(w, a, r0, nr, out, 0); break;
+    case QT_Q8_0_FINE: dot_q8_0(w, a, r0, nr, out, 1); break;
     case QT_Q4_0: dot_q4_0(w, a, r0, nr, out); break;
     case QT_Q5_0: dot_q5_0(w, a, r0, nr, out); break;
     case QT_Q4_K: dot_k4(w, 144, 0, a, r0, nr, out); break;
@@ -454,7 +473,7 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
   case T:                                                                          \
     for (long n = n0; n < n1; n++) { dot_rows(T, W + n * rowBytes, a, 0, 1, o); Y[n] = o[0]; } \
     return;
-      ONE(QT_Q8_0) ONE(QT_Q4_0) ONE(QT_Q5_0) ONE(QT_Q4_K) ONE(QT_Q5_K) ONE(QT_Q6_K) ONE(QT_BF16) ONE(QT_F16) ONE(QT_F32)
+      ONE(QT_Q8_0) ONE(QT_Q8_0_FINE) ONE(QT_Q4_0) ONE(QT_Q5_0) ONE(QT_Q4_K) ONE(QT_Q5_K) ONE(QT_Q6_K) ONE(QT_BF16) ONE(QT_F16) ONE(QT_F32)
 #undef ONE
     }
     return;
@@ -486,13 +505,15 @@ static void matmul_rows(int type, const uint8_t *W, long rowBytes, long N, const
 // order (Q6_K), or bf16.
 // The panel GEMM's formats: signed Q8_0 blocks with -Σq per block (Q8_0/Q4_0/Q5_0 weights), and
 // natural-order Q8_K with -Σq per 16 and Σq per 32 in f32 (k-quants).
-enum { AF_F32, AF_Q8_0, AF_Q8_0U, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_Q8_0P, AF_Q8KP, AF_COUNT };
+// AF_Q8_0U2: AF_Q8_0U plus the residual's int8 (fine Q8_0).
+enum { AF_F32, AF_Q8_0, AF_Q8_0U, AF_Q8K_PERM, AF_Q8K, AF_BF16, AF_Q8_0P, AF_Q8KP, AF_Q8_0U2, AF_COUNT };
 
 static int act_format(int type, long M) {
   if (M >= gemm_min_m && q_gemm_supported(type))
     return type == QT_Q8_0 || type == QT_Q4_0 || type == QT_Q5_0 ? AF_Q8_0P : AF_Q8KP;
   switch (type) {
     case QT_Q8_0: return AF_Q8_0U;
+    case QT_Q8_0_FINE: return AF_Q8_0U2;
     case QT_Q4_0: case QT_Q5_0: return AF_Q8_0;
     case QT_Q4_K: case QT_Q5_K: return AF_Q8K_PERM;
     case QT_Q6_K: return AF_Q8K;
@@ -502,7 +523,7 @@ static int act_format(int type, long M) {
 }
 
 // Scratch per activation format, grown to the largest product seen.
-static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_dv[AF_COUNT], s_nsum[AF_COUNT], s_h, s_gsum[AF_COUNT], s_fsum;
+static scratch_t s_q[AF_COUNT], s_d[AF_COUNT], s_sums[AF_COUNT], s_dv[AF_COUNT], s_nsum[AF_COUNT], s_h, s_gsum[AF_COUNT], s_fsum, s_q2;
 
 static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
   *a = (act_t){.K = K, .f = X};
@@ -515,8 +536,9 @@ static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
     if (fmt == AF_Q8KP && !(a->fsum32 = grow(&s_fsum, (size_t)(M * (K / 32) + 1) * sizeof(float)))) return 0;
     return a->q && a->d && a->sums && a->gsum;
   }
-  if (fmt == AF_Q8_0 || fmt == AF_Q8_0U || fmt == AF_Q8K_PERM || fmt == AF_Q8K) {
-    long bs = fmt == AF_Q8_0 || fmt == AF_Q8_0U ? 32 : 256;
+  if (fmt == AF_Q8_0U2 && !(a->q2 = grow(&s_q2, (size_t)(M * K)))) return 0;
+  if (fmt == AF_Q8_0 || fmt == AF_Q8_0U || fmt == AF_Q8_0U2 || fmt == AF_Q8K_PERM || fmt == AF_Q8K) {
+    long bs = fmt == AF_Q8_0 || fmt == AF_Q8_0U || fmt == AF_Q8_0U2 ? 32 : 256;
     a->q = grow(&s_q[fmt], (size_t)(M * K));
     a->d = grow(&s_d[fmt], (size_t)(M * (K / bs)) * sizeof(float));
     a->sums = grow(&s_sums[fmt], (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
@@ -538,9 +560,10 @@ static int act_alloc(int fmt, const float *X, long K, long M, act_t *a) {
 static void prepare_row(int fmt, const float *X, long K, long m, act_t *a) {
   const float *x = X + m * K;
   switch (fmt) {
-    case AF_Q8_0: case AF_Q8_0U:
+    case AF_Q8_0: case AF_Q8_0U: case AF_Q8_0U2:
       quantize_row(x, K, 32, 0, (int8_t *)a->q + m * K, (float *)a->d + m * (K / 32), NULL);
-      pair_vectors((int8_t *)a->q + m * K, a->d + m * (K / 32), K, fmt == AF_Q8_0U, (float *)a->dv + m * (K / 4),
+      if (fmt == AF_Q8_0U2) quantize_residual(x, K, a->q + m * K, a->d + m * (K / 32), (int8_t *)a->q2 + m * K);
+      pair_vectors((int8_t *)a->q + m * K, a->d + m * (K / 32), K, fmt != AF_Q8_0, (float *)a->dv + m * (K / 4),
                    (int32_t *)a->nsum + m * (K / 4));
       break;
     case AF_Q8K_PERM: case AF_Q8K:
@@ -580,7 +603,7 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
       need[f] = 1;
       if (f != AF_F32) fmts[nf++] = f;
     }
-    rowBytes[i] = qt_row_bytes(mats[i].type, K);
+    rowBytes[i] = qt_row_bytes(mats[i].type == QT_Q8_0_FINE ? QT_Q8_0 : mats[i].type, K);
     work += mats[i].N * rowBytes[i] * (M < 4 ? M : 4);
   }
   int nt = work >= 65536 ? omp_get_max_threads() : 1;
@@ -626,6 +649,11 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
 
 int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
   qmat_t one = {type, W, N, Y};
+  return q_matmul_multi(1, &one, K, X, M);
+}
+
+int q_matmul_fine(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y, int fine) {
+  qmat_t one = {fine && type == QT_Q8_0 ? QT_Q8_0_FINE : type, W, N, Y};
   return q_matmul_multi(1, &one, K, X, M);
 }
 

@@ -17,6 +17,10 @@ long qt_row_bytes(int type, long K);
 // Y (M, N) = X (M, K) · Wᵀ, W = N rows of K values stored as `type` (row stride qt_row_bytes).
 // Returns 0, or -1 when scratch memory could not be had.
 int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y);
+// The same with fine activations for Q8_0 weights (fine = 1): each activation block is quantised
+// as ggml does (q, d) plus its residual x - d·q in steps of d/128 (a second int8), ~15 bits in all;
+// other types ignore fine. For the LM head: the logits see its input's rounding undiluted.
+int q_matmul_fine(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y, int fine);
 // One weight matrix of a multi-product: N rows of `type`, output Y (M, N).
 typedef struct { int type; const uint8_t *W; long N; float *Y; } qmat_t;
 // Several products of the same activations X (M, K) in one parallel region (q, k and v; gate and

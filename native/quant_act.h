@@ -8,6 +8,9 @@
 // + r·(K/16) (Σq over each 16 values; k-quants subtract their offsets with them), h + r·K (bf16).
 typedef struct {
   const int8_t *q;
+  // Q8_0 weights with fine activations (QT_Q8_0_FINE): the residual x - d·q in steps of d/128,
+  // stored as q + 128 like q (row stride K)
+  const int8_t *q2;
   const float *d;
   const int16_t *sums;
   const uint16_t *h;
@@ -23,6 +26,11 @@ typedef struct {
   const float *fsum32;
   long K;
 } act_t;
+
+// Internal weight type: Q8_0 blocks multiplied by activations quantised to ~15 bits (two int8 parts,
+// q and q2: x ≈ d·(q + q2/128)) instead of ggml's 8; used for the LM head, whose input's rounding
+// would otherwise reach the logits undiluted.
+#define QT_Q8_0_FINE 1008
 
 // Weight types with a panel GEMM (quant_gemm.c).
 int q_gemm_supported(int type);

@@ -94,10 +94,18 @@ static void *qtyped(qctx *c, int i, const char *name, int want, double need) {
 static napi_value qundef(napi_env env) { napi_value u; napi_get_undefined(env, &u); return u; }
 static napi_value qnumber(napi_env env, double x) { napi_value v; napi_create_double(env, x, &v); return v; }
 
-// quantMatmul(type, W, N, K, X, M, Y): Y (M, N) = X (M, K) · Wᵀ, W being N rows of `type` blocks.
+// quantMatmul(type, W, N, K, X, M, Y[, fine]): Y (M, N) = X (M, K) · Wᵀ, W being N rows of `type`
+// blocks; fine: Q8_0 weights see ~15-bit activations (q_matmul_fine).
 static napi_value js_quant_matmul(napi_env env, napi_callback_info info) {
   qctx c;
   if (!qbegin(&c, env, info, "quantMatmul", 7)) return NULL;
+  bool fine = false;
+  if (c.argc > 7) {
+    napi_valuetype t;
+    napi_typeof(env, c.argv[7], &t);
+    if (t == napi_boolean) napi_get_value_bool(env, c.argv[7], &fine);
+    else if (t != napi_undefined) { qfail(&c, "fine must be a boolean"); return NULL; }
+  }
   long type = qsize(&c, 0, "type"), N = qsize(&c, 2, "N"), K = qsize(&c, 3, "K"), M = qsize(&c, 5, "M");
   if (c.err) return NULL;
   long rb = qt_row_bytes((int)type, K);
@@ -106,7 +114,7 @@ static napi_value js_quant_matmul(napi_env env, napi_callback_info info) {
   const float *X = qtyped(&c, 4, "X", napi_float32_array, (double)M * K);
   float *Y = qtyped(&c, 6, "Y", napi_float32_array, (double)M * N);
   if (c.err) return NULL;
-  if (q_matmul((int)type, W, N, K, X, M, Y) != 0) { qfail(&c, "out of memory for the activation scratch"); return NULL; }
+  if (q_matmul_fine((int)type, W, N, K, X, M, Y, fine) != 0) { qfail(&c, "out of memory for the activation scratch"); return NULL; }
   return qundef(env);
 }
 

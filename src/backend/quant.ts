@@ -9,9 +9,12 @@ export interface QuantKernels {
   /**
    * Y (M, N) = X (M, K) · Wᵀ where W holds N rows of K values as GGML `type` blocks
    * (F32 0, F16 1, Q4_0 2, Q5_0 6, Q8_0 8, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30), row after row.
-   * The activations are quantised on the fly as llama.cpp does (see ts/quant.ts).
+   * The activations are quantised on the fly as llama.cpp does (see ts/quant.ts). With `fine`,
+   * Q8_0 weights see activations to ~15 bits instead (ggml's int8 blocks plus their residual in
+   * steps of d/128; ts/quant.ts fineActivations): the LM head uses it, as its input's rounding
+   * reaches the logits undiluted. Other types ignore it.
    */
-  quantMatmul(type: number, W: ArrayBufferView, N: number, K: number, X: Float32Array, M: number, Y: Float32Array): void;
+  quantMatmul(type: number, W: ArrayBufferView, N: number, K: number, X: Float32Array, M: number, Y: Float32Array, fine?: boolean): void;
   /**
    * Several products of the same X (M, K): for each [type, W, N, Y], Y (M, N) = X · Wᵀ. One
    * parallel region for all (q, k and v; gate and up), the activations quantised once.

@@ -93,6 +93,32 @@ test('quantMatmul panel GEMM: K over several chunks, N not a multiple of the 16-
   }
 });
 
+test('quantMatmul fine Q8_0 (the LM head): equals the reference, and is ~100x closer to the exact product than ggml\'s int8 activations', { skip }, () => {
+  const N = 37, K = 32 * 9;
+  const W = weights(GGML_TYPE.Q8_0, N, K, 41), w = dequantize(GGML_TYPE.Q8_0, W, N * K);
+  let coarse = 0, finer = 0;
+  for (const M of [1, 3, 9]) { // the fine products always run on the row kernels
+    const X = randn(M * K, 42 + M), want = new Float32Array(M * N), got = new Float32Array(M * N).fill(NaN), ggml = new Float32Array(M * N);
+    tsQuantKernels.quantMatmul(GGML_TYPE.Q8_0, W, N, K, X, M, want, true);
+    native!.quantMatmul(GGML_TYPE.Q8_0, W, N, K, X, M, got, true);
+    native!.quantMatmul(GGML_TYPE.Q8_0, W, N, K, X, M, ggml);
+    const scale = absScale(GGML_TYPE.Q8_0, W, N, K, X, M);
+    assertDots(got, want, scale, 2e-6, `fine M=${M}`);
+    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) { // against the dequantised weights times the f32 activations
+      let exact = 0;
+      for (let k = 0; k < K; k++) exact += w[n * K + k] * X[m * K + k];
+      coarse = Math.max(coarse, Math.abs(ggml[m * N + n] - exact) / scale[m * N + n]);
+      finer = Math.max(finer, Math.abs(got[m * N + n] - exact) / scale[m * N + n]);
+    }
+  }
+  assert.ok(finer * 100 < coarse, `fine activations: error ${finer} vs ggml's ${coarse} (relative to Σ|w·x|)`);
+  // other types ignore fine
+  const W4 = weights(GGML_TYPE.Q4_K, N, 512, 43), X4 = randn(512, 44), a = new Float32Array(N), b = new Float32Array(N);
+  native!.quantMatmul(GGML_TYPE.Q4_K, W4, N, 512, X4, 1, a, true);
+  native!.quantMatmul(GGML_TYPE.Q4_K, W4, N, 512, X4, 1, b);
+  assert.deepEqual(a, b);
+});
+
 test('quantMatmul splits big products over threads with the same result as one row at a time', { skip }, () => {
   const N = 3000, K = 1024, type = GGML_TYPE.Q4_K;
   const W = randomBlocks(type, N, K, 3), X = randn(2 * K, 4);

@@ -91,7 +91,7 @@ test('runner decodeStep batches sequences at different positions (continuous bat
   });
 });
 
-test('runner Q8_0: logits within 1% (mean relative L2 over positions, each under 1.5%) of the f32 model, greedy agreement >= 95% over 128 tokens', { skip: heavy }, () => {
+test('runner Q8_0: logits within 1% (relative L2 at every position) of the f32 model, greedy agreement >= 95% over 128 tokens', { skip: heavy }, () => {
   const m = model(VARIANTS[1][1], 6), V = BASE.vocab_size;
   const { config, weights } = weightsFromTransformer(m, GGML_TYPE.Q8_0);
   const r = new Runner(config, weights);
@@ -108,9 +108,11 @@ test('runner Q8_0: logits within 1% (mean relative L2 over positions, each under
   let agree = 0, worst = 0, sum = 0;
   for (let t = 7; t < seq.length - 1; t++) {
     const g = got.subarray(t * V, (t + 1) * V), w = want.subarray(t * V, (t + 1) * V);
-    // Q8_0's rounding of the weights alone gives ~0.75% on these random models (measured with the
-    // dequantised weights in the f32 model); quantising the activations adds the rest.
-    assert.ok(relL2(g, w) < 0.015, `position ${t}: relative error ${relL2(g, w)}`);
+    // Q8_0's rounding of the weights alone gives 0.75% mean, 0.87% worst on this model (the f32
+    // model on the dequantised weights: bench/q8-accuracy.ts). Activations quantised as ggml does
+    // add 0.15% (worst 1.08%), all of it from the LM head's input; the head's fine activations
+    // (~15 bits) take that back to the weights' rounding.
+    assert.ok(relL2(g, w) < 0.01, `position ${t}: relative error ${relL2(g, w)}`);
     worst = Math.max(worst, relL2(g, w));
     sum += relL2(g, w);
     if (g.indexOf(Math.max(...g)) === seq[t + 1]) agree++;

@@ -42,7 +42,7 @@ test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q
     for (const [name, quant, allType, tol] of CASES) {
       const path = join(dir, `${name}.gguf`);
       writeRandomQwen2(path, SHAPE, quant, { distinct: true, allType });
-      const { runner } = createRunner(path);
+      const { runner } = createRunner(path, { headActivations: 'ggml' }); // the LM head's input quantised as llama.cpp does
       const model = await llama.loadModel({ modelPath: path });
       const ctx = await model.createContext({ contextSize: 64, threads: 2 });
       const seq = ctx.getSequence();

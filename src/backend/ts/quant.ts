@@ -48,8 +48,26 @@ export function quantizeActivations(x: Float32Array, bs: number): { q: Int8Array
   return { q, d, values };
 }
 
+/**
+ * Q8_0 blocks plus their residual (the `fine` products on Q8_0 weights): q and d as
+ * quantizeActivations(x, 32), then q2 = round-to-even(r · fround(128 / d)) with r = fround(x - d·q)
+ * (d·q is exact in float64: an f16 times an int8), so x ≈ d·q + (d/128)·q2 to ~15 bits.
+ */
+export function fineActivations(x: Float32Array): Float32Array {
+  const { q, d, values } = quantizeActivations(x, 32);
+  for (let b = 0; b < d.length; b++) {
+    const db = d[b], id = db !== 0 ? fr(128 / db) : 0;
+    for (let i = b * 32; i < b * 32 + 32; i++) {
+      const q2 = roundEven(fr(fr(x[i] - db * q[i]) * id));
+      values[i] = db * q[i] + (db / 128) * q2;
+    }
+  }
+  return values;
+}
+
 /** The activation row as a weight type's kernel sees it. */
-export function effectiveActivations(type: number, x: Float32Array): Float32Array {
+export function effectiveActivations(type: number, x: Float32Array, fine = false): Float32Array {
+  if (fine && type === GGML_TYPE.Q8_0) return fineActivations(x);
   const bs = activationBlock(type);
   if (bs > 0) return quantizeActivations(x, bs).values;
   if (type === GGML_TYPE.BF16) return Float32Array.from(x, (v) => bf16ToF32(f32ToBf16(v)));
@@ -61,9 +79,9 @@ function bytesOf(w: ArrayBufferView): Uint8Array {
 }
 
 export const tsQuantKernels: QuantKernels = {
-  quantMatmul(type, W, N, K, X, M, Y) {
+  quantMatmul(type, W, N, K, X, M, Y, fine = false) {
     const rb = rowBytes(type, K), bytes = bytesOf(W), w = new Float32Array(K);
-    const acts = Array.from({ length: M }, (_, m) => effectiveActivations(type, X.subarray(m * K, (m + 1) * K)));
+    const acts = Array.from({ length: M }, (_, m) => effectiveActivations(type, X.subarray(m * K, (m + 1) * K), fine));
     for (let n = 0; n < N; n++) {
       dequantizeInto(type, bytes.subarray(n * rb, (n + 1) * rb), K, w);
       for (let m = 0; m < M; m++) {

@@ -20,6 +20,12 @@ import { Rotary } from './rope.ts';
 export interface RunnerOptions {
   /** Prompt tokens per prefill product (default 512): bounds the activation buffers. */
   maxBatchTokens?: number;
+  /**
+   * How the LM head's input is quantised for Q8_0 weights: 'fine' (default: ~15 bits, ggml's int8
+   * blocks plus their residual; the logits see this rounding undiluted, and it was the whole of
+   * Q8_0's error beyond the weights' own rounding) or 'ggml' (int8 blocks, llama.cpp's logits).
+   */
+  headActivations?: 'fine' | 'ggml';
 }
 
 /** Logits as the engine reads them (`.data`): valid until the runner's next call. */
@@ -55,6 +61,7 @@ export class Runner {
   /** The two fields of a model config the generation engine reads. */
   readonly config: { vocab_size: number; max_seq_len: number };
   readonly maxBatchTokens: number;
+  private readonly fineHead: boolean;
   private readonly k: Kernels;
   private readonly qk: QuantKernels;
   private readonly rotary: Rotary;
@@ -66,6 +73,7 @@ export class Runner {
   constructor(readonly cfg: RunnerConfig, readonly weights: RunnerWeights, opts: RunnerOptions = {}) {
     this.config = { vocab_size: cfg.vocab, max_seq_len: cfg.context };
     this.maxBatchTokens = opts.maxBatchTokens ?? 512;
+    this.fineHead = (opts.headActivations ?? 'fine') === 'fine';
     this.k = backend().kernels;
     this.qk = quantKernels();
     this.rotary = new Rotary(cfg);
@@ -187,6 +195,6 @@ export class Runner {
     if (this.normed.length < n * c.d) this.normed = new Float32Array(n * c.d);
     const xn = this.normed.subarray(0, n * c.d);
     this.k.rmsnorm(this.buf.x.subarray(r0 * c.d, (r0 + n) * c.d), w.outNorm, n, c.d, c.eps, xn, this.buf.rstd);
-    this.matmul(w.output, xn, n, out);
+    this.qk.quantMatmul(w.output.type, w.output.bytes, w.output.N, w.output.K, xn, n, out, this.fineHead);
   }
 }
