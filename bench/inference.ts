@@ -51,6 +51,9 @@ export interface InferenceRow {
   memoryRatio: number;
   /** The same without the process's own resident memory before the model was loaded (Node, V8, tsx). */
   memoryRatioAboveBaseline: number;
+  /** llama.cpp's, measured the same way (its worker process, also Node under tsx, after generating; same denominator). */
+  llamaMemoryRatio: number | null;
+  llamaMemoryRatioAboveBaseline: number | null;
 }
 
 function run(side: 'ponder' | 'llama', path: string, shape: ModelShape, o: Required<InferenceOptions>, profile: boolean): Side {
@@ -114,6 +117,8 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
         bandwidthFraction: { ponder: ponder.tgTokS * bytesPerToken / (limit * 1e9), llama: ok ? (llama as Side).tgTokS * bytesPerToken / (limit * 1e9) : null },
         memoryRatio: ponder.rss / (fileBytes + kvBytes),
         memoryRatioAboveBaseline: (ponder.rss - ponder.baselineRss) / (fileBytes + kvBytes),
+        llamaMemoryRatio: ok ? (llama as Side).rss / (fileBytes + kvBytes) : null,
+        llamaMemoryRatioAboveBaseline: ok ? ((llama as Side).rss - (llama as Side).baselineRss) / (fileBytes + kvBytes) : null,
       };
       rows.push(row);
       printRow(row);
@@ -130,7 +135,8 @@ function printRow(r: InferenceRow): void {
   console.log(`${r.shape.padEnd(22)}${r.quant.padEnd(8)} pp ${f(r.ponder.ppTokS).padStart(7)} vs ${f(l?.ppTokS).padStart(7)} tok/s (${f(r.ppRatio, 2)}x)` +
     `   tg ${f(r.ponder.tgTokS).padStart(6)} vs ${f(l?.tgTokS).padStart(6)} tok/s (${f(r.tgRatio, 2)}x)` +
     `   ${(r.bandwidthFraction.ponder * 100).toFixed(0)}% / ${l ? (r.bandwidthFraction.llama! * 100).toFixed(0) : '-'}% of bandwidth` +
-    `   RSS ${(r.ponder.rss / 2 ** 20).toFixed(0)} MiB = ${f(r.memoryRatio, 2)}x (file + KV), ${f(r.memoryRatioAboveBaseline, 2)}x above Node's own`);
+    `   RSS ${(r.ponder.rss / 2 ** 20).toFixed(0)} MiB = ${f(r.memoryRatio, 2)}x (file + KV), ${f(r.memoryRatioAboveBaseline, 2)}x above Node's own` +
+    ` (llama.cpp ${l ? (l.rss / 2 ** 20).toFixed(0) : '-'} MiB = ${f(r.llamaMemoryRatio, 2)}x, ${f(r.llamaMemoryRatioAboveBaseline, 2)}x)`);
   // CPU time per token: comparable even when other processes share the cores
   console.log(`${''.padEnd(30)} CPU ms/token: prompt ${f(r.ponder.ppCpuMsPerToken as number, 2)} vs ${f(l?.ppCpuMsPerToken as number | undefined, 2)}, ` +
     `generation ${f(r.ponder.cpuMsPerToken as number, 2)} vs ${f(l?.cpuMsPerToken as number | undefined, 2)}`);
