@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { PonderError } from '../../src/errors.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command as alignCommand } from '../../src/cli/commands/align.ts';
@@ -40,4 +41,10 @@ test('align --model <Qwen2 folder, Qwen3 tokenizer>: DPO through the model\'s te
   assert.deepEqual(after.files.tokenizerJson, real.json);
   assert.deepEqual(after.files.tokenizerConfig, real.config);
   assert.deepEqual(after.files.generationConfig?.eos_token_id, real.eos);
+
+  // A base model without a chat template: the loops cannot write its conversations, and say so.
+  const { chat_template: _, ...noTemplate } = real.config;
+  writeFileSync(join(src, 'tokenizer_config.json'), JSON.stringify(noTemplate));
+  await assert.rejects(async () => alignCommand.run(['--model', src, '--data', join(dir, 'prefs.jsonl'), '--out', join(dir, 'none')]),
+    (e: unknown) => e instanceof PonderError && e.message.includes(`${src}: align writes conversations with the model's chat template, and this model has none`));
 });
