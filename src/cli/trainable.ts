@@ -37,7 +37,7 @@ export function loadTrainableChat(path: string, command: string): TrainableModel
     ...l, tokenizer: l.tokenizer, chat,
     // A GGUF has no generation_config.json: its EOS ids are kept in one, so the checkpoint stops where the model did.
     tokenizerFiles: imported ? {
-      tokenizerJson: l.tokenizerJson, tokenizerConfig: l.tokenizerConfig,
+      tokenizerJson: l.tokenizerJson, tokenizerConfig: l.tokenizerConfig, sourceConfig: l.hfConfig,
       generationConfig: l.generationConfig ?? (l.eosIds.length ? { eos_token_id: l.eosIds.length === 1 ? l.eosIds[0] : l.eosIds } : undefined),
     } : undefined,
   };

@@ -3,6 +3,7 @@
 //   config.json            the model config
 //   tokenizer.json         the tokenizer (HuggingFace format): ponder's own, or an imported model's
 //   tokenizer_config.json, generation_config.json   an imported model's, kept as they came
+//   source_config.json     an imported model's own config.json (its special ids go back into an export)
 //   optimizer.safetensors  AdamW moments (m.<name>, v.<name>) and step, when training
 //   state.json             trainer state: step, RNG state, data position, anything the loop needs
 // A checkpoint is written into a temporary folder beside its destination and renamed into place,
@@ -23,6 +24,8 @@ export interface TokenizerFiles {
   tokenizerJson?: unknown;
   tokenizerConfig?: Record<string, unknown>;
   generationConfig?: Record<string, unknown>;
+  /** The imported model's config.json as it came (an export writes its bos/eos/pad ids back). */
+  sourceConfig?: Record<string, unknown>;
 }
 
 export interface SaveOptions {
@@ -83,7 +86,7 @@ export function saveCheckpoint(dir: string, model: Transformer, opts: SaveOption
   }
 }
 
-const FILE_NAMES = { tokenizerJson: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json', generationConfig: 'generation_config.json' } as const;
+const FILE_NAMES = { tokenizerJson: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json', generationConfig: 'generation_config.json', sourceConfig: 'source_config.json' } as const;
 
 /** Writes the files given into dir (a folder being built, or a finished checkpoint: each file atomically). */
 export function writeTokenizerFiles(dir: string, files: TokenizerFiles): void {

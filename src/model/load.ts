@@ -164,13 +164,13 @@ export function describeHf(parts: ModelParts): Omit<LoadedModel, 'model'> {
 function fromPonderCheckpoint(dir: string): LoadedModel {
   const l = loadCheckpoint(dir);
   // A checkpoint of an imported model (fine-tuned by ponder) carries that model's tokenizer files.
-  const { tokenizerJson, tokenizerConfig, generationConfig } = l.files;
+  const { tokenizerJson, tokenizerConfig, generationConfig, sourceConfig } = l.files;
   const imported = !l.tokenizer && tokenizerJson !== undefined;
   const tokenizer = l.tokenizer ?? (imported ? tokenizerFromJson(tokenizerJson, tokenizerConfig, join(dir, 'tokenizer.json')) : null);
   return {
-    model: l.model, config: l.config, tokenizer,
+    model: l.model, config: l.config, tokenizer, hfConfig: imported ? sourceConfig : undefined,
     tokenizerJson: imported ? tokenizerJson : undefined, tokenizerConfig, generationConfig,
-    eosIds: imported ? eosIdsOf({ generationConfig, hfConfig: {} }) : [EOS_ID],
+    eosIds: imported ? eosIdsOf({ generationConfig, hfConfig: sourceConfig ?? {} }) : [EOS_ID],
     info: infoOf(l.config, l.model.paramCount(), 'ponder', 'f32'),
     source: dir,
     state: l.state,

@@ -73,7 +73,9 @@ test('sft --model <Qwen2 folder, Qwen3 tokenizer>: the reply loss falls; export 
   assert.deepEqual(json('tokenizer.json'), real.json);
   assert.deepEqual(json('tokenizer_config.json'), real.config);
   assert.deepEqual(json('generation_config.json').eos_token_id, real.eos);
-  assert.deepEqual(json('config.json').architectures, ['Qwen2ForCausalLM']);
+  const cfg = json('config.json'), orig = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+  assert.deepEqual(cfg.architectures, ['Qwen2ForCausalLM']);
+  assert.deepEqual([cfg.bos_token_id, cfg.eos_token_id], [orig.bos_token_id, orig.eos_token_id], 'the source config.json\'s special ids, not generation_config\'s list');
 
   // The first step's loss is the starting model's; the last validation loss (a line of the data, alone in its row) the tuned model's.
   const again = loadChatModel(exported);

@@ -83,7 +83,7 @@ Face folder or a .gguf file (weights in float32 while training).`);
     writeTokenFile(join(out, 'tokens.bin'), tokens, tok.vocabSize);
     if (tok instanceof Tokenizer) saveTokenizer(tok, join(out, 'tokenizer.json'));
     // An imported tokenizer travels with the checkpoint as the files it came in.
-    else writeTokenizerFiles(join(out, 'checkpoint'), { tokenizerJson: start!.tokenizerJson, tokenizerConfig: start!.tokenizerConfig, generationConfig: start!.generationConfig });
+    else writeTokenizerFiles(join(out, 'checkpoint'), { tokenizerJson: start!.tokenizerJson, tokenizerConfig: start!.tokenizerConfig, generationConfig: start!.generationConfig, sourceConfig: start!.hfConfig });
     console.log(`pretrain: ${r.steps} steps, train loss ${r.trainLoss.toFixed(3)}, validation loss ${r.valLoss.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s, MFU ${(r.mfu * 100).toFixed(1)}%`);
     console.log(`pretrain: checkpoint in ${join(out, 'checkpoint')}, loss chart ${join(out, 'loss.svg')}`);
     // Samples: the first words of a few corpus documents, continued by the model.
