@@ -14,7 +14,7 @@ import { Transformer } from '../model/transformer.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { trainBpe, BOS_ID, EOS_ID, type Tokenizer } from '../tokenizer/index.ts';
 import { rollouts } from '../rl/rollout.ts';
-import { buildWorld, type World } from '../data/world/index.ts';
+import { buildWorld, SKILLS_SFT_MIX, type World, type WorldOptions } from '../data/world/index.ts';
 import { languageConsistencyReward } from '../data/world/language.ts';
 import { pretrain } from '../train/pretrain.ts';
 import { trainSft } from '../train/sft.ts';
@@ -29,7 +29,7 @@ import { writeAssistantReport, type AssistantStage } from './assistant-report.ts
 export interface AssistantPreset {
   vocabSize: number;
   model: Omit<ModelConfig, 'vocab_size'>;
-  world: { pretrainDocs: number; sftConversations: number; pairs: number; heldOut: number };
+  world: Omit<WorldOptions, 'seed'>;
   pretrain: { steps: number; batch: number; seqLen: number; lr: number; maxSeconds: number };
   sft: { steps: number; batch: number; lr: number; maxSeconds: number };
   align: { steps: number; batch: number; beta: number; nllWeight: number; lr: number; maxSeconds: number };
@@ -46,12 +46,13 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   // A busy machine can stretch them with --budget-scale.
   full: {
     vocabSize: 768, model: MODEL,
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300 },
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
     pretrain: { steps: 2000, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 300 },
     sft: { steps: 3000, batch: 16, lr: 1.5e-3, maxSeconds: 420 },
     align: { steps: 150, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 100 },
-    rl: { steps: 60, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 64, maxSeconds: 180, languageReward: 0 },
-    evalTokens: 64,
+    // 96 tokens: a three-fact chain about held-out words, split into BPE pieces, needs up to ~71.
+    rl: { steps: 60, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 180, languageReward: 0 },
+    evalTokens: 96,
   },
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
   'assistant-ci': {
@@ -142,8 +143,10 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   // 4. Instruction tuning.
   t = stageStart();
   const doneSft = done('sft');
+  const sftSteps = fittingSteps(p.sft.steps, p.sft.maxSeconds, 'seconds' in pre && pre.steps < p.pretrain.steps ? { steps: pre.steps, seconds: pre.seconds } : null);
+  if (sftSteps < p.sft.steps) log(`[${since()}] instruction tuning: ${sftSteps} steps fit its ${p.sft.maxSeconds.toFixed(0)} s at pretraining's pace (preset ${p.sft.steps}); the learning rate decays over those`);
   const sft = doneSft ? { model: doneSft.model, steps: lastWith('sft', 'step'), valLoss: lastWith('sft', 'val_loss'), tooLong: [] } : trainSft({
-    model: copyModel(pre.model), tokenizer: tok, conversations: world.sft, outDir: join(o.outDir, 'sft'), steps: p.sft.steps,
+    model: copyModel(pre.model), tokenizer: tok, conversations: world.sft, outDir: join(o.outDir, 'sft'), steps: sftSteps,
     batchSize: p.sft.batch, seqLen: config.max_seq_len, lr: p.sft.lr, evalEvery: 100, checkpointEvery: 100000,
     maxSeconds: p.sft.maxSeconds, seed, progress: o.progress,
   });
@@ -186,6 +189,16 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   writeAssistantReport(o.outDir, { preset: p, stages, seconds, params: base.paramCount(), world, session: sessionExamples(rl.policy, tok) });
   log(`[${since()}] report: ${join(o.outDir, 'report.md')}`);
   return { outDir: o.outDir, stages, finalDir, world };
+}
+
+/**
+ * Steps that fit a stage's time budget at the pace pretraining kept (same batch and length), when
+ * pretraining ran out of its own time (pace null otherwise): a cosine schedule over steps the budget cuts off never decays,
+ * and a model stopped at its peak learning rate is worse than one that cooled down.
+ */
+function fittingSteps(steps: number, maxSeconds: number, pace: { steps: number; seconds: number } | null): number {
+  if (!pace || pace.steps <= 0) return steps;
+  return Math.max(50, Math.min(steps, Math.floor((0.9 * pace.steps * maxSeconds) / pace.seconds)));
 }
 
 const pc = (x: number) => `${(x * 100).toFixed(1)}%`;

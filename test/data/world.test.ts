@@ -11,6 +11,8 @@ import { followsForm } from '../../src/data/world/instructions.ts';
 import { isHeldOut } from '../../src/data/world/split.ts';
 import { Rng } from '../../src/tasks/rng.ts';
 import { TrainingSampler } from '../../src/tasks/heldout.ts';
+import { inventedLexicon, isForbiddenInvention } from '../../src/data/world/invented.ts';
+import { trainBpe } from '../../src/tokenizer/index.ts';
 
 const world = buildWorld({ seed: 5, pretrainDocs: 3000, sftConversations: 4000, pairs: 1000, heldOut: 300 });
 
@@ -24,6 +26,31 @@ test('no held-out name, place or object appears in any training text (pretrainin
   // and the held-out story set uses them (it is not vacuous)
   assert.ok(world.eval.story.every((s) => re.test(s.question)));
   for (const w of [...TRAIN.names, ...TRAIN.places, ...TRAIN.objects]) assert.ok(!words.includes(w), `${w} is on both sides`);
+});
+
+test('training stories mostly use invented words (thousands, never a held-out or training word), split into BPE pieces like the held-out words', () => {
+  const r = new Rng(3), seen = new Set<string>();
+  for (let i = 0; i < 5000; i++) {
+    const lex = inventedLexicon(r);
+    for (const w of [...lex.names, ...lex.places, ...lex.objects]) { assert.ok(!isForbiddenInvention(w), w); seen.add(w); }
+  }
+  assert.ok(seen.size > 30000, `${seen.size} distinct invented words in 5000 stories`);
+  // In the world's training data: story places are mostly invented, so no fixed list can be memorised.
+  const places = new Set(world.sft.flatMap((c) => [...c.messages[0]!.content.matchAll(/went to the (\w+)\./g)].map((m) => m[1]!)));
+  assert.ok(places.size > 1000, `${places.size} distinct places in SFT stories`);
+  // Held-out and invented words both reach the model as several pieces of a tokenizer trained on the training text.
+  const tok = trainBpe(world.pretrainTexts.slice(0, 1500), 512);
+  const pieces = (ws: string[]) => ws.reduce((n, w) => n + tok.encode(` ${w}`).length, 0) / ws.length;
+  const held = pieces([...HELD_OUT.names, ...HELD_OUT.places, ...HELD_OUT.objects]);
+  const inv = pieces([...seen].slice(0, 500));
+  assert.ok(held >= 2 && inv >= 2, `pieces per word: held-out ${held.toFixed(2)}, invented ${inv.toFixed(2)}`);
+});
+
+test('pretraining sums never include a held-out product', () => {
+  const held = new Set(world.eval.arithmetic.map((p) => p.question));
+  const sums = world.pretrainTexts.flatMap((t) => [...t.matchAll(/What is \d+ \* \d+\?/g)].map((m) => m[0]));
+  assert.ok(sums.length > 500, `${sums.length} worked sums in pretraining`);
+  for (const q of sums) assert.ok(!held.has(q), `${q} is held out`);
 });
 
 test('held-out sets: at least 300 distinct items each, none of them in the training data', () => {

@@ -13,6 +13,7 @@ import type { ChatMessage } from '../../tokenizer/index.ts';
 import type { Conversation } from '../../train/sft.ts';
 import type { PreferencePair } from '../../align/data.ts';
 import { TRAIN, HELD_OUT } from './lexicon.ts';
+import { trainingLexicon, INVENTED_SHARE } from './invented.ts';
 import { storyItem, storyTask, type StoryItem } from './story.ts';
 import { smallTalk } from './smalltalk.ts';
 import { harmful, benign, type SafetyItem } from './safety.ts';
@@ -31,6 +32,7 @@ export interface WorldOptions {
   pairs: number;
   /** Items per held-out evaluation set (the issue asks for at least 300). */
   heldOut: number;
+  sftMix?: SftMix;
 }
 
 export interface EvalSets {
@@ -51,8 +53,15 @@ export interface World {
   rlTask: Task;
 }
 
-/** Shares of the instruction-tuning conversations. */
-const SFT_MIX: [string, number][] = [['story', 0.3], ['arithmetic', 0.2], ['smalltalk', 0.08], ['benign', 0.08], ['harmful', 0.04], ['norwegian', 0.1], ['english', 0.05], ['instructions', 0.15]];
+/** Shares of the instruction-tuning conversations, by kind. */
+export type SftMix = [string, number][];
+export const BALANCED_SFT_MIX: SftMix = [['story', 0.3], ['arithmetic', 0.2], ['smalltalk', 0.08], ['benign', 0.08], ['harmful', 0.04], ['norwegian', 0.1], ['english', 0.05], ['instructions', 0.15]];
+/**
+ * More story questions and sums, the two skills furthest from their targets; safety keeps its
+ * share (a smaller one made the CI-sized model refuse half the benign look-alikes), Norwegian and
+ * instructions, met with room to spare in the last full run, give some of theirs.
+ */
+export const SKILLS_SFT_MIX: SftMix = [['story', 0.34], ['arithmetic', 0.26], ['smalltalk', 0.06], ['benign', 0.08], ['harmful', 0.04], ['norwegian', 0.08], ['english', 0.04], ['instructions', 0.1]];
 
 const turn = (q: string, a: string, reasoning = ''): ChatMessage[] => [{ role: 'user', content: q }, { role: 'assistant', content: a, reasoning }];
 
@@ -83,7 +92,7 @@ export function buildEvalSets(seed: number, n: number): EvalSets {
 
 /** A task that draws a story question or a product, each checked by its own verifier. */
 export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare = 0.6): Task {
-  const story = storyTask(TRAIN, 0.7), arith = getTask(ARITHMETIC.task);
+  const story = storyTask((r) => trainingLexicon(r, INVENTED_SHARE), 0.7), arith = getTask(ARITHMETIC.task);
   const sampler = new TrainingSampler(arith, seed + 17, heldArithmetic);
   return {
     name: 'world-rl',
@@ -102,18 +111,20 @@ export function buildWorld(o: WorldOptions): World {
   const sums = new TrainingSampler(arith, o.seed + 3, ev.arithmetic);
   const sft: Conversation[] = [];
   for (let i = 0; i < o.sftConversations; i++) {
-    let x = r.float(), kind = SFT_MIX[SFT_MIX.length - 1]![0];
-    for (const [k, share] of SFT_MIX) { if (x < share) { kind = k; break; } x -= share; }
+    const mix = o.sftMix ?? BALANCED_SFT_MIX;
+    let x = r.float(), kind = mix[mix.length - 1]![0];
+    for (const [k, share] of mix) { if (x < share) { kind = k; break; } x -= share; }
     sft.push({ line: i + 1, messages: sftConversation(r, kind, sums) });
   }
   const pairs = Array.from({ length: o.pairs }, (_, i) => preferencePair(r, PAIR_KINDS[i % PAIR_KINDS.length]!));
   pairs.forEach((p, i) => { p.line = i + 1; });
-  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic) };
+  const proseSums = new TrainingSampler(arith, o.seed + 5, ev.arithmetic);
+  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic) };
 }
 
 function sftConversation(r: Rng, kind: string, sums: TrainingSampler): ChatMessage[] {
   switch (kind) {
-    case 'story': { const s = storyItem(r, TRAIN, r.float() < 0.7); return turn(s.question, s.answer, s.reasoning); }
+    case 'story': { const s = storyItem(r, trainingLexicon(r, INVENTED_SHARE), r.float() < 0.7); return turn(s.question, s.answer, s.reasoning); }
     case 'arithmetic': {
       const p = sums.sample(ARITHMETIC.difficulty), steps = getTask(ARITHMETIC.task).solveWithSteps(p).split('\n');
       return turn(p.question, p.answer, steps.slice(0, -1).join('\n'));

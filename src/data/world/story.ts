@@ -104,13 +104,14 @@ function chainFor(trail: string[]): string[] | null {
   return [trail[1]!, last];
 }
 
-/** Story questions as a task for GRPO and evaluation (the default verifier: normalised text). */
-export function storyTask(lex: Lexicon = TRAIN, multiShare = 0.7): Task {
+/** Story questions as a task for GRPO and evaluation (the default verifier: normalised text); lex may be drawn per story. */
+export function storyTask(lex: Lexicon | ((r: Rng) => Lexicon) = TRAIN, multiShare = 0.7): Task {
+  const lexFor = typeof lex === 'function' ? lex : () => lex;
   return {
     name: STORY_TASK,
     summary: 'questions about a short story in the prompt (where is X, who has X), some needing several steps',
     difficulty: { min: 1, max: 1 },
-    generate: (r) => storyItem(r, lex, r.float() < multiShare),
+    generate: (r) => storyItem(r, lexFor(r), r.float() < multiShare),
     verify: (a, p) => normaliseAnswer(a) === normaliseAnswer(p.answer),
     solveWithSteps: (p) => `${(p as StoryItem).reasoning ?? ''}\n${p.answer}`,
   };
