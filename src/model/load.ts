@@ -178,14 +178,15 @@ function fromPonderCheckpoint(dir: string): LoadedModel {
 }
 
 /**
- * A model for ponder's RL, SFT and alignment loops, which write prompts in ponder's chat format
- * (its special tokens at fixed ids): any format, as long as the tokenizer is ponder's.
+ * A model in any format whose tokenizer is ponder's (its special tokens at fixed ids), for code that
+ * builds ponder's chat format id by id. The sft, align and rl commands take imported models too,
+ * through their own chat template (src/cli/trainable.ts).
  */
 export function loadTrainable(path: string): LoadedModel & { tokenizer: Tokenizer } {
   const l = loadAnyModel(path);
   if (!l.tokenizer) throw new PonderError(`${path}: the model has no tokenizer.json`);
   if (!(l.tokenizer instanceof Tokenizer)) {
-    throw new PonderError(`${path}: this command's training loop writes ponder's chat format, and the model's tokenizer is not ponder's (continue such a model with \`ponder pretrain --model\`, or export it and use TRL)`);
+    throw new PonderError(`${path}: this needs ponder's chat format, and the model's tokenizer is not ponder's (\`ponder sft\`, \`align\`, \`rl\` and \`pretrain\` take such a model with --model)`);
   }
   return l as LoadedModel & { tokenizer: Tokenizer };
 }
