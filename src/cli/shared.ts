@@ -13,7 +13,7 @@ import { generate } from '../infer/generate.ts';
 /** The model that ships with ponder (made by `npm run speedrun`, committed). */
 export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/ponder-r1-zero', import.meta.url));
 
-/** A model for ponder's training and evaluation loops: any format ponder reads, with ponder's tokenizer. */
+/** A model in any format ponder reads, with ponder's tokenizer (default the embedded model); sft, align and rl load through trainable.ts. */
 export function loadModel(path: string | undefined): LoadedModel & { tokenizer: Tokenizer } {
   const dir = path ?? EMBEDDED_MODEL;
   if (!path && !existsSync(dir)) throw new PonderError(`no --checkpoint given and the embedded model is missing at ${dir} (run \`npm run speedrun\`)`);
