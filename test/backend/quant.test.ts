@@ -163,8 +163,12 @@ test('quantGetRows: native rows are bit-identical to the reference dequantisatio
   assert.throws(() => native!.quantGetRows(GGML_TYPE.Q8_0, new Uint8Array(34), 32, Int32Array.from([1]), 1, new Float32Array(32)), /ids\[0\] = 1 is outside \[0, 1\)/);
 });
 
-test('attentionF16 and cacheWriteF16 match the reference (GQA, prefill and decode offsets)', { skip }, () => {
-  const Hq = 6, Hkv = 2, D = 40, Tmax = 80;
+test('attentionF16 and cacheWriteF16 match the reference (GQA, prefill and decode offsets; head sizes 40, 64, 128)', { skip }, () => {
+  for (const D of [40, 64, 128]) attentionCase(D); // 64 and 128: the prefill blocks' unrolled variants
+});
+
+function attentionCase(D: number): void {
+  const Hq = 6, Hkv = 2, Tmax = 80;
   const kc = new Uint16Array(Tmax * Hkv * D), vc = new Uint16Array(Tmax * Hkv * D);
   const kr = new Uint16Array(Tmax * Hkv * D), vr = new Uint16Array(Tmax * Hkv * D);
   for (const [pos, T] of [[0, 70], [70, 1], [71, 3]]) {
@@ -176,9 +180,9 @@ test('attentionF16 and cacheWriteF16 match the reference (GQA, prefill and decod
     const got = new Float32Array(T * Hq * D), want = new Float32Array(T * Hq * D);
     native!.attentionF16(q, kc, vc, T, Hq, Hkv, D, pos, 1 / Math.sqrt(D), got);
     tsQuantKernels.attentionF16(q, kc, vc, T, Hq, Hkv, D, pos, 1 / Math.sqrt(D), want);
-    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]), `pos ${pos} T ${T} i ${i}: ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]), `D ${D} pos ${pos} T ${T} i ${i}: ${got[i]} vs ${want[i]}`);
   }
-});
+}
 
 test('quantMatmul rejects a K that is not whole blocks and a short weight buffer', { skip }, () => {
   assert.throws(() => native!.quantMatmul(GGML_TYPE.Q4_K, new Uint8Array(144), 1, 100, new Float32Array(100), 1, new Float32Array(1)), /not a whole number of blocks/);
