@@ -53,8 +53,15 @@ function argmax(x: Float32Array, from: number, n: number): number {
   return best;
 }
 
+/** What ponderGreedy needs of a model: the autograd Transformer and the quantised runner both have it. */
+interface GreedyModel<C> {
+  readonly config: { vocab_size: number };
+  newCache(B: number): C;
+  forward(ids: Int32Array, B: number, T: number, opts: { cache?: C; lastOnly?: boolean }): { data: Float32Array };
+}
+
 /** Ponder's greedy continuation (KV cache, one token at a time). */
-export function ponderGreedy(model: Transformer, prompt: number[], n: number, stop: number[]): number[] {
+export function ponderGreedy<C>(model: GreedyModel<C>, prompt: number[], n: number, stop: number[]): number[] {
   return noGrad(() => {
     const V = model.config.vocab_size;
     const cache = model.newCache(1);
