@@ -83,20 +83,43 @@ export interface ShapePlan {
 
 export const DEFAULT_PLAN: ShapePlan = { pretrain: PRETRAIN_SHAPES, rl: RL_SHAPE, trained: TRAINED_SHAPES, unseen: UNSEEN_SHAPES, heldValueB: 2 };
 
-/** CI's plan: small enough to learn in a few minutes on one thread (products by one digit; RL on the hardest, 3x1). */
-const CI_PRODUCTS = [mul(1, 1), mul(2, 1), mul(3, 1)];
+/**
+ * CI's plan: small enough to learn in a few minutes on one thread. Every operation is trained up
+ * to 6 digits, products by one digit included (1x1 to 6x1), so the never-trained shapes 7x1 and
+ * 8x1 have an operand longer than any operand of any training problem (the issue's definition).
+ * RL trains the hardest trained shape, 6x1.
+ */
+const CI_PRODUCTS = [1, 2, 3, 4, 5, 6].map((a) => mul(a, 1));
 export const CI_PLAN: ShapePlan = {
-  pretrain: [...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS, ...CI_PRODUCTS,
-    // Sums and differences up to 6 digits: copying long numbers is in training, long products are not.
+  pretrain: [...CI_PRODUCTS, ...CI_PRODUCTS,
     ...[1, 2, 3, 4, 5, 6].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: Math.max(1, a - 1) }])],
-  rl: mul(3, 1), trained: [mul(2, 1), mul(3, 1)], unseen: [mul(4, 1), mul(5, 1)], heldValueB: 1,
+  rl: mul(6, 1), trained: [mul(3, 1), mul(6, 1)], unseen: [mul(7, 1), mul(8, 1)], heldValueB: 1,
 };
+
+/** The longest operand (digits) of any problem a plan trains on, pretraining or RL, any operation. */
+export const longestTrainedOperand = (plan: ShapePlan): number => Math.max(...[...plan.pretrain, plan.rl].map((s) => Math.max(s.a, s.b)));
+
+/** The longest multiplicand of any trained product. */
+const longestTrainedMultiplicand = (plan: ShapePlan): number => Math.max(...[...plan.pretrain, plan.rl].filter((s) => s.op === '*').map((s) => s.a));
+
+/**
+ * How an unseen shape is unseen: 'longer than any training operand' (the issue's definition: an
+ * operand longer than any operand of any training problem, sums included), or only 'longer
+ * multiplicand than any trained product' (a number that long was copied in training, in a sum).
+ * Throws when the shape is neither: it would not be unseen at all.
+ */
+export function unseenKind(plan: ShapePlan, s: Shape): 'longer than any training operand' | 'longer multiplicand than any trained product' {
+  if (Math.max(s.a, s.b) > longestTrainedOperand(plan)) return 'longer than any training operand';
+  if (s.op === '*' && s.a > longestTrainedMultiplicand(plan)) return 'longer multiplicand than any trained product';
+  throw new PonderError(`arithmetic plan: the 'unseen' shape ${shapeName(s)} is no longer than a trained shape`);
+}
 
 /** Label of the held-multiplicand set. */
 export const heldValueLabel = (plan: ShapePlan) => `3x${plan.heldValueB} held values`;
 
 /** Every held-out set of a plan, by label. */
 export function heldOutSets(n: number, seed: number, plan: ShapePlan = DEFAULT_PLAN): Record<string, Problem[]> {
+  for (const s of plan.unseen) unseenKind(plan, s); // the check in code that they are unseen
   const sets: Record<string, Problem[]> = {};
   for (const s of [...plan.trained, ...plan.unseen]) sets[shapeName(s)] = shapeHeldOut(s, n, seed);
   sets[heldValueLabel(plan)] = heldValueSet(n, seed, plan.heldValueB);

@@ -5,7 +5,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { formatDuration } from '../train/progress.ts';
 import { MetricsLog } from '../train/metrics.ts';
 import { shapeName } from '../tasks/columns.ts';
-import { HELD_VALUES } from './arithmetic-data.ts';
+import { HELD_VALUES, longestTrainedOperand, unseenKind } from './arithmetic-data.ts';
 import type { ArithmeticResult, ShapeResult } from './arithmetic.ts';
 import type { ErrorKind } from './arithmetic-analysis.ts';
 import type { CountdownResult } from './arithmetic-countdown.ts';
@@ -30,7 +30,8 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
   const rows = r.base.map((b, i) => {
     const a = r.afterRl[i]!;
     const pretrained = r.plan.pretrain.some((s) => shapeName(s) === b.shape), rlShape = b.shape === shapeName(RL_SHAPE);
-    const kind = UNSEEN_NAMES.includes(b.shape) ? 'never trained (longer)' : b.shape.includes('held') ? 'held multiplicands'
+    const unseen = r.plan.unseen.find((s) => shapeName(s) === b.shape);
+    const kind = unseen ? `never trained (${unseenKind(r.plan, unseen)})` : b.shape.includes('held') ? 'held multiplicands'
       : pretrained && rlShape ? 'pretrained + RL' : rlShape ? 'RL only' : 'pretrained';
     return `| ${b.shape} | ${kind} | ${pct(b.stats.accuracy)} | ${pct(a.stats.accuracy)} | ${signed(a.stats.accuracy - b.stats.accuracy)} | ` +
       `${b.stats.meanTokens.toFixed(0)} → ${a.stats.meanTokens.toFixed(0)} | ${b.stats.meanSteps.toFixed(1)} → ${a.stats.meanSteps.toFixed(1)} | ` +
@@ -46,7 +47,11 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
       `Pretraining: ${r.pretrain.steps} steps at ${r.pretrain.tokensPerSecond.toFixed(0)} tokens/s, validation loss ${r.pretrain.valLoss.toFixed(3)}, ` +
       `${r.trainingProblems.toLocaleString()} training problems. GRPO: ${r.rlSteps} steps on ${rl} products, answer-only reward.`, '',
     `Held out (greedy, thinking forced on): ${Object.entries(r.heldOutCounts).map(([k, n]) => `${k} ${n}`).join(', ')}. ` +
-      `Held multiplicands (never written in any training line, nor reversed): ${HELD_VALUES.join(', ')}.`, '',
+      `Held multiplicands (never written in any training line, nor reversed): ${HELD_VALUES.join(', ')}. ` +
+      `Longest operand of any training problem: ${longestTrainedOperand(r.plan)} digits.`, '',
+      `Tokens: every digit is its own token (checked in code). Positions: the longest held-out reference (prompt + trace) is ` +
+      `${r.context.longestReference} tokens; pretraining windows are ${r.context.seqLen} tokens of packed documents, so ` +
+      `${r.context.longestReference <= r.context.seqLen ? 'no evaluated trace needs a position or distance that training did not have' : 'the longest traces need positions beyond the trained window'}.`, '',
     '| shape | in training | base | after RL | change (points) | tokens | lines | result lines right | base errors (first wrong line) | errors after RL |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows, '',

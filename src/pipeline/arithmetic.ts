@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { Transformer } from '../model/transformer.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
-import { trainBpe, type Tokenizer } from '../tokenizer/index.ts';
-import { documentTexts, reasoningStream } from '../data/reasoning.ts';
+import { encodeChat, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
+import { chatExample, documentTexts, reasoningStream } from '../data/reasoning.ts';
+
 import { pretrain } from '../train/pretrain.ts';
 import { saveCheckpoint } from '../io/checkpoint.ts';
 import { trainGrpo } from '../rl/trainer.ts';
 import { rollouts } from '../rl/rollout.ts';
-import type { Problem } from '../tasks/types.ts';
+import type { Problem, Task } from '../tasks/types.ts';
 import { shapeName } from '../tasks/columns.ts';
 import {
   CI_PLAN, DEFAULT_PLAN, assertClean, cleanShapesTask, heldOutSets, trainingProblems, type ShapePlan,
@@ -36,7 +37,7 @@ export interface ArithmeticPreset {
   vocabSize: number;
   model: Omit<ModelConfig, 'vocab_size'>;
   pretrain: { steps: number; batch: number; seqLen: number; lr: number; maxSeconds: number };
-  grpo: { steps: number; prompts: number; group: number; lr: number; maxNewTokens: number; maxSeconds: number };
+  grpo: { steps: number; prompts: number; group: number; lr: number; maxNewTokens: number; maxSeconds: number; temperature?: number };
   /** Longest greedy completion at evaluation (a 4x3 column trace is about 480 tokens). */
   evalMaxTokens: number;
   /** The Countdown stage (search), when present. */
@@ -58,13 +59,34 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
     },
   },
   'arithmetic-ci': {
-    plan: CI_PLAN, heldOut: 30, vocabSize: 300,
-    model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 256 },
-    pretrain: { steps: 1200, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 600 },
-    grpo: { steps: 20, prompts: 8, group: 8, lr: 1e-4, maxNewTokens: 120, maxSeconds: 120 },
-    evalMaxTokens: 160,
+    // 900 steps leave the hardest trained shape (6x1) imperfect (about half right), so RL has room.
+    plan: CI_PLAN, heldOut: 100, vocabSize: 300,
+    model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 320 },
+    pretrain: { steps: 900, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 900 },
+    // Sampling at 0.7 keeps rollouts close to the greedy policy that is scored; at 1.0 and lr 2e-4
+    // the same run collapsed (6x1 47% -> 24%).
+    grpo: { steps: 60, prompts: 16, group: 8, lr: 5e-5, temperature: 0.7, maxNewTokens: 220, maxSeconds: 400 },
+    evalMaxTokens: 280,
   },
 };
+
+/**
+ * The check in code that every digit is its own token (the pre-tokenizer splits digits; a BPE that
+ * merged digit pairs would make copying a number of unseen length a different problem per parity).
+ */
+export function assertDigitsAlone(tok: Tokenizer): void {
+  for (let id = 0; id < tok.vocabSize; id++) {
+    const piece = tok.decode([id]);
+    if ((piece.match(/\d/g) ?? []).length > 1) throw new PonderError(`arithmetic: token ${id} ${JSON.stringify(piece)} holds more than one digit`);
+  }
+}
+
+/** Tokens of the longest reference completion (prompt included) among the held-out sets. */
+export function longestReference(tok: Tokenizer, task: Task, sets: Record<string, Problem[]>): number {
+  let longest = 0;
+  for (const ps of Object.values(sets)) for (const p of ps) longest = Math.max(longest, encodeChat(tok, chatExample(task, p, true)).length);
+  return longest;
+}
 
 export interface ShapeResult { shape: string; stats: ReasoningStats; examples: { question: string; completion: string; correct: boolean }[] }
 
@@ -82,6 +104,8 @@ export interface ArithmeticResult {
   finalDir: string;
   countdown?: CountdownResult;
   plan: ShapePlan;
+  /** Positions: the pretraining window, and the longest held-out reference (prompt + trace) in tokens. */
+  context: { seqLen: number; longestReference: number };
 }
 
 export interface ArithmeticOptions {
@@ -126,10 +150,12 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
 
   // 2. Tokenizer and base model.
   const tok = trainBpe(documentTexts(task, train.slice(0, 5000)), p.vocabSize);
+  assertDigitsAlone(tok);
+  const longest = longestReference(tok, task, sets);
   const config = validateConfig({ ...p.model, vocab_size: Math.max(tok.vocabSize, 64) });
   const stream = reasoningStream(tok, task, train, 1, seed);
   const base = new Transformer(config, seed);
-  log(`[${since()}] tokenizer ${tok.vocabSize} tokens; base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
+  log(`[${since()}] tokenizer ${tok.vocabSize} tokens (one digit a token); longest held-out reference ${longest} tokens (window ${p.pretrain.seqLen}); base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
   const pre = pretrain({
     model: base, tokenizer: tok, tokens: stream, outDir: join(o.outDir, 'base'), steps: p.pretrain.steps,
     batchSize: p.pretrain.batch, seqLen: p.pretrain.seqLen, lr: p.pretrain.lr, evalEvery: 100, checkpointEvery: 100000,
@@ -148,7 +174,7 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   const rl = trainGrpo({
     policy: copyModel(pre.model), tokenizer: tok, task: rlTask, difficulty: 1, heldOut: held, outDir: rlDir,
     steps: p.grpo.steps, promptsPerStep: p.grpo.prompts, groupSize: p.grpo.group, lr: p.grpo.lr,
-    maxNewTokens: p.grpo.maxNewTokens, maxSeconds: p.grpo.maxSeconds, seed, progress: o.progress, checkpointEvery: 100000,
+    maxNewTokens: p.grpo.maxNewTokens, temperature: p.grpo.temperature, maxSeconds: p.grpo.maxSeconds, seed, progress: o.progress, checkpointEvery: 100000,
   });
 
   // 5. After RL.
@@ -165,6 +191,7 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
     heldOutCounts: Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.length])), trainingProblems: train.length,
     pretrain: { steps: pre.steps, valLoss: pre.valLoss, tokensPerSecond: pre.tokensPerSecond },
     base: before, afterRl: after, rlSteps: rl.steps, rlDir: 'rl', finalDir, countdown, plan: p.plan,
+    context: { seqLen: p.pretrain.seqLen, longestReference: longest },
   };
   const path = join(o.outDir, 'results.json');
   writeFileSync(`${path}.tmp`, JSON.stringify(result, null, 2));

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  HELD_VALUES, PRETRAIN_SHAPES, RL_SHAPE, UNSEEN_SHAPES, assertClean, cleanShapesTask, heldOutSets, mentionedHeldValue,
-  traceOf, trainingProblems,
+  CI_PLAN, DEFAULT_PLAN, HELD_VALUES, PRETRAIN_SHAPES, RL_SHAPE, UNSEEN_SHAPES, assertClean, cleanShapesTask, heldOutSets,
+  longestTrainedOperand, mentionedHeldValue, traceOf, trainingProblems, unseenKind,
 } from '../../src/pipeline/arithmetic-data.ts';
 import { problemKey } from '../../src/tasks/heldout.ts';
+import { assertDigitsAlone } from '../../src/pipeline/arithmetic.ts';
+import { trainBpe } from '../../src/tokenizer/index.ts';
+import { documentTexts } from '../../src/data/reasoning.ts';
 import { Rng } from '../../src/tasks/rng.ts';
 
 const sets = heldOutSets(40, 1);
@@ -59,4 +62,25 @@ test('the held-value set uses only held multiplicands, and the checks fire on a 
   let hits = 0;
   for (let i = 0; i < 3000; i++) if (mentionedHeldValue(`${100 + rng.int(0, 899)}`) !== null) hits++;
   assert.ok(hits > 0);
+});
+
+test('never-trained shapes are checked in code: the CI plan\'s are longer than any training operand, sums included', () => {
+  const longest = longestTrainedOperand(CI_PLAN);
+  assert.equal(longest, 6);
+  for (const s of CI_PLAN.unseen) assert.equal(unseenKind(CI_PLAN, s), 'longer than any training operand');
+  // The full plan trains 7-digit sums, so its 4-digit multiplicands are unseen only as products (said so in its report).
+  for (const s of UNSEEN_SHAPES) assert.equal(unseenKind(DEFAULT_PLAN, s), 'longer multiplicand than any trained product');
+  const bad = { ...CI_PLAN, unseen: [{ op: '*' as const, a: 6, b: 1 }] };
+  assert.throws(() => unseenKind(bad, bad.unseen[0]!), /no longer than a trained shape/);
+  assert.throws(() => heldOutSets(5, 1, bad), /6x1/);
+});
+
+test('the trained tokenizer writes every digit as its own token, so a longer number is only more of the same tokens', () => {
+  const train = trainingProblems(CI_PLAN.pretrain, 800, 1, []);
+  const task = cleanShapesTask('column-arithmetic', CI_PLAN.pretrain, []);
+  const tok = trainBpe(documentTexts(task, train), 300);
+  assertDigitsAlone(tok);
+  const ids = tok.encode('What is 61917283 * 3?');
+  const digits = ids.map((i) => tok.decode([i])).filter((s) => /\d/.test(s));
+  assert.deepEqual(digits, [...'619172833']);
 });

@@ -1,30 +1,37 @@
 // CI's shortened arithmetic pipeline (`ponder speedrun --preset arithmetic-ci`, products by one
-// digit): held-out sets by shape, including multiplicands longer than any training problem and
-// multiplicands never written in any training line; the base is scored with thinking forced on,
-// then GRPO (answer-only reward) on a shape pretraining never showed, then scored again.
-// Stated margins, set from the measured run (30 problems a set, so one problem is 3.3 points):
-//   measured base (forced on): 2x1 93%, 3x1 83%, 3x1 with held multiplicands 67%, 4x1 17%, 5x1 10%;
-//   after 20 GRPO steps on 3x1: 3x1 90%, held multiplicands 80%, 4x1 17%, 5x1 10%.
-//   - the base has learnt its pretrained products: 2x1 >= 80%, 3x1 >= 70%;
-//   - multiplicands never written in any training line: >= 50% (so not memorised lines);
-//   - RL on 3x1 raises 3x1 and held-multiplicand accuracy together (60 problems) by >= 5 points;
-//   - the longer, never-trained multiplicands (4x1, 5x1) fail, as measured, at the header or copy
-//     of the long multiplicand, not at a step's arithmetic: >= 80% of their errors. (The issue's
-//     80% target on unseen shapes is not met; this pins down why.)
+// digit): every operation is trained up to 6 digits (products 1x1-6x1), so 7x1 and 8x1 have an
+// operand longer than any training problem's; 18 multiplicands are never written in any training
+// line. The base is scored with thinking forced on, then GRPO (answer-only reward) on the hardest
+// trained shape, 6x1, then scored again, thinking forced on.
+// Measured (one thread, seed 1; 100 problems a set, so one problem is 1 point;
+// docs/reasoning/ci-run/report.md):
+//   base: 3x1 69%, 6x1 57%, 7x1 11%, 8x1 12%, 3x1 held multiplicands 45%;
+//   after 60 GRPO steps on 6x1: 3x1 77%, 6x1 63% (+6), 7x1 11%, 8x1 12%, held multiplicands 61% (+16);
+//   6x1's first wrong lines: step arithmetic 43 -> 36. 7x1/8x1: 177 of 177 errors at the header.
+// Asserted with margins: the base learnt its products (3x1 >= 60%, held multiplicands >= 35%); 6x1
+// is imperfect before RL (<= 75%); RL gains >= 3 points on 6x1 and >= 8 on the held multiplicands,
+// with fewer step-arithmetic errors on 6x1; the never-trained shapes fail at copying the long
+// multiplicand (>= 80% of their errors). The issue's targets (+10 on the hardest trained shape,
+// 80% on never-trained shapes) are not met; other seeds and settings of the same RL gave +1 to +12
+// on 6x1 (docs/reasoning/report.md, section 5).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARITHMETIC_PRESETS, runArithmetic } from '../../src/pipeline/arithmetic.ts';
-import { writeArithmeticReport, meanAccuracy } from '../../src/pipeline/arithmetic-report.ts';
+import { writeArithmeticReport } from '../../src/pipeline/arithmetic-report.ts';
+import { unseenKind } from '../../src/pipeline/arithmetic-data.ts';
+
+// Margins below the measured run (100 problems a set; one problem is 1 point).
+const BASE_3X1 = 0.6, BASE_HELD = 0.35, RL_GAIN = 0.03, HELD_GAIN = 0.08;
 import { MetricsLog } from '../../src/train/metrics.ts';
 import { backend } from '../../src/backend/index.ts';
 import { setThreads } from '../../src/backend/native/index.ts';
 
 const skip = backend().name !== 'native' ? 'the pipeline needs the native kernels (the ts backend is 50-100x slower)' : false;
 
-test('arithmetic (ci preset): column reasoning transfers to longer multiplicands; RL on an unpretrained shape', { skip, timeout: 900_000 }, () => {
+test('arithmetic (ci preset): RL improves the reasoning on the hardest trained shape; longer operands fail at the copy', { skip, timeout: 1_200_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ponder-arith-'));
   const threads = backend().threads;
   setThreads(1); // one thread: the same bits on every machine
@@ -33,27 +40,33 @@ test('arithmetic (ci preset): column reasoning transfers to longer multiplicands
     p.pretrain.maxSeconds = p.grpo.maxSeconds = 1e9; // budgets in steps only
     const r = runArithmetic({ preset: p, outDir: dir, seed: 1, progress: false, log: () => {} });
     const acc = (rs: typeof r.base, s: string) => rs.find((x) => x.shape === s)!.stats.accuracy;
-    const unseen = r.plan.unseen.map((s) => `${s.a}x${s.b}`);
     const rows = MetricsLog.read(join(dir, 'rl', 'metrics.jsonl'));
     const mean = (xs: Record<string, unknown>[], k: string) => xs.reduce((s, x) => s + (x[k] as number), 0) / xs.length;
     const msg = JSON.stringify({
       base: r.base.map((x) => [x.shape, x.stats.accuracy]), rl: r.afterRl.map((x) => [x.shape, x.stats.accuracy]),
-      reward: [mean(rows.slice(0, 5), 'accuracy'), mean(rows.slice(-5), 'accuracy')],
+      reward: [mean(rows.slice(0, 10), 'accuracy'), mean(rows.slice(-10), 'accuracy')],
     });
-    // Held-out sets as promised, none of them trained on (assertClean ran inside the pipeline).
-    assert.deepEqual(Object.keys(r.heldOutCounts), ['2x1', '3x1', '4x1', '5x1', '3x1 held values']);
-    assert.ok(Object.values(r.heldOutCounts).every((n) => n === 30));
+    // Held-out sets as promised, none of them trained on (assertClean ran inside the pipeline);
+    // 7x1 and 8x1 have an operand longer than any operand of any training problem.
+    assert.deepEqual(Object.keys(r.heldOutCounts), ['3x1', '6x1', '7x1', '8x1', '3x1 held values']);
+    assert.ok(Object.values(r.heldOutCounts).every((n) => n === 100));
+    assert.ok(r.plan.unseen.every((s) => unseenKind(r.plan, s) === 'longer than any training operand'));
+    // Positions are not why longer shapes fail: every evaluated reference fits the trained window.
+    assert.ok(r.context.longestReference <= r.context.seqLen, msg);
     // MARGINS
-    assert.ok(acc(r.base, '2x1') >= 0.8 && acc(r.base, '3x1') >= 0.7, `the base learnt its pretrained products: ${msg}`);
-    assert.ok(acc(r.base, '3x1 held values') >= 0.5, `multiplicands never in a training line: ${msg}`);
-    const both = (rs: typeof r.base) => (acc(rs, '3x1') + acc(rs, '3x1 held values')) / 2;
-    assert.ok(both(r.afterRl) >= both(r.base) + 0.05, `RL on 3x1 raises its held-out accuracy: ${msg}`);
-    const unseenErrors = r.base.filter((x) => unseen.includes(x.shape)).map((x) => x.stats.errors);
+    assert.ok(acc(r.base, '3x1') >= BASE_3X1 && acc(r.base, '3x1 held values') >= BASE_HELD, `the base learnt its products, on multiplicands never in a training line too: ${msg}`);
+    const hardest = '6x1';
+    assert.ok(acc(r.base, hardest) <= 0.75, `the hardest trained shape is imperfect before RL: ${msg}`);
+    assert.ok(acc(r.afterRl, hardest) >= acc(r.base, hardest) + RL_GAIN, `RL on ${hardest} (thinking forced on both times) gains >= ${RL_GAIN * 100} points: ${msg}`);
+    assert.ok(acc(r.afterRl, '3x1 held values') >= acc(r.base, '3x1 held values') + HELD_GAIN, `the gain carries to multiplicands never trained: ${msg}`);
+    const base = r.base.find((x) => x.shape === hardest)!.stats, after = r.afterRl.find((x) => x.shape === hardest)!.stats;
+    assert.ok(after.errors['step arithmetic'] < base.errors['step arithmetic'], `what RL fixed is step arithmetic: ${msg}`);
+    const unseenErrors = r.base.filter((x) => ['7x1', '8x1'].includes(x.shape)).map((x) => x.stats.errors);
     const total = unseenErrors.reduce((s, e) => s + Object.values(e).reduce((a, b) => a + b, 0), 0);
     const header = unseenErrors.reduce((s, e) => s + e['row or sum header'] + e.copy, 0);
-    assert.ok(total > 0 && header >= 0.8 * total, `unseen shapes fail at copying the long multiplicand: ${msg}`);
+    assert.ok(total > 0 && header >= 0.8 * total, `longer operands fail at copying the long multiplicand: ${msg}`);
     const report = readFileSync(writeArithmeticReport(r), 'utf8');
-    assert.match(report, /\| 5x1 \| never trained \(longer\) \|/);
+    assert.match(report, /\| 8x1 \| never trained \(longer than any training operand\) \|/);
     assert.ok(existsSync(join(dir, 'rl', 'reward.svg')) && existsSync(join(dir, 'results.json')));
   } finally {
     setThreads(threads);
