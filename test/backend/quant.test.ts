@@ -93,7 +93,7 @@ test('quantMatmul panel GEMM: K over several chunks, N not a multiple of the 16-
   }
 });
 
-test('quantMatmul fine Q8_0 (the LM head): equals the reference, and is ~100x closer to the exact product than ggml\'s int8 activations', { skip }, () => {
+test('quantMatmul fine Q8_0 (the LM head): equals the reference, and is over 50x closer to the exact product than ggml\'s int8 activations (~128x: 7 more bits)', { skip }, () => {
   const N = 37, K = 32 * 9;
   const W = weights(GGML_TYPE.Q8_0, N, K, 41), w = dequantize(GGML_TYPE.Q8_0, W, N * K);
   let coarse = 0, finer = 0;
@@ -111,7 +111,7 @@ test('quantMatmul fine Q8_0 (the LM head): equals the reference, and is ~100x cl
       finer = Math.max(finer, Math.abs(got[m * N + n] - exact) / scale[m * N + n]);
     }
   }
-  assert.ok(finer * 100 < coarse, `fine activations: error ${finer} vs ggml's ${coarse} (relative to Σ|w·x|)`);
+  assert.ok(finer * 50 < coarse, `fine activations: error ${finer} vs ggml's ${coarse} (relative to Σ|w·x|)`);
   // other types ignore fine
   const W4 = weights(GGML_TYPE.Q4_K, N, 512, 43), X4 = randn(512, 44), a = new Float32Array(N), b = new Float32Array(N);
   native!.quantMatmul(GGML_TYPE.Q4_K, W4, N, 512, X4, 1, a, true);
