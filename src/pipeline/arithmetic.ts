@@ -63,8 +63,8 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
     plan: CI_PLAN, heldOut: 100, vocabSize: 300,
     model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 320 },
     pretrain: { steps: 900, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 900 },
-    // Sampling at 0.7 keeps rollouts close to the greedy policy that is scored; at 1.0 and lr 2e-4
-    // the same run collapsed (6x1 47% -> 24%).
+    // Sampling at 0.7 keeps rollouts close to the greedy policy that is scored. lr 2e-4 collapsed
+    // at 1.0 (6x1 47% -> 24%) and at 0.7; other settings: docs/reasoning/report.md, section 5.
     grpo: { steps: 60, prompts: 16, group: 8, lr: 5e-5, temperature: 0.7, maxNewTokens: 220, maxSeconds: 400 },
     evalMaxTokens: 280,
   },

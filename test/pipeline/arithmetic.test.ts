@@ -12,7 +12,7 @@
 // is imperfect before RL (<= 75%); RL gains >= 3 points on 6x1 and >= 8 on the held multiplicands,
 // with fewer step-arithmetic errors on 6x1; the never-trained shapes fail at copying the long
 // multiplicand (>= 80% of their errors). The targets (+10 on the hardest trained shape,
-// 80% on never-trained shapes) are not met; other seeds and settings of the same RL gave +1 to +12
+// 80% on never-trained shapes) are not met; other settings of the same RL gave +0 to +12
 // on 6x1 (docs/reasoning/report.md, section 5).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Experiment: Countdown search on chosen levels: pretrain on successful random-order searches, score
+// Experiment (docs/reasoning/report.md, section 6): Countdown search on chosen levels: pretrain on successful random-order searches, score
 // held-out instances (greedy, thinking forced on), GRPO on answer-only reward, score again.
 import { join } from 'node:path';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -9,17 +9,26 @@ import { documentTexts, reasoningStream } from '../../../src/data/reasoning.ts';
 import { pretrain } from '../../../src/train/pretrain.ts';
 import { trainGrpo } from '../../../src/rl/trainer.ts';
 import { countdownSearchTask, searchSolves } from '../../../src/tasks/countdown-search.ts';
+import { parseCountdownQuestion } from '../../../src/tasks/countdown.ts';
 import { heldOutSet, TrainingSampler } from '../../../src/tasks/heldout.ts';
 import { evaluateCountdown } from '../../../src/pipeline/arithmetic-countdown.ts';
 import { setThreads } from '../../../src/backend/native/index.ts';
 import type { Problem, Task } from '../../../src/tasks/types.ts';
 setThreads(1);
+// PONDER_THREADS=1 npx tsx docs/reasoning/experiments/countdown-levels.ts '{"name":"cd1","levels":[1],"steps":800,"maxLines":12,"maxNew":256,"rlSteps":60,"lr":5e-5,"temp":1.0,"prompts":16}' [outDir]
 const cfg = JSON.parse(process.argv[2]!);
 const out = process.argv[3] ?? `runs/arith-exp/${cfg.name}`;
 mkdirSync(out, { recursive: true });
 const log = (s: string) => { console.log(s); appendFileSync(join(out, 'log.txt'), s + '\n'); };
 const levels: number[] = cfg.levels ?? [1];
-const task = countdownSearchTask(cfg.maxLines ?? 16);
+// "checkTarget": every verdict line restates the target ("=13 vs 30 no"), so that "yes" is a local
+// comparison on the line rather than a recall of the question (the base wrote false "yes" lines).
+const searchTask = countdownSearchTask(cfg.maxLines ?? 16);
+const withTarget = (p: Problem): string => {
+  const target = parseCountdownQuestion(p.question, p.task).target;
+  return searchTask.solveWithSteps!(p).split('\n').map((l) => l.replace(/=(\d+) (yes|no)$/, `=$1 vs ${target} $2`)).join('\n');
+};
+const task: Task = cfg.checkTarget ? { ...searchTask, solveWithSteps: withTarget } : searchTask;
 const mixed: Task = { ...task, generate: (rng) => task.generate(rng, rng.pick(levels)) };
 const sets = levels.map((d) => heldOutSet(task, d, cfg.heldOut ?? 100, 1));
 const held = sets.flat();
