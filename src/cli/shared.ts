@@ -10,8 +10,15 @@ import { Engine, type EngineFinish, type EngineHandle, type EngineOptions } from
 import { Transformer } from '../model/transformer.ts';
 import { generate } from '../infer/generate.ts';
 
-/** The model that ships with ponder (made by `npm run speedrun`, committed). */
-export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/ponder-r1-zero', import.meta.url));
+/** The model that ships with ponder: the assistant of a tiny world (made by `npm run speedrun`, committed). */
+export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/ponder-assistant', import.meta.url));
+
+/**
+ * The R1-Zero multiplier (`ponder speedrun --preset r1-zero --install`, committed): the earlier
+ * embedded model, kept as a trained model whose greedy output is peaked (products), which the
+ * GGUF/Hugging Face export tests compare against llama.cpp.
+ */
+export const R1_ZERO_MODEL = fileURLToPath(new URL('../../models/ponder-r1-zero', import.meta.url));
 
 /** A model in any format ponder reads, with ponder's tokenizer (default the embedded model); sft, align and rl load through trainable.ts. */
 export function loadModel(path: string | undefined): LoadedModel & { tokenizer: Tokenizer } {

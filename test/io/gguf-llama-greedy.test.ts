@@ -1,4 +1,4 @@
-// llama.cpp as referee for ponder-written GGUF files: the embedded trained model (peaked
+// llama.cpp as referee for ponder-written GGUF files: the trained R1-Zero multiplier (peaked
 // predictions) exported as f32, f16, bf16 and q8_0 loads in llama.cpp, tokenises text as ponder
 // does (pre-tokenizer "qwen2"), and continues prompts greedily (64 tokens) as ponder does on the
 // same file: identically for f32/f16, on at least 95% of tokens for bf16 and q8_0.
@@ -14,19 +14,19 @@ import { openGguf } from '../../src/io/gguf.ts';
 import { BOS_ID, USER_ID, ASSISTANT_ID, EOS_ID } from '../../src/tokenizer/index.ts';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.ts';
 import { loadLlamaModel, llama, llamaGreedy, llamaProbs, ponderGreedy } from './gguf-llama.ts';
-import { EMBEDDED_MODEL } from '../../src/cli/shared.ts';
+import { R1_ZERO_MODEL } from '../../src/cli/shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ponder-gguf-llama-'));
 test.after(async () => { rmSync(dir, { recursive: true, force: true }); await (await llama()).dispose(); });
 
-const embedded = loadAnyModel(EMBEDDED_MODEL);
-const tok = embedded.tokenizer as Tokenizer;
+const trained = loadAnyModel(R1_ZERO_MODEL);
+const tok = trained.tokenizer as Tokenizer;
 const QUESTIONS = ['What is 347 * 58?', 'What is 908 * 47?', 'What is 555 * 98?', 'What is 123 * 45?'];
 const prompt = (q: string) => [BOS_ID, USER_ID, ...tok.encode(q), ASSISTANT_ID];
 
 function exportAs(dtype: GgufDtype): string {
   const p = join(dir, `ponder-${dtype}.gguf`);
-  writeGgufModel(p, ggufSourceOf(hfFolderOf(embedded), EMBEDDED_MODEL), dtype);
+  writeGgufModel(p, ggufSourceOf(hfFolderOf(trained), R1_ZERO_MODEL), dtype);
   return p;
 }
 

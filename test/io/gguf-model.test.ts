@@ -23,7 +23,7 @@ import { tokenizerFromJson, loadTokenizer, toTokenizerJson } from '../../src/tok
 import { PonderError } from '../../src/errors.ts';
 import { refGguf, f32Bytes, type RefValue, type RefTensor } from './gguf-ref.ts';
 import { TEST_CONFIGS, testModelSource } from './gguf-models.ts';
-import { EMBEDDED_MODEL } from '../../src/cli/shared.ts';
+import { EMBEDDED_MODEL, R1_ZERO_MODEL } from '../../src/cli/shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ponder-gguf-model-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,7 +123,7 @@ test('ponder\'s writer and reader: config, weights (permuted in the file, not in
 });
 
 test('ponder\'s tokenizer goes through GGUF and comes back identical', () => {
-  const tok = loadTokenizer(join(EMBEDDED_MODEL, 'tokenizer.json'));
+  const tok = loadTokenizer(join(R1_ZERO_MODEL, 'tokenizer.json')); // the test models' vocabulary
   const src = testModelSource(TEST_CONFIGS.qwen2, 1);
   const p = join(dir, 'tok.gguf');
   writeGgufModel(p, { ...src, tokenizerConfig: { chat_template: '{{ messages }}' } }, 'f16');

@@ -9,7 +9,7 @@ import { loadAnyModel } from '../../src/model/load.ts';
 import { loadTokenizer, toTokenizerJson } from '../../src/tokenizer/index.ts';
 import { randn } from '../helpers.ts';
 import { loadLlamaModel, llamaProbs, ponderProbs, topK } from './gguf-llama.ts';
-import { EMBEDDED_MODEL } from '../../src/cli/shared.ts';
+import { R1_ZERO_MODEL } from '../../src/cli/shared.ts';
 import { join } from 'node:path';
 
 export const TEST_CONFIGS: Record<string, ModelConfig> = {
@@ -49,10 +49,10 @@ export function randomWeights(c: ModelConfig, seed: number): Map<string, { shape
   return out;
 }
 
-/** A test model with ponder's embedded tokenizer (270 tokens) as its vocabulary. */
+/** A test model with the R1-Zero multiplier's tokenizer (270 tokens) as its vocabulary. */
 export function testModelSource(c: ModelConfig, seed: number): GgufModelSource & { weights: Map<string, { shape: number[]; data: Float32Array }> } {
   const weights = randomWeights(c, seed);
-  const tok = loadTokenizer(join(EMBEDDED_MODEL, 'tokenizer.json'));
+  const tok = loadTokenizer(join(R1_ZERO_MODEL, 'tokenizer.json'));
   return {
     weights,
     hfConfig: hfConfigFromModel(c, { bos_token_id: 1, eos_token_id: 2, pad_token_id: 0 }),
@@ -64,7 +64,7 @@ export function testModelSource(c: ModelConfig, seed: number): GgufModelSource &
   };
 }
 
-const tok = loadTokenizer(join(EMBEDDED_MODEL, 'tokenizer.json'));
+const tok = loadTokenizer(join(R1_ZERO_MODEL, 'tokenizer.json'));
 export const TEXT = [1, ...tok.encode('What is 347 * 58? Let me think: 7*8=56, carry 5. Ok, the answer is 20126.')].slice(0, 40);
 
 export interface Agreement {

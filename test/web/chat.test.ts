@@ -1,28 +1,30 @@
 // The web page driven in a real browser (Debian's chromium through playwright-core) against the
 // real server: `ponder serve` as a child process on 127.0.0.1 (ephemeral port, temp data folder)
-// with the embedded reasoning model (models/ponder-r1-zero, the server's default), a moderation
-// rules file that fires on the model's own reasoning, and a local search index. The questions come
-// from the task the model was trained on (its state.json), and the test first asks the API which
-// ones the model answers right. Screenshots go to test-results/ for a person to look at.
+// with the embedded model (models/ponder-assistant, the server's default), a moderation rules file
+// that fires on the model's own reasoning, and a local search index. The questions are products
+// (3 digits by 2) from the arithmetic held-out set the assistant's report measures it on (never
+// trained on); the assistant answers about three in four of them right, so the test first asks
+// the API which ones it answers right. Screenshots go to test-results/ for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMBEDDED_MODEL } from '../../src/cli/shared.ts';
 import { buildIndex, SEARCH_DB_FILE } from '../../src/search/index.ts';
 import { getTask } from '../../src/tasks/registry.ts';
-import { Rng } from '../../src/tasks/rng.ts';
+import { heldOutSet } from '../../src/tasks/heldout.ts';
+import { ARITHMETIC } from '../../src/data/world/index.ts';
 import type { Problem } from '../../src/tasks/types.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const results = join(root, 'test-results');
-const MODEL_ID = 'ponder-r1-zero';
+const MODEL_ID = basename(EMBEDDED_MODEL); // the name the server lists: 'ponder-assistant'
 
 const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)`
   : !existsSync(join(EMBEDDED_MODEL, 'model.safetensors')) ? `the embedded model is missing at ${EMBEDDED_MODEL} (run \`npm run speedrun\`)`
@@ -60,11 +62,9 @@ test('the chat page and the explorer in a real browser, on the real server and m
   mkdirSync(results, { recursive: true });
   writeFileSync(join(results, '.gitignore'), '*\n');
 
-  // Questions from the model's own task; the answers are the task generator's.
-  const state = JSON.parse(readFileSync(join(EMBEDDED_MODEL, 'state.json'), 'utf8')) as { task: string; difficulty: number };
-  const task = getTask(state.task);
-  const rng = new Rng(2026);
-  const problems: Problem[] = Array.from({ length: 24 }, () => task.generate(rng, state.difficulty));
+  // Held-out products, as the assistant's evaluation draws them; the answers are the task generator's.
+  const task = getTask(ARITHMETIC.task);
+  const problems: Problem[] = heldOutSet(task, ARITHMETIC.difficulty, 24, 2026);
   const firstOperand = (p: Problem) => /^What is (\d+) /.exec(p.question)![1];
   // Moderation: a rule on the reasoning of the first three questions only. After normalisation
   // "347*8=2776" reads "347 8 2776": their first operand followed by two numbers (the question
@@ -106,16 +106,21 @@ test('the chat page and the explorer in a real browser, on the real server and m
   };
   const ask = (q: string) => post({ messages: [{ role: 'user', content: q }] });
 
-  // Ask the API first: a question the model answers right (greedy), with reasoning.
+  // Ask the API first (greedy): every answer comes after reasoning, most are right (the report
+  // measures 77.3% of 300 held-out products: a majority, not all), and the page gets a right one.
+  const asked = chatCandidates.slice(0, 12);
   let right: { problem: Problem; reasoning: string; answer: string } | null = null;
-  for (const p of chatCandidates) {
+  let rightCount = 0;
+  for (const p of asked) {
     const c = (await ask(p.question)).choices[0];
-    if (c.finish_reason === 'stop' && c.message.reasoning_content && task.verify(c.message.content, p)) {
-      right = { problem: p, reasoning: c.message.reasoning_content, answer: c.message.content.trim() };
-      break;
-    }
+    assert.equal(c.finish_reason, 'stop', `${p.question}: ${JSON.stringify(c.message)}`);
+    assert.match(c.message.reasoning_content ?? '', /^\d+\*\d+=\d+/, `${p.question}: the reasoning works the product`);
+    if (!task.verify(c.message.content, p)) continue;
+    rightCount++;
+    right ??= { problem: p, reasoning: c.message.reasoning_content!, answer: c.message.content.trim() };
   }
-  assert.ok(right, `the model answered none of ${chatCandidates.length} questions right`);
+  t.diagnostic(`${rightCount} of ${asked.length} held-out products right (greedy)`);
+  assert.ok(right && rightCount * 2 > asked.length, `the model answered ${rightCount} of ${asked.length} products right`);
   // And one whose reasoning the rule stops mid-stream.
   let stopped: Problem | null = null;
   for (const p of watched) if ((await ask(p.question)).choices[0].finish_reason === 'content_filter') { stopped = p; break; }

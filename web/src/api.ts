@@ -10,7 +10,7 @@ export interface Settings {
 }
 
 const SETTINGS_KEY = 'ponder.settings';
-export const DEFAULT_SETTINGS: Settings = { model: 'ponder-r1-zero', temperature: 0.7, thinkingBudget: 512, search: false, webSearch: false, apiKey: '' };
+export const DEFAULT_SETTINGS: Settings = { model: 'ponder-assistant', temperature: 0.7, thinkingBudget: 512, search: false, webSearch: false, apiKey: '' };
 
 export function loadSettings(): Settings {
   try {
