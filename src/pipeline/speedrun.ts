@@ -168,7 +168,7 @@ export function speedrun(o: SpeedrunOptions): SpeedrunResult {
   return { outDir: o.outDir, stages, finalDir };
 }
 
-/** Copies a finished run's final model to where the package ships it (models/ponder-r1-zero). */
+/** Copies a finished run's final model to where the package ships it (models/ponder-assistant, or models/ponder-r1-zero for `--preset r1-zero`). */
 export function installEmbedded(finalDir: string, dest: string): void {
   rmSync(dest, { recursive: true, force: true });
   cpSync(finalDir, dest, { recursive: true });
