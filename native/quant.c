@@ -13,6 +13,7 @@
 #include "common.h"
 #include "quant.h"
 #include "quant_act.h"
+#include "kquant_scales.h"
 
 #if !defined(__AVX512VNNI__) || !defined(__AVX512BW__) || !defined(__AVX512BF16__) || !defined(__F16C__)
 #error "quant.c needs AVX-512 VNNI, BW, BF16 and F16C (build with -march=native on such a CPU)"
@@ -274,17 +275,6 @@ AI void dot_q5_0(const uint8_t *w, const act_t *a, long r0, int nr, float *out) 
       s += (float)tail_q5_0(w + t * 22, a->q + (r0 + r) * K + t * 32) * a->d[(r0 + r) * nb + t] * fp16(w + t * 22);
     out[r] = s;
   }
-}
-
-// The 6-bit scales and mins of a Q4_K/Q5_K block (12 bytes) as 8 + 8 bytes (ggml's bit shuffle).
-AI void unpack_scales_k4(const uint8_t *s12, uint32_t u[4]) {
-  const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
-  memcpy(u, s12, 12);
-  u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
-  const uint32_t t = u[1] & m1;
-  u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
-  u[2] = t;
-  u[0] &= m1;
 }
 
 // Lane indices into the 8 sub-block scales: lanes 0..7 take sub-block i, lanes 8..15 take j.

@@ -9,6 +9,18 @@
 
 #define TILE 32
 
+// Positions j0..j0+jn of KV group g, f16 keys and values converted to f32 tiles (row: one position's stride).
+static inline void load_tile(const uint16_t *kc, const uint16_t *vc, long j0, long jn, long row, long g, long D,
+                             float *kt, float *vt) {
+  for (long j = 0; j < jn; j++)
+    for (long d = 0; d < D; d += 16) {
+      __mmask16 mk = tail_mask(D - d);
+      const long at = (j0 + j) * row + g * D + d;
+      _mm512_mask_storeu_ps(kt + j * D + d, mk, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, kc + at)));
+      _mm512_mask_storeu_ps(vt + j * D + d, mk, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, vc + at)));
+    }
+}
+
 static void attend_item(const float *q, const uint16_t *kc, const uint16_t *vc, long Hq, long Hkv, long D, long n,
                         long g, float scale, float *out) {
   const long G = Hq / Hkv, row = Hkv * D;
@@ -17,13 +29,7 @@ static void attend_item(const float *q, const uint16_t *kc, const uint16_t *vc, 
   memset(acc, 0, sizeof acc);
   for (long j0 = 0; j0 < n; j0 += TILE) {
     const long jn = n - j0 < TILE ? n - j0 : TILE;
-    for (long j = 0; j < jn; j++)
-      for (long d = 0; d < D; d += 16) {
-        __mmask16 mk = tail_mask(D - d);
-        const long at = (j0 + j) * row + g * D + d;
-        _mm512_mask_storeu_ps(kt + j * D + d, mk, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, kc + at)));
-        _mm512_mask_storeu_ps(vt + j * D + d, mk, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, vc + at)));
-      }
+    load_tile(kc, vc, j0, jn, row, g, D, kt, vt);
     for (long h = 0; h < G; h++) {
       const float *qh = q + (g * G + h) * D;
       float mx = m[h];
@@ -74,13 +80,7 @@ static inline __attribute__((always_inline)) void attend_block(const float *q, c
   memset(acc, 0, sizeof acc);
   for (long j0 = 0; j0 < nmax; j0 += TILE) {
     const long jn = nmax - j0 < TILE ? nmax - j0 : TILE;
-    for (long j = 0; j < jn; j++)
-      for (long d = 0; d < D; d += 16) {
-        __mmask16 mk = tail_mask(D - d);
-        const long at = (j0 + j) * row + g * D + d;
-        _mm512_mask_storeu_ps(kt + j * D + d, mk, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, kc + at)));
-        _mm512_mask_storeu_ps(vt + j * D + d, mk, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mk, vc + at)));
-      }
+    load_tile(kc, vc, j0, jn, row, g, D, kt, vt);
     for (long hh = 0; hh < H; hh++) {
       const long i = hh / G, n = qOffset + t0 + i + 1; // keys this query sees
       if (j0 >= n) continue;

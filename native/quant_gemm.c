@@ -15,6 +15,7 @@
 #include "common.h"
 #include "quant.h"
 #include "quant_act.h"
+#include "kquant_scales.h"
 
 #define AI static inline __attribute__((always_inline))
 #define PR 16   // weight rows per panel: one per 32-bit lane
@@ -82,18 +83,6 @@ static void unpack_q4_0(const uint8_t *row, long g0, long ng, int five, uint8_t 
   }
 }
 
-// The 6-bit scales and mins of a Q4_K/Q5_K block (12 bytes) as 8 + 8 bytes (ggml's bit shuffle).
-AI void unpack_scales_k4(const uint8_t *s12, uint8_t out[16]) {
-  const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
-  uint32_t u[4];
-  memcpy(u, s12, 12);
-  u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
-  const uint32_t t = u[1] & m1;
-  u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
-  u[2] = t;
-  u[0] &= m1;
-  memcpy(out, u, 16);
-}
 
 // Q4_K/Q5_K: sub-block j of a 256 block is the low (j even) or high nibbles of bytes 32·(j/2)..+31,
 // plus (Q5_K) bit j of the 32 qh bytes; w = d·sc_j·u - dmin·m_j. g0 and ng are whole blocks.
@@ -103,8 +92,9 @@ static void unpack_k4(const uint8_t *row, long g0, long ng, int five, uint8_t *u
   for (long b = 0; b < ng / 8; b++) {
     const uint8_t *x = row + (g0 / 8 + b) * bsz, *qs = x + (five ? 48 : 16);
     const float d = fp16(x), dmin = fp16(x + 2);
-    uint8_t sm[16];
-    unpack_scales_k4(x + 4, sm);
+    uint32_t sm32[4];
+    unpack_scales_k4(x + 4, sm32);
+    const uint8_t *sm = (const uint8_t *)sm32;
     const __m256i hb = _mm256_loadu_si256((const __m256i *)(x + 16));
     for (int p = 0; p < 4; p++) {
       __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
