@@ -63,7 +63,7 @@ export const command: Command = {
     report('conversations longer than the context', r.tooLong);
     report('conversations the chat template refused', r.refused);
     saveCheckpoint(join(out, 'final'), r.model, { ...tokenizerToSave(loaded.tokenizer, loaded.tokenizerFiles), state: { ...loaded.state, sft: { data: values.data, steps: r.steps } } });
-    console.log(`sft: ${r.steps} steps on ${r.trainRows} packed rows; train loss ${r.trainLoss.toFixed(3)}, validation loss ${r.valLoss.toFixed(3)}`);
+    console.log(`sft: ${r.steps} steps on ${r.trainRows} packed rows; train loss ${r.trainLoss.toFixed(3)}, validation loss ${Number.isNaN(r.valLoss) ? '- (no validation conversations)' : r.valLoss.toFixed(3)}`);
     console.log(`sft: model in ${join(out, 'final')}, checkpoint ${join(out, 'checkpoint')}, loss chart ${join(out, 'loss.svg')}`);
     return 0;
   },
