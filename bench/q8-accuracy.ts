@@ -22,20 +22,14 @@ import { weightsFromTransformer } from '../src/infer/runner/weights.ts';
 import { dequantize, GGML_TYPE, quantize, rowBytes } from '../src/quant/blocks.ts';
 import { quantKernels, type QuantKernels } from '../src/backend/quant.ts';
 import { quantizeActivations } from '../src/backend/ts/quant.ts';
-import { randn } from '../test/helpers.ts';
+import { randn, spreadWeights } from '../test/helpers.ts';
 
 const BASE = { vocab_size: 320, d_model: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, d_ff: 96, max_seq_len: 256, rope_theta: 10000, norm_eps: 1e-6 };
 
 function model(seed: number): Transformer { // as the runner test builds it
   const cfg: ModelConfig = validateConfig({ ...BASE, tie_embeddings: false, qkv_bias: true, architecture: 'Qwen2ForCausalLM' }, 'test');
   const m = new Transformer(cfg, seed);
-  let s = seed * 100;
-  for (const [name, p] of m.namedParameters()) {
-    if (name.endsWith('norm.weight')) p.data.set(randn(p.size, s++, 0.2).map((v) => 1 + v));
-    else if (name.endsWith('.bias')) p.data.set(randn(p.size, s++, 0.1));
-    else if (name.includes('embed')) p.data.set(randn(p.size, s++, 1));
-    else { const d = p.data; for (let i = 0; i < d.length; i++) d[i] *= 2; }
-  }
+  spreadWeights(m, seed);
   return m;
 }
 const ids = (n: number, V: number, seed: number) => Int32Array.from(randn(n, seed), (v, i) => Math.abs(Math.floor(v * 1000 + i * 7)) % V);

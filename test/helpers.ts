@@ -32,3 +32,17 @@ export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: nu
   }
   if (at >= 0) assert.fail(`${what}: index ${at}: ${a[at]} vs ${b[at]} (tolerance ${atol} + ${rtol}·|ref|)`);
 }
+
+/**
+ * Gives a freshly initialised model norms and biases away from their defaults and weights twice
+ * their initial scale, so its logits are well spread (quantisation and runner comparisons).
+ */
+export function spreadWeights(m: { namedParameters(): Iterable<[string, { size: number; data: Float32Array }]> }, seed: number): void {
+  let s = seed * 100;
+  for (const [name, p] of m.namedParameters()) {
+    if (name.endsWith('norm.weight')) p.data.set(randn(p.size, s++, 0.2).map((v) => 1 + v));
+    else if (name.endsWith('.bias')) p.data.set(randn(p.size, s++, 0.1));
+    else if (name.includes('embed')) p.data.set(randn(p.size, s++, 1));
+    else { const d = p.data; for (let i = 0; i < d.length; i++) d[i] *= 2; }
+  }
+}

@@ -11,7 +11,7 @@ import { noGrad, withScope } from '../../src/tensor/index.ts';
 import { Runner } from '../../src/infer/runner/runner.ts';
 import { weightsFromTransformer } from '../../src/infer/runner/weights.ts';
 import { GGML_TYPE } from '../../src/quant/blocks.ts';
-import { randn } from '../helpers.ts';
+import { randn, spreadWeights } from '../helpers.ts';
 import { Engine } from '../../src/infer/engine.ts';
 
 const heavy = process.env.PONDER_BACKEND === 'ts' ? 'slow on the TypeScript backend' : false;
@@ -27,13 +27,7 @@ const VARIANTS: [string, Record<string, unknown>][] = [
 function model(extra: Record<string, unknown>, seed: number): Transformer {
   const cfg: ModelConfig = validateConfig({ ...BASE, ...extra }, 'test');
   const m = new Transformer(cfg, seed);
-  let s = seed * 100;
-  for (const [name, p] of m.namedParameters()) {
-    if (name.endsWith('norm.weight')) p.data.set(randn(p.size, s++, 0.2).map((v) => 1 + v));
-    else if (name.endsWith('.bias')) p.data.set(randn(p.size, s++, 0.1));
-    else if (name.includes('embed')) p.data.set(randn(p.size, s++, 1));
-    else { const d = p.data; for (let i = 0; i < d.length; i++) d[i] *= 2; }
-  }
+  spreadWeights(m, seed);
   return m;
 }
 

@@ -4,8 +4,8 @@
 // `ponder serve` on a bf16 folder says "runtime": "quantised-runner" and answers the openai
 // client, and resident memory grows by the file's pages, not by a copy (RssAnon against RssFile).
 import { test, after } from 'node:test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { startServe } from '../serve-child.ts';
 import OpenAI from 'openai';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -111,20 +111,7 @@ test('ponder serve --model bf16-folder: /v1/models says the runner serves it, an
   const f32 = join(root, 'serve-f32'), bf16 = join(root, 'serve-bf16');
   writeR1Folder(f32);
   rewrite(f32, bf16, 'bf16');
-  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--model', bf16, '--port', '0', '--moderation', 'off', '--data-dir', join(root, 'data')], {
-    env: { ...process.env, PONDER_MODEL: '', PONDER_RUNTIME: '' }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  const { url, log } = await new Promise<{ url: string; log: string }>((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (b: Buffer) => {
-      log += b.toString();
-      const m = /serving \S+ at (http:\/\/\S+)\/v1/.exec(log);
-      if (m) resolve({ url: m[1], log });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
-  });
+  const { url, log } = await startServe(['--model', bf16, '--moderation', 'off', '--data-dir', join(root, 'data')], { PONDER_RUNTIME: '' }, children);
   assert.match(log, /serve-bf16: the quantised runner \(bf16 weights memory-mapped, used in place\)/);
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'EMPTY' });
   const models = await client.models.list();

@@ -4,18 +4,17 @@
 // says which runtime answers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startServe } from '../serve-child.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { writeR1Folder } from './model-folder.ts';
 import { readHfFolder } from '../../src/io/hf.ts';
 import { writeGgufModel } from '../../src/io/gguf-model.ts';
 
 const skip = process.env.PONDER_BACKEND === 'ts' ? 'spawns two servers: native backend only' : undefined;
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'ponder-serve-runner-'));
 const children: ChildProcess[] = [];
 after(() => {
@@ -25,19 +24,7 @@ after(() => {
 
 /** Starts `ponder serve --model PATH` on a free port; resolves with its URL and everything it said on stderr so far. */
 function serve(model: string, name: string, env: Record<string, string> = {}): Promise<{ url: string; log: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--model', model, '--port', '0', '--moderation', 'off', '--data-dir', join(root, `data-${name}`)], {
-    env: { ...process.env, PONDER_MODEL: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (b: Buffer) => {
-      log += b.toString();
-      const m = /serving \S+ at (http:\/\/\S+)\/v1/.exec(log);
-      if (m) resolve({ url: m[1], log });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
-  });
+  return startServe(['--model', model, '--moderation', 'off', '--data-dir', join(root, `data-${name}`)], env, children);
 }
 
 test('serve --model x.gguf answers through the quantised runner with the float32 model\'s greedy reply', { skip, timeout: 60_000 }, async () => {
