@@ -2,6 +2,7 @@
 // allocated its activations anew would spend more time faulting pages than multiplying. Tensors
 // made inside a scope take their buffers from a pool of exact sizes and give them back when the
 // scope ends; the next step, with the same shapes, gets the very same buffers back.
+import { PonderError } from '../errors.ts';
 
 // Sizes in least-recently-given order (a Map iterates in insertion order). Workloads whose shapes
 // change every step (RL rollouts and updates, whose lengths vary; decoding, whose key length
@@ -9,7 +10,13 @@
 // and the least recently given sizes are dropped first (the steady shapes of a step stay pooled).
 const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
-let limitBytes = Number(process.env.PONDER_POOL_MB ?? 1024) * 2 ** 20;
+let limitBytes = poolMegabytes(process.env.PONDER_POOL_MB) * 2 ** 20;
+
+function poolMegabytes(v: string | undefined): number {
+  const mb = Number(v ?? 1024);
+  if (v === '' || !Number.isFinite(mb) || mb < 0) throw new PonderError(`PONDER_POOL_MB must be a number of megabytes (0 or more), not '${v}'`);
+  return mb;
+}
 
 /** Sets the pool's cap (bytes of idle buffers kept for reuse); returns the previous one. */
 export function setPoolLimit(bytes: number): number {
