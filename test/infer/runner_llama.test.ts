@@ -6,6 +6,10 @@
 // small attention differences, which flip some roundings of the int8 activations (both llama.cpp
 // and ponder quantise them), so quantised types agree to that rounding only (measured: each side
 // is ~0.015 from the same weights dequantised to f32 on Q6_K).
+// The largest difference over 8 positions × 512 tokens is heavy-tailed over random weights: one
+// rounding flip near a tie moves one position (measured over 18 draws of Q4_K_M: 0.002 to 0.084,
+// while the mean difference stayed at 0.0004-0.004 on every draw and type). So the weights are
+// seeded (the test is the same on every run) and the mean is bounded tightly as well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,7 +45,7 @@ test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q
   try {
     for (const [name, quant, allType, tol] of CASES) {
       const path = join(dir, `${name}.gguf`);
-      writeRandomQwen2(path, SHAPE, quant, { distinct: true, allType });
+      writeRandomQwen2(path, SHAPE, quant, { distinct: true, allType, seed: 1 });
       const { runner } = createRunner(path, { headActivations: 'ggml' }); // the LM head's input quantised as llama.cpp does
       const model = await llama.loadModel({ modelPath: path });
       const ctx = await model.createContext({ contextSize: 64, threads: 2 });
@@ -49,7 +53,7 @@ test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q
       const input: ControlledEvaluateInputItem[] = PROMPT.map((t) => [t as Token, { generateNext: { probabilities: true } }]);
       const out = await seq.controlledEvaluate(input);
       const all = runner.forward(Int32Array.from(PROMPT), 1, PROMPT.length).data;
-      let worst = 0, first = 0;
+      let worst = 0, first = 0, sum = 0;
       PROMPT.forEach((_, i) => {
         const ours = logSoftmax(all.subarray(i * SHAPE.vocab, (i + 1) * SHAPE.vocab));
         const theirs = out[i]?.next.probabilities;
@@ -57,11 +61,14 @@ test('runner log-probabilities equal llama.cpp\'s on the same GGUF (F32, Q8_0, Q
         for (const [t, p] of theirs) {
           const d = Math.abs(Math.log(p) - ours[t]);
           worst = Math.max(worst, d);
+          sum += d;
           if (i === 0) first = Math.max(first, d);
         }
       });
       assert.ok(first < 2e-3, `${name}: first position: largest log-probability difference ${first}`);
       assert.ok(worst < tol, `${name}: largest log-probability difference ${worst}`);
+      const mean = sum / (PROMPT.length * SHAPE.vocab);
+      assert.ok(mean < tol / 10, `${name}: mean log-probability difference ${mean}`);
       await ctx.dispose();
       await model.dispose();
     }

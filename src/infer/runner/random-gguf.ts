@@ -9,6 +9,7 @@ import { GGML_TYPE, rowBytes, f32ToBf16, f32ToF16 } from '../../quant/blocks.ts'
 import { writeGguf, type GgufTensorToWrite } from '../../io/gguf-write.ts';
 import { kv, type GgufKV } from '../../io/gguf.ts';
 import { GGUF_TYPE } from '../../io/gguf-values.ts';
+import { Rng } from '../../tasks/rng.ts';
 
 export interface ModelShape {
   name: string;
@@ -36,12 +37,26 @@ export function matrixType(q: Quantisation, role: 'embd' | 'q' | 'k' | 'v' | 'o'
   return six ? GGML_TYPE.Q6_K : GGML_TYPE.Q4_K;
 }
 
+/** Fills bytes with random values: the system's generator, or a seeded one (a reproducible model). */
+export type ByteSource = (b: Uint8Array | Uint16Array | Uint32Array) => void;
+
+/** A seeded ByteSource (xoshiro128**): the same seed writes the same model. */
+export function seededBytes(seed: number): ByteSource {
+  const rng = new Rng(seed);
+  return (b) => {
+    const w = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+    for (let i = 0; i < w.length; i++) w[i] = rng.nextU32();
+    const tail = new Uint8Array(b.buffer, b.byteOffset + 4 * w.length, b.byteLength & 3);
+    for (let i = 0; i < tail.length; i++) tail[i] = rng.nextU32() & 255;
+  };
+}
+
 /** Random blocks of `type` with f16 scales chosen so values are about N(0, 0.02²)-sized. */
-export function randomBlocks(type: number, n: number, seedBytes?: Uint8Array): Uint8Array {
+export function randomBlocks(type: number, n: number, fill: ByteSource = randomFillSync): Uint8Array {
   const b = new Uint8Array(rowBytes(type, n));
   if (type === GGML_TYPE.BF16 || type === GGML_TYPE.F32) {
     const r = new Uint32Array(Math.ceil(n / 2) + 1);
-    randomFillSync(r);
+    fill(r);
     const dv = new DataView(b.buffer);
     for (let i = 0; i < n; i++) {
       const v = ((r[i >> 1] >>> ((i & 1) * 16)) & 0xffff) / 65536 * 0.07 - 0.035; // uniform, std 0.02
@@ -49,7 +64,7 @@ export function randomBlocks(type: number, n: number, seedBytes?: Uint8Array): U
     }
     return b;
   }
-  if (seedBytes) b.set(seedBytes.subarray(0, b.length)); else randomFillSync(b);
+  fill(b);
   const h = (x: number): [number, number] => { const v = f32ToF16(x); return [v & 255, v >> 8]; };
   const put = (at: number, x: number) => { const [lo, hi] = h(x); b[at] = lo; b[at + 1] = hi; };
   const [size, offs, scale] = ({
@@ -62,12 +77,12 @@ export function randomBlocks(type: number, n: number, seedBytes?: Uint8Array): U
 }
 
 /** n values of `type`: distinct random blocks, or a repeated pool of them. */
-function tensorBytes(type: number, n: number, distinct: boolean, pools: Map<number, Uint8Array>): Uint8Array {
-  if (distinct) return randomBlocks(type, n);
+function tensorBytes(type: number, n: number, distinct: boolean, pools: Map<number, Uint8Array>, fill: ByteSource): Uint8Array {
+  if (distinct) return randomBlocks(type, n, fill);
   const size = rowBytes(type, n);
   let pool = pools.get(type);
   if (!pool) {
-    pool = randomBlocks(type, 256 * Math.floor((4 << 20) / rowBytes(type, 256))); // 256 values: whole blocks of every type
+    pool = randomBlocks(type, 256 * Math.floor((4 << 20) / rowBytes(type, 256)), fill); // 256 values: whole blocks of every type
     pools.set(type, pool);
   }
   const out = new Uint8Array(size);
@@ -77,9 +92,9 @@ function tensorBytes(type: number, n: number, distinct: boolean, pools: Map<numb
 
 function f32Bytes(v: Float32Array): Uint8Array { return new Uint8Array(v.buffer, v.byteOffset, v.byteLength); }
 
-function gaussianish(n: number, mean: number, spread: number): Float32Array {
+function gaussianish(n: number, mean: number, spread: number, fill: ByteSource): Float32Array {
   const r = new Uint16Array(n), out = new Float32Array(n);
-  randomFillSync(r);
+  fill(r);
   for (let i = 0; i < n; i++) out[i] = mean + (r[i] / 65536 - 0.5) * 2 * spread;
   return out;
 }
@@ -97,9 +112,10 @@ function byteTokens(): string[] {
 }
 
 /** Writes a random qwen2 model of `shape` in `quant` to path (atomic). Returns the file's tensor count. */
-export function writeRandomQwen2(path: string, shape: ModelShape, quant: Quantisation, opts: { distinct?: boolean; allType?: number; chatTemplate?: string } = {}): number {
+export function writeRandomQwen2(path: string, shape: ModelShape, quant: Quantisation, opts: { distinct?: boolean; allType?: number; chatTemplate?: string; seed?: number } = {}): number {
   const { vocab, d, layers, heads, kvHeads, ff } = shape;
   const D = d / heads, distinct = opts.distinct ?? false, pools = new Map<number, Uint8Array>();
+  const fill = opts.seed === undefined ? randomFillSync : seededBytes(opts.seed);
   const tokens = byteTokens();
   for (let i = 256; i < vocab; i++) tokens.push(`tok${i}`);
   const metadata: [string, GgufKV][] = [
@@ -128,10 +144,10 @@ export function writeRandomQwen2(path: string, shape: ModelShape, quant: Quantis
   const tensors: GgufTensorToWrite[] = [];
   const mat = (name: string, role: Parameters<typeof matrixType>[1], layer: number, N: number, K: number) => {
     const type = opts.allType ?? matrixType(quant, role, layer, layers, K);
-    tensors.push({ name, shape: [N, K], type, data: () => tensorBytes(type, N * K, distinct, pools) });
+    tensors.push({ name, shape: [N, K], type, data: () => tensorBytes(type, N * K, distinct, pools, fill) });
   };
   const vec = (name: string, n: number, mean: number, spread: number) =>
-    tensors.push({ name, shape: [n], type: GGML_TYPE.F32, data: () => f32Bytes(gaussianish(n, mean, spread)) });
+    tensors.push({ name, shape: [n], type: GGML_TYPE.F32, data: () => f32Bytes(gaussianish(n, mean, spread, fill)) });
   mat('token_embd.weight', 'embd', 0, vocab, d);
   for (let i = 0; i < layers; i++) {
     const p = `blk.${i}.`;
