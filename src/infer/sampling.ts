@@ -23,42 +23,44 @@ export function argmax(x: Float32Array): number {
  */
 export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): number {
   if ((opts.temperature ?? 1) <= 0) return argmax(logits);
-  return sampleWithLogprob(logits, opts, rng, probs, order).token;
+  return draw(logits, opts, rng, probs, order).token;
 }
 
 /**
  * Samples a token and returns it with its log-probability under the model at temperature 1
- * (what RL's ratio and the API's logprobs need). At temperature 1 without top-k/top-p, one pass
- * of exponentials serves both.
+ * (what RL's ratio and the API's logprobs need). At temperature 1, the sampling pass's
+ * exponentials serve both.
  */
 export function sampleWithLogprob(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): { token: number; logprob: number } {
-  const temperature = opts.temperature ?? 1;
-  const V = logits.length;
-  if (temperature <= 0) {
+  if ((opts.temperature ?? 1) <= 0) {
     const token = argmax(logits);
     return { token, logprob: tokenLogprob(logits, token) };
   }
-  let m = -Infinity;
-  for (let i = 0; i < V; i++) if (logits[i] > m) m = logits[i];
+  const { token, max, total } = draw(logits, opts, rng, probs, order);
+  return { token, logprob: opts.temperature === undefined || opts.temperature === 1 ? logits[token] - max - Math.log(total) : tokenLogprob(logits, token) };
+}
+
+/** One draw at a positive temperature; with the row's max logit and the sum of exp((x - max) / T). */
+function draw(logits: Float32Array, opts: SamplingOptions, rng: Rng, probs: Float32Array, order: Int32Array): { token: number; max: number; total: number } {
+  const V = logits.length, invT = 1 / (opts.temperature ?? 1);
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i] > max) max = logits[i];
   const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
   const topP = opts.topP ?? 1;
   let total = 0;
-  const invT = 1 / temperature;
-  for (let i = 0; i < V; i++) total += probs[i] = Math.exp((logits[i] - m) * invT);
-  const logprobOf = (t: number) => (temperature === 1 ? logits[t] - m - Math.log(total) : tokenLogprob(logits, t));
+  for (let i = 0; i < V; i++) total += probs[i] = Math.exp((logits[i] - max) * invT);
   if (topK === V && topP >= 1) {
     // Plain sampling: one pass over the vocabulary, no sort.
     let u = rng.next() * total;
-    for (let i = 0; i < V; i++) if ((u -= probs[i]) < 0) return { token: i, logprob: logprobOf(i) };
-    const t = argmax(logits);
-    return { token: t, logprob: logprobOf(t) };
+    for (let i = 0; i < V; i++) if ((u -= probs[i]) < 0) return { token: i, max, total };
+    return { token: argmax(logits), max, total };
   }
   const { cand, keep } = nucleus(probs, total, topK, topP, order);
   let mass = 0;
   for (let i = 0; i < keep; i++) mass += probs[cand[i]];
   let u = rng.next() * mass;
-  for (let i = 0; i < keep; i++) if ((u -= probs[cand[i]]) < 0) return { token: cand[i], logprob: logprobOf(cand[i]) };
-  return { token: cand[0], logprob: logprobOf(cand[0]) };
+  for (let i = 0; i < keep; i++) if ((u -= probs[cand[i]]) < 0) return { token: cand[i], max, total };
+  return { token: cand[0], max, total };
 }
 
 /**
