@@ -54,6 +54,18 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     rl: { steps: 60, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 180, languageReward: 0 },
     evalTokens: 96,
   },
+  // A shortened full-size run (about 15 minutes on one thread) for comparing data variants
+  // fairly: the full model and world, fewer pretraining and instruction-tuning steps, a token
+  // alignment and RL stage (the story numbers to compare are the instruction-tuned model's).
+  probe: {
+    vocabSize: 768, model: MODEL,
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 400 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  },
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
   'assistant-ci': {
     vocabSize: 512, model: { ...MODEL, d_model: 96, n_layers: 2, n_heads: 4, n_kv_heads: 4, d_ff: 256 },

@@ -12,6 +12,7 @@ import { isHeldOut } from '../../src/data/world/split.ts';
 import { Rng } from '../../src/tasks/rng.ts';
 import { TrainingSampler } from '../../src/tasks/heldout.ts';
 import { inventedLexicon, isForbiddenInvention } from '../../src/data/world/invented.ts';
+import { ENGLISH_SOURCE } from '../../src/data/world/letters.ts';
 import { trainBpe } from '../../src/tokenizer/index.ts';
 
 const world = buildWorld({ seed: 5, pretrainDocs: 3000, sftConversations: 4000, pairs: 1000, heldOut: 300 });
@@ -44,6 +45,23 @@ test('training stories mostly use invented words (thousands, never a held-out or
   const held = pieces([...HELD_OUT.names, ...HELD_OUT.places, ...HELD_OUT.objects]);
   const inv = pieces([...seen].slice(0, 500));
   assert.ok(held >= 2 && inv >= 2, `pieces per word: held-out ${held.toFixed(2)}, invented ${inv.toFixed(2)}`);
+});
+
+test('invented words spell like English (every letter, doubled consonants, qu): the held-out words\' letter pairs occur in training stories', () => {
+  const held = [...HELD_OUT.names, ...HELD_OUT.places, ...HELD_OUT.objects].map((w) => w.toLowerCase());
+  // The letter model's source words shape training words, so none may be a held-out word.
+  for (const w of ENGLISH_SOURCE) assert.ok(!held.includes(w), `${w} is held out`);
+  const pairs = (w: string) => Array.from({ length: w.length + 1 }, (_, k) => ` ${w} `.slice(k, k + 2));
+  const seen = new Map<string, number>(), r = new Rng(3);
+  for (let i = 0; i < 5000; i++) {
+    const lex = inventedLexicon(r);
+    for (const w of [...lex.names, ...lex.places, ...lex.objects]) for (const p of pairs(w.toLowerCase())) seen.set(p, (seen.get(p) ?? 0) + 1);
+  }
+  const need = [...new Set(held.flatMap(pairs))];
+  // Allowed gaps: pairs English words rarely have ("yu" of Yusra, "iy" of Priya).
+  const rare = need.filter((p) => (seen.get(p) ?? 0) < 10);
+  assert.ok(rare.length <= 3, `held-out letter pairs (of ${need.length}) rare in invented words: ${rare.join(', ')}`);
+  for (const p of ['qu', 'rr', 'll', 'tt', 'dd', 'ss', 'gh', ' x', ' y', ' w']) assert.ok((seen.get(p) ?? 0) >= 20, `'${p}' in ${seen.get(p) ?? 0} invented words`);
 });
 
 test('pretraining sums never include a held-out product', () => {

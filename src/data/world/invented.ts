@@ -4,10 +4,13 @@
 // possible words, seen once or twice each, the only way to answer "Where is the kesparo?" is to
 // copy the word from the story, which is what the held-out words (lexicon.ts HELD_OUT) test.
 // Like the held-out words, invented ones are split by the tokenizer into several BPE pieces.
+// Most are drawn letter by letter from English spelling (letters.ts) so that the pieces of
+// English words ("qu", "ll", "ck", a capital Q) occur in stories; the rest are syllables.
 // An invented word never equals a held-out word, a training word or a word of the story
 // templates (checked here, and test/data/world.test.ts scans the training data for held-out words).
 import type { Rng } from '../../tasks/rng.ts';
 import { pick, cap, HELD_OUT, TRAIN, type Lexicon } from './lexicon.ts';
+import { englishLikeWord } from './letters.ts';
 
 const ONSETS = ['b', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'dr', 'gl', 'kr', 'pl', 'st', 'tr', 'sk', 'sh', 'th', 'ch', 'w', 'j'];
 const VOWELS = ['a', 'e', 'i', 'o', 'u', 'a', 'e', 'o', 'ai', 'ou', 'ee', 'y'];
@@ -17,9 +20,17 @@ const CODAS = ['', '', '', 'n', 'r', 'l', 's', 'm', 't', 'nd', 'st', 'sk', 'x'];
 const FORBIDDEN = new Set([...HELD_OUT.names, ...HELD_OUT.places, ...HELD_OUT.objects, ...TRAIN.names, ...TRAIN.places, ...TRAIN.objects]
   .map((w) => w.toLowerCase()).concat(['the', 'went', 'took', 'put', 'down', 'where', 'who', 'has', 'is', 'at', 'so']));
 
-/** A lowercase word of syl syllables (an onset may be dropped, so words may start with a vowel). */
+/** Share of invented words drawn from the English letter model (letters.ts) rather than syllables. */
+export const ENGLISH_LIKE_SHARE = 0.6;
+
+/** A lowercase invented word: English-like, or of syl syllables (an onset may be dropped, so words may start with a vowel). */
 function word(r: Rng, syl: number): string {
   for (;;) {
+    if (r.float() < ENGLISH_LIKE_SHARE) {
+      const e = englishLikeWord(r);
+      if (!FORBIDDEN.has(e)) return e;
+      continue;
+    }
     let w = '';
     for (let i = 0; i < syl; i++) w += (i === 0 && r.int(0, 4) === 0 ? '' : pick(r, ONSETS)) + pick(r, VOWELS) + (i === syl - 1 || r.int(0, 2) === 0 ? pick(r, CODAS) : '');
     if (w.length >= 4 && !FORBIDDEN.has(w)) return w;
