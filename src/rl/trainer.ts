@@ -73,15 +73,42 @@ export interface GrpoResult {
 }
 
 export function trainGrpo(o: GrpoOptions): GrpoResult {
-  const P = o.promptsPerStep ?? 32, G = o.groupSize ?? 8, maxNew = o.maxNewTokens ?? 96;
+  const G = o.groupSize ?? 8;
   if (G < 2) throw new PonderError(`GRPO needs a group of at least 2 completions per prompt, got ${G}`);
-  const beta = o.beta ?? 0, updates = o.updatesPerBatch ?? 1;
   mkdirSync(o.outDir, { recursive: true });
   const ckptDir = join(o.outDir, 'checkpoint');
   const metrics = new MetricsLog(join(o.outDir, 'metrics.jsonl'));
   const samplesLog = new MetricsLog(join(o.outDir, 'samples.jsonl'));
-  let policy = o.policy;
-  let step = 0;
+  const run = startRun(o, ckptDir);
+  metrics.truncateAfter(o.resume ? run.step : -1);
+  samplesLog.truncateAfter(o.resume ? run.step : -1);
+  const combiner = new RewardCombiner(o.rewards ?? DEFAULT_REWARDS);
+  const bar = o.progress === false ? null : new ProgressBar(o.steps, 'grpo');
+  const rows: Record<string, number>[] = [];
+  const t0 = performance.now();
+  while (run.step < o.steps) {
+    const out = grpoStep(o, run, combiner);
+    const row = stepRow(++run.step, out);
+    rows.push(row);
+    metrics.append(row);
+    logSamples(samplesLog, run.step, out.rolls, out.scored.total);
+    o.onStep?.(row);
+    bar?.update(run.step, { reward: row.reward.toFixed(3), acc: row.accuracy.toFixed(3), think: row.reasoning_fraction.toFixed(2), len: row.completion_length.toFixed(1) });
+    const overTime = o.maxSeconds !== undefined && (performance.now() - t0) / 1000 > o.maxSeconds;
+    if (run.step % (o.checkpointEvery ?? 20) === 0 || run.step === o.steps || overTime) {
+      saveCheckpoint(ckptDir, run.policy, { ...tokenizerToSave(o.tokenizer, o.tokenizerFiles), optimizer: run.opt, state: { step: run.step } });
+    }
+    if (overTime) break;
+  }
+  writeRlCharts(o.outDir);
+  return { policy: run.policy, steps: run.step, rows };
+}
+
+/** The policy, its optimiser and the frozen reference, fresh or resumed from the checkpoint. */
+interface Run { policy: Transformer; opt: AdamW; reference: Transformer | null; step: number }
+
+function startRun(o: GrpoOptions, ckptDir: string): Run {
+  let policy = o.policy, step = 0;
   if (o.resume) {
     if (!existsSync(ckptDir)) throw new PonderError(`--resume: no checkpoint at ${ckptDir}`);
     const ck = loadCheckpoint(ckptDir);
@@ -90,77 +117,74 @@ export function trainGrpo(o: GrpoOptions): GrpoResult {
   }
   const opt = new AdamW(paramGroups(policy, 0), { beta1: 0.9, beta2: 0.99 });
   if (o.resume) loadOptimizerState(ckptDir, policy, opt);
-  metrics.truncateAfter(o.resume ? step : -1);
-  samplesLog.truncateAfter(o.resume ? step : -1);
   // The reference policy is the starting policy, frozen; β = 0 keeps none (saves a forward pass).
   let reference: Transformer | null = null;
-  if (beta > 0) {
+  if ((o.beta ?? 0) > 0) {
     reference = new Transformer(policy.config);
     reference.parameters().forEach((p, i) => p.data.set(policy.parameters()[i].data));
   }
-  const combiner = new RewardCombiner(o.rewards ?? DEFAULT_REWARDS);
-  const seed = o.seed ?? 1;
-  const bar = o.progress === false ? null : new ProgressBar(o.steps, 'grpo');
-  const rows: Record<string, number>[] = [];
-  const t0 = performance.now();
+  return { policy, opt, reference, step };
+}
 
-  while (step < o.steps) {
-    // Problems of step s depend only on (seed, s): resuming needs nothing but the step.
-    const sampler = new TrainingSampler(o.task, seed * 100003 + step, o.heldOut ?? []);
-    const problems = sampler.sampleMany(o.difficulty, P);
-    const tr = performance.now();
-    const rolls = rollouts(policy, o.tokenizer, problems, { groupSize: G, maxNewTokens: maxNew, temperature: o.temperature ?? 1, seed: seed * 7919 + step, format: o.format });
-    const rolloutSeconds = (performance.now() - tr) / 1000;
-    const scored = combiner.score(rolls.map((r) => ({ problem: r.problem, completion: r.text, parsed: r.parsed, completionTokens: r.completion.length })));
-    const { advantages, flat } = groupAdvantages(scored.total, rolls.map((r) => r.group), { scaleByStd: o.scaleByStd ?? true });
-    const samples: Sample[] = [];
-    rolls.forEach((r, i) => {
-      if ((o.dynamicSampling ?? true) && flat[r.group]) return;
-      if ((o.truncation ?? 'keep') === 'mask' && r.truncated) return;
-      samples.push({ prompt: r.prompt, completion: r.completion, advantage: advantages[i] });
-    });
-    const tu = performance.now();
-    const stats = samples.length > 0
-      ? grpoUpdate(policy, opt, samples, { epsLow: o.epsLow ?? 0.2, epsHigh: o.epsHigh ?? 0.28, beta, updatesPerBatch: updates, microBatch: o.microBatch ?? 64, lr: o.lr ?? 3e-5, clip: o.clip ?? 1.0, reference })
-      : null;
-    const updateSeconds = (performance.now() - tu) / 1000;
-    step++;
-    const genTokens = rolls.reduce((s, r) => s + r.completion.length, 0);
-    const row: Record<string, number> = {
-      step,
-      reward: mean(scored.total),
-      ...Object.fromEntries(Object.entries(scored.means).map(([k, v]) => [`reward_${k}`, v ?? NaN])),
-      accuracy: mean(rolls.map((r) => (accuracyReward({ problem: r.problem, completion: r.text, parsed: r.parsed }) ?? 0))),
-      format_rate: mean(rolls.map((r) => (r.parsed.wellFormed ? 1 : 0))),
-      reasoning_fraction: mean(rolls.map((r) => (r.reasons ? 1 : 0))),
-      zero_spread_groups: flat.filter(Boolean).length / flat.length,
-      completion_length: genTokens / rolls.length,
-      truncated: rolls.filter((r) => r.truncated).length / rolls.length,
-      trained_samples: samples.length,
-      loss: stats?.loss ?? NaN,
-      kl: stats?.kl ?? NaN,
-      clip_fraction: stats?.clipFraction ?? NaN,
-      entropy: stats?.entropy ?? NaN,
-      grad_norm: stats?.gradNorm ?? NaN,
-      rollout_tokens_per_s: genTokens / rolloutSeconds,
-      update_tokens_per_s: stats ? stats.tokens / updateSeconds : NaN,
-      rollout_seconds: rolloutSeconds,
-      update_seconds: updateSeconds,
-      reward_failures: Object.values(scored.failures).reduce((s, f) => s + f.nonFinite + f.thrown, 0),
-    };
-    rows.push(row);
-    metrics.append(row);
-    logSamples(samplesLog, step, rolls, scored.total);
-    o.onStep?.(row);
-    bar?.update(step, { reward: row.reward.toFixed(3), acc: row.accuracy.toFixed(3), think: row.reasoning_fraction.toFixed(2), len: row.completion_length.toFixed(1) });
-    const overTime = o.maxSeconds !== undefined && (performance.now() - t0) / 1000 > o.maxSeconds;
-    if (step % (o.checkpointEvery ?? 20) === 0 || step === o.steps || overTime) {
-      saveCheckpoint(ckptDir, policy, { ...tokenizerToSave(o.tokenizer, o.tokenizerFiles), optimizer: opt, state: { step } });
-    }
-    if (overTime) break;
-  }
-  writeRlCharts(o.outDir);
-  return { policy, steps: step, rows };
+interface StepOutcome {
+  rolls: Rollout[];
+  scored: ReturnType<RewardCombiner['score']>;
+  flat: boolean[];
+  samples: Sample[];
+  stats: ReturnType<typeof grpoUpdate> | null;
+  rolloutSeconds: number;
+  updateSeconds: number;
+}
+
+/** One step: sample prompts, roll out groups, score, group-relative advantages, one GRPO update. */
+function grpoStep(o: GrpoOptions, run: Run, combiner: RewardCombiner): StepOutcome {
+  const seed = o.seed ?? 1, step = run.step;
+  // Problems of step s depend only on (seed, s): resuming needs nothing but the step.
+  const sampler = new TrainingSampler(o.task, seed * 100003 + step, o.heldOut ?? []);
+  const problems = sampler.sampleMany(o.difficulty, o.promptsPerStep ?? 32);
+  const tr = performance.now();
+  const rolls = rollouts(run.policy, o.tokenizer, problems, { groupSize: o.groupSize ?? 8, maxNewTokens: o.maxNewTokens ?? 96, temperature: o.temperature ?? 1, seed: seed * 7919 + step, format: o.format });
+  const rolloutSeconds = (performance.now() - tr) / 1000;
+  const scored = combiner.score(rolls.map((r) => ({ problem: r.problem, completion: r.text, parsed: r.parsed, completionTokens: r.completion.length })));
+  const { advantages, flat } = groupAdvantages(scored.total, rolls.map((r) => r.group), { scaleByStd: o.scaleByStd ?? true });
+  const samples: Sample[] = [];
+  rolls.forEach((r, i) => {
+    if ((o.dynamicSampling ?? true) && flat[r.group]) return;
+    if ((o.truncation ?? 'keep') === 'mask' && r.truncated) return;
+    samples.push({ prompt: r.prompt, completion: r.completion, advantage: advantages[i] });
+  });
+  const tu = performance.now();
+  const stats = samples.length > 0
+    ? grpoUpdate(run.policy, run.opt, samples, { epsLow: o.epsLow ?? 0.2, epsHigh: o.epsHigh ?? 0.28, beta: o.beta ?? 0, updatesPerBatch: o.updatesPerBatch ?? 1, microBatch: o.microBatch ?? 64, lr: o.lr ?? 3e-5, clip: o.clip ?? 1.0, reference: run.reference })
+    : null;
+  return { rolls, scored, flat, samples, stats, rolloutSeconds, updateSeconds: (performance.now() - tu) / 1000 };
+}
+
+/** The step's metrics row (metrics.jsonl, the charts and the progress bar read it). */
+function stepRow(step: number, { rolls, scored, flat, samples, stats, rolloutSeconds, updateSeconds }: StepOutcome): Record<string, number> {
+  const genTokens = rolls.reduce((s, r) => s + r.completion.length, 0);
+  return {
+    step,
+    reward: mean(scored.total),
+    ...Object.fromEntries(Object.entries(scored.means).map(([k, v]) => [`reward_${k}`, v ?? NaN])),
+    accuracy: mean(rolls.map((r) => (accuracyReward({ problem: r.problem, completion: r.text, parsed: r.parsed }) ?? 0))),
+    format_rate: mean(rolls.map((r) => (r.parsed.wellFormed ? 1 : 0))),
+    reasoning_fraction: mean(rolls.map((r) => (r.reasons ? 1 : 0))),
+    zero_spread_groups: flat.filter(Boolean).length / flat.length,
+    completion_length: genTokens / rolls.length,
+    truncated: rolls.filter((r) => r.truncated).length / rolls.length,
+    trained_samples: samples.length,
+    loss: stats?.loss ?? NaN,
+    kl: stats?.kl ?? NaN,
+    clip_fraction: stats?.clipFraction ?? NaN,
+    entropy: stats?.entropy ?? NaN,
+    grad_norm: stats?.gradNorm ?? NaN,
+    rollout_tokens_per_s: genTokens / rolloutSeconds,
+    update_tokens_per_s: stats ? stats.tokens / updateSeconds : NaN,
+    rollout_seconds: rolloutSeconds,
+    update_seconds: updateSeconds,
+    reward_failures: Object.values(scored.failures).reduce((s, f) => s + f.nonFinite + f.thrown, 0),
+  };
 }
 
 function mean(xs: number[]): number {
