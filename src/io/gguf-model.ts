@@ -13,7 +13,8 @@ import { kv, type GgufKV } from './gguf-values.ts';
 import { writeGguf, type GgufTensorToWrite } from './gguf-write.ts';
 import type { HfFolderContents } from './hf.ts';
 import { ggufName, hfName, permuteRows, ropeHeads } from './gguf-names.ts';
-import { tokenizerFromGguf, tokenizerToGguf } from './gguf-tokenizer.ts';
+import { textTokenizerFromGguf, tokenizerFromGguf, tokenizerToGguf, type GgufTokenizer } from './gguf-tokenizer.ts';
+import type { TextTokenizer } from '../tokenizer/types.ts';
 import { llama3RopeFactors, ropeScalingFromFactors } from './gguf-rope.ts';
 
 type Json = Record<string, unknown>;
@@ -43,7 +44,17 @@ export function readGgufParts(path: string): ModelParts {
   }
 }
 
-function partsOf(file: GgufFile): ModelParts {
+/**
+ * The parts of an open GGUF file for the quantised runner, which reads the weights itself: its
+ * tokenizer built straight from the file's packed vocabulary (no tokenizer.json object, so the
+ * parts' tokenizerJson is undefined). The caller closes the file.
+ */
+export function ggufPartsWithTokenizer(file: GgufFile): { parts: ModelParts; tokenizer: TextTokenizer | null } {
+  const tok = textTokenizerFromGguf(file.metadata, `${file.path} (its vocabulary)`);
+  return { parts: partsOf(file, tok), tokenizer: tok?.tokenizer ?? null };
+}
+
+function partsOf(file: GgufFile, given?: Omit<GgufTokenizer, 'tokenizerJson'> & { tokenizerJson?: unknown }): ModelParts {
   const m = file.metadata, where = `GGUF ${file.path}`;
   const fail = (why: string): never => { throw new PonderError(`${where}: ${why}`); };
   const archName = m.string('general.architecture') ?? fail('metadata "general.architecture" is missing');
@@ -63,7 +74,7 @@ function partsOf(file: GgufFile): ModelParts {
   const d = m.requireNumber(key('embedding_length'));
   const keyLen = m.number(key('attention.key_length')), valueLen = m.number(key('attention.value_length'));
   if (keyLen !== undefined && valueLen !== undefined && keyLen !== valueLen) fail(`attention.key_length ${keyLen} differs from attention.value_length ${valueLen} (ponder needs them equal)`);
-  const tok = tokenizerFromGguf(m);
+  const tok = given ?? tokenizerFromGguf(m);
   const hfConfig: Json = {
     architectures: [architecture],
     model_type: archName,

@@ -4,9 +4,14 @@
 //   tokenizer.ggml.tokens, .token_type, .merges, .scores; .bos/.eos/.padding_token_id; .add_bos_token
 //   tokenizer.chat_template
 // Ponder's own pre-tokenizer is Qwen2's pattern (single digits), which llama.cpp calls "qwen2".
+import { isUtf8 } from 'node:buffer';
 import { PonderError } from '../errors.ts';
 import { SPLIT_PATTERN_ONIG } from '../tokenizer/pretokenize.ts';
-import { GGUF_TYPE, kv, type GgufKV, type GgufMetadata } from './gguf-values.ts';
+import { PretrainedTokenizer, tokenizerFromJson } from '../tokenizer/pretrained.ts';
+import { isPonderTokenizerJson } from '../tokenizer/hf.ts';
+import { PackedVocab } from '../tokenizer/vocab.ts';
+import type { TextTokenizer } from '../tokenizer/types.ts';
+import { GGUF_TYPE, kv, packedItems, type GgufKV, type GgufMetadata } from './gguf-values.ts';
 
 type Json = Record<string, unknown>;
 
@@ -142,35 +147,152 @@ export function tokenizerFromGguf(meta: GgufMetadata): GgufTokenizer | undefined
   const tokens = (meta.array('tokenizer.ggml.tokens', [GGUF_TYPE.STRING]) ?? fail('tokenizer.ggml.tokens is missing')) as string[];
   const types = (meta.array('tokenizer.ggml.token_type', [GGUF_TYPE.INT32, GGUF_TYPE.UINT32]) ?? tokens.map(() => TOKEN_TYPE.NORMAL)) as number[];
   if (types.length !== tokens.length) fail(`tokenizer.ggml.token_type has ${types.length} entries for ${tokens.length} tokens`);
-  const id = (key: string): number | undefined => {
-    const v = meta.number(key);
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v >= tokens.length)) fail(`${key} ${v} is not a token id (0..${tokens.length - 1})`);
-    return v;
-  };
-  const bos = id('tokenizer.ggml.bos_token_id'), eos = id('tokenizer.ggml.eos_token_id'), pad = id('tokenizer.ggml.padding_token_id');
-  const eot = id('tokenizer.ggml.eot_token_id');
   let tokenizerJson: Json;
   if (model === 'gpt2') tokenizerJson = bpeJson(meta, tokens, types, fail);
   else if (model === 'llama') tokenizerJson = sentencePieceJson(meta, tokens, types, fail);
   else return fail(`tokenizer.ggml.model "${model}" is not supported (ponder reads "gpt2" byte-level BPE and "llama" SentencePiece vocabularies)`);
+  return { tokenizerJson, ...settingsOf(meta, model, tokens.length, (i) => tokens[i], fail) };
+}
+
+/** tokenizer_config.json's settings and the bos/eos ids, from the metadata; tokenAt(i) spells token i. */
+function settingsOf(meta: GgufMetadata, model: string, count: number, tokenAt: (i: number) => string, fail: (why: string) => never): Omit<GgufTokenizer, 'tokenizerJson'> {
+  const id = (key: string): number | undefined => {
+    const v = meta.number(key);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v >= count)) fail(`${key} ${v} is not a token id (0..${count - 1})`);
+    return v;
+  };
+  const bos = id('tokenizer.ggml.bos_token_id'), eos = id('tokenizer.ggml.eos_token_id'), pad = id('tokenizer.ggml.padding_token_id');
+  const eot = id('tokenizer.ggml.eot_token_id');
   const tokenizerConfig: Json = {
     add_bos_token: meta.bool('tokenizer.ggml.add_bos_token') ?? model === 'llama',
     add_eos_token: meta.bool('tokenizer.ggml.add_eos_token') ?? false,
   };
-  if (bos !== undefined) tokenizerConfig.bos_token = tokens[bos];
-  if (eos !== undefined) tokenizerConfig.eos_token = tokens[eos];
-  if (pad !== undefined) tokenizerConfig.pad_token = tokens[pad];
+  if (bos !== undefined) tokenizerConfig.bos_token = tokenAt(bos);
+  if (eos !== undefined) tokenizerConfig.eos_token = tokenAt(eos);
+  if (pad !== undefined) tokenizerConfig.pad_token = tokenAt(pad);
   const template = meta.string('tokenizer.chat_template');
   if (template !== undefined) tokenizerConfig.chat_template = template;
   const eosIds = [...new Set([eos, eot].filter((x): x is number => x !== undefined))];
-  return { tokenizerJson, tokenizerConfig, bosId: bos, eosIds };
+  return { tokenizerConfig, bosId: bos, eosIds };
+}
+
+export interface GgufTextTokenizer extends Omit<GgufTokenizer, 'tokenizerJson'> {
+  tokenizer: TextTokenizer;
+}
+
+/**
+ * The tokenizer a GGUF file holds, ready to encode (undefined when it has none). A byte-level BPE
+ * vocabulary the reader kept packed (gguf.ts: a real model's 151,936 tokens and ~151k merges) is
+ * built straight from its bytes (tokenizer/vocab.ts), never as 300k strings and a tokenizer.json
+ * object: the same tokenizer as tokenizerFromJson(tokenizerFromGguf(meta)) gives, id for id, in a
+ * fraction of the memory and time. Other vocabularies (SentencePiece, ponder's own, short ones) go
+ * through tokenizer.json.
+ */
+export function textTokenizerFromGguf(meta: GgufMetadata, source: string): GgufTextTokenizer | undefined {
+  const model = meta.string('tokenizer.ggml.model');
+  if (model === undefined || model === 'none') return undefined;
+  const packed = model === 'gpt2' ? packedVocabulary(meta) : undefined;
+  const json = packed && bpeJsonWithout(meta, packed);
+  if (!packed || !json || isPonderTokenizerJson(json)) {
+    const t = tokenizerFromGguf(meta)!;
+    return { tokenizer: tokenizerFromJson(t.tokenizerJson, t.tokenizerConfig, source), tokenizerConfig: t.tokenizerConfig, bosId: t.bosId, eosIds: t.eosIds };
+  }
+  const fail = (why: string): never => { throw new PonderError(`${meta.source}: ${why}`); };
+  const { tokens, types, merges } = packed;
+  const vocab = new PackedVocab(tokens.bytes, tokens.offsets, (id) => types[id] !== TOKEN_TYPE.UNUSED);
+  const tokenizer = new PretrainedTokenizer(json, source, { vocab, merges });
+  return { tokenizer, ...settingsOf(meta, model, types.length, (i) => packedString(tokens, i), fail) };
+}
+
+type Packed = { bytes: Uint8Array; offsets: Uint32Array };
+
+/**
+ * The vocabulary's tokens, types and merges when the reader kept them packed and every string is
+ * UTF-8 on its own (a string that is not would be read as U+FFFD by the tokenizer.json path, whose
+ * result this must equal); undefined otherwise.
+ */
+function packedVocabulary(meta: GgufMetadata): { tokens: Packed; types: Int32Array; merges: Packed } | undefined {
+  const strings = (key: string, packedOnly: boolean): Packed | undefined => {
+    const e = meta.entries.get(key);
+    if (e === undefined && !packedOnly) return { bytes: new Uint8Array(0), offsets: new Uint32Array(1) };
+    if (e?.type !== GGUF_TYPE.ARRAY || typeof e.value !== 'object' || e.value.itemType !== GGUF_TYPE.STRING) return undefined;
+    const p = packedItems(e.value);
+    if (p?.kind === 'strings') return wholeUtf8(p) ? p : undefined;
+    // A short list the reader kept as strings (a vocabulary without merges has an empty one): pack it here.
+    return packedOnly ? undefined : packStrings(e.value.items as string[]);
+  };
+  const tokens = strings('tokenizer.ggml.tokens', true), merges = strings('tokenizer.ggml.merges', false);
+  if (!tokens || !merges) return undefined;
+  const count = tokens.offsets.length - 1;
+  const t = meta.entries.get('tokenizer.ggml.token_type');
+  let types: Int32Array;
+  if (t === undefined) types = new Int32Array(count).fill(TOKEN_TYPE.NORMAL);
+  else {
+    const p = t.type === GGUF_TYPE.ARRAY && typeof t.value === 'object' && (t.value.itemType === GGUF_TYPE.INT32 || t.value.itemType === GGUF_TYPE.UINT32) ? packedItems(t.value) : undefined;
+    if (p?.kind !== 'numbers' || p.bytes.length !== 4 * count) return undefined; // tokenizerFromGguf says what is wrong
+    types = new Int32Array(count);
+    for (let i = 0; i < count; i++) types[i] = p.bytes.readInt32LE(4 * i);
+  }
+  return { tokens, types, merges };
+}
+
+/** Every packed string is valid UTF-8 by itself: the whole is, and no string starts inside a character. */
+function wholeUtf8(p: Packed): boolean {
+  if (!isUtf8(p.bytes)) return false;
+  const n = p.offsets.length - 1, end = p.offsets[n];
+  for (let i = 0; i < n; i++) {
+    const at = p.offsets[i];
+    if (at < end && (p.bytes[at] & 0xc0) === 0x80) return false;
+  }
+  return true;
+}
+
+function packStrings(items: string[]): Packed {
+  const parts = items.map((x) => Buffer.from(x, 'utf8'));
+  const offsets = new Uint32Array(items.length + 1);
+  parts.forEach((b, i) => { offsets[i + 1] = offsets[i] + b.length; });
+  return { bytes: Buffer.concat(parts), offsets };
+}
+
+const decoder = new TextDecoder();
+function packedString(p: Packed, i: number): string {
+  return decoder.decode(p.bytes.subarray(p.offsets[i], p.offsets[i + 1]));
+}
+
+/** bpeJson's tokenizer.json without model.vocab and model.merges (the packed vocabulary stands for them); undefined for an unknown pre-type. */
+function bpeJsonWithout(meta: GgufMetadata, packed: { tokens: Packed; types: Int32Array }): Json | undefined {
+  const pre = meta.string('tokenizer.ggml.pre') ?? 'default';
+  const preTokenizer = preTokenizerFor(pre);
+  if (!preTokenizer) return undefined; // tokenizerFromGguf says so
+  const added: Json[] = [];
+  packed.types.forEach((t, id) => {
+    if (t === TOKEN_TYPE.CONTROL || t === TOKEN_TYPE.USER_DEFINED) added.push(addedToken(id, packedString(packed.tokens, id), t));
+  });
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: preTokenizer,
+    post_processor: null,
+    decoder: BYTE_LEVEL_DECODER,
+    model: {
+      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
+      fuse_unk: false, byte_fallback: false, ignore_merges: pre === 'llama-bpe',
+    },
+  };
+}
+
+const BYTE_LEVEL_DECODER = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+
+function addedToken(id: number, content: string, t: number): Json {
+  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: t !== TOKEN_TYPE.CONTROL, special: t === TOKEN_TYPE.CONTROL };
 }
 
 function addedTokens(tokens: string[], types: number[]): Json[] {
   const out: Json[] = [];
   types.forEach((t, id) => {
     if (t === TOKEN_TYPE.CONTROL || t === TOKEN_TYPE.USER_DEFINED) {
-      out.push({ id, content: tokens[id], single_word: false, lstrip: false, rstrip: false, normalized: t !== TOKEN_TYPE.CONTROL, special: t === TOKEN_TYPE.CONTROL });
+      out.push(addedToken(id, tokens[id], t));
     }
   });
   return out;
@@ -188,7 +310,7 @@ function bpeJson(meta: GgufMetadata, tokens: string[], types: number[], fail: (w
     normalizer: null,
     pre_tokenizer: preTokenizer,
     post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: BYTE_LEVEL_DECODER,
     model: {
       type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
       fuse_unk: false, byte_fallback: false, ignore_merges: pre === 'llama-bpe', vocab, merges,

@@ -23,6 +23,58 @@ export type GgufPlain = number | bigint | boolean | string | GgufArray;
 export interface GgufArray { itemType: GgufType; items: GgufPlain[] }
 export interface GgufKV { type: GgufType; value: GgufPlain }
 
+/**
+ * A long array as the reader keeps it: its bytes, not one JavaScript value per item. A 151,936-token
+ * vocabulary and its merges would otherwise be 300k strings built at load, most of them garbage once
+ * the tokenizer is made (src/io/gguf-tokenizer.ts builds it from these bytes). Strings are packed
+ * end to end: string i is bytes[offsets[i], offsets[i + 1]). Numbers are the file's little-endian items.
+ */
+export type PackedItems =
+  | { kind: 'strings'; bytes: Uint8Array; offsets: Uint32Array }
+  | { kind: 'numbers'; bytes: Buffer };
+
+const packedOf = new WeakMap<GgufArray, PackedItems>();
+
+/** The packed bytes of an array the reader left packed, else undefined (a short array, or one a writer made). */
+export function packedItems(a: GgufArray): PackedItems | undefined {
+  return packedOf.get(a);
+}
+
+/**
+ * An array whose items are decoded from its packed bytes the first time `items` is read (then kept),
+ * so that code which wants plain values (writers, tests, the tokenizer.json path) still gets them.
+ */
+export function lazyArray(itemType: GgufType, count: number, packed: PackedItems): GgufArray {
+  let items: GgufPlain[] | undefined;
+  const a = { itemType } as GgufArray;
+  Object.defineProperty(a, 'items', {
+    enumerable: true,
+    configurable: true, // a test replaces it, to show that a reader used the packed bytes alone
+    get: () => (items ??= decodePacked(itemType, count, packed)),
+  });
+  packedOf.set(a, packed);
+  return a;
+}
+
+function decodePacked(itemType: GgufType, count: number, p: PackedItems): GgufPlain[] {
+  const out: GgufPlain[] = new Array(count);
+  if (p.kind === 'strings') {
+    const b = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+    for (let i = 0; i < count; i++) out[i] = b.toString('utf8', p.offsets[i], p.offsets[i + 1]);
+    return out;
+  }
+  const b = p.bytes;
+  for (let i = 0; i < count; i++) {
+    switch (itemType) {
+      case GGUF_TYPE.INT32: out[i] = b.readInt32LE(4 * i); break;
+      case GGUF_TYPE.UINT32: out[i] = b.readUInt32LE(4 * i); break;
+      case GGUF_TYPE.FLOAT32: out[i] = b.readFloatLE(4 * i); break;
+      default: throw new PonderError(`internal: no packed form for ${GGUF_TYPE_NAME[itemType]} arrays`);
+    }
+  }
+  return out;
+}
+
 export function isGgufType(t: number): t is GgufType {
   return Number.isInteger(t) && t >= 0 && t <= 12;
 }

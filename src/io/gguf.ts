@@ -9,15 +9,18 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { PonderError } from '../errors.ts';
 import { blockFormat, dequantize, type GgmlType } from '../quant/blocks.ts';
-import { GGUF_TYPE, GGUF_TYPE_SIZE, GgufMetadata, isGgufType, type GgufKV, type GgufPlain, type GgufType } from './gguf-values.ts';
+import { GGUF_TYPE, GGUF_TYPE_SIZE, GgufMetadata, isGgufType, lazyArray, type GgufKV, type GgufPlain, type GgufType } from './gguf-values.ts';
 
-export { GGUF_TYPE, GgufMetadata, kv } from './gguf-values.ts';
-export type { GgufKV, GgufPlain, GgufArray, GgufType } from './gguf-values.ts';
+export { GGUF_TYPE, GgufMetadata, kv, packedItems } from './gguf-values.ts';
+export type { GgufKV, GgufPlain, GgufArray, GgufType, PackedItems } from './gguf-values.ts';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 const MAX_DIMS = 4; // GGML_MAX_DIMS
 const MAX_STRING = 1 << 30;
+/** Arrays this long (a vocabulary, its merges, token types, scores) are kept packed, not as items. */
+const PACK_MIN = 4096;
+const PACKABLE: ReadonlySet<GgufType> = new Set([GGUF_TYPE.STRING, GGUF_TYPE.INT32, GGUF_TYPE.UINT32, GGUF_TYPE.FLOAT32]);
 
 export interface GgufTensorInfo {
   name: string;
@@ -93,6 +96,32 @@ class HeaderReader {
     return this.buf.toString('utf8', off, off + len);
   }
 
+  /** A copy of the next n bytes. */
+  copy(n: number, what: string): Buffer {
+    const off = this.at(n, what);
+    return Buffer.from(this.buf.subarray(off, off + n));
+  }
+
+  /** `count` strings packed end to end: one pass for their lengths, one to copy their bytes. */
+  packedStrings(count: number, what: string): { kind: 'strings'; bytes: Uint8Array; offsets: Uint32Array } {
+    const start = this.pos, offsets = new Uint32Array(count + 1);
+    for (let i = 0; i < count; i++) {
+      const len = this.u64(`the length of ${what}[${i}]`);
+      if (len > MAX_STRING || this.pos + len > this.size) this.fail(`${what}[${i}] claims ${len} bytes at byte ${this.pos}, past the end of the file (${this.size} bytes; truncated?)`);
+      if (offsets[i] + len > 0xffffffff) this.fail(`${what} holds more than 4 GiB of strings`);
+      offsets[i + 1] = offsets[i] + len;
+      this.pos += len;
+    }
+    const bytes = new Uint8Array(offsets[count]);
+    this.pos = start;
+    for (let i = 0; i < count; i++) {
+      this.pos += 8;
+      const len = offsets[i + 1] - offsets[i], off = this.at(len, what);
+      bytes.set(this.buf.subarray(off, off + len), offsets[i]);
+    }
+    return { kind: 'strings', bytes, offsets };
+  }
+
   value(type: GgufType, what: string, depth = 0): GgufPlain {
     const b = this.buf;
     switch (type) {
@@ -120,6 +149,9 @@ class HeaderReader {
         // Each item takes at least one byte (strings eight): a count the file cannot hold is a lie.
         const minItem = GGUF_TYPE_SIZE[itemType] ?? (itemType === GGUF_TYPE.STRING || itemType === GGUF_TYPE.ARRAY ? 8 : 1);
         if (count * minItem > this.size - this.pos) this.fail(`${what} claims ${count} items, more than the ${this.size - this.pos} bytes left in the file hold (truncated?)`);
+        if (count >= PACK_MIN && PACKABLE.has(itemType)) {
+          return lazyArray(itemType, count, itemType === GGUF_TYPE.STRING ? this.packedStrings(count, what) : { kind: 'numbers', bytes: this.copy(count * 4, what) });
+        }
         const items: GgufPlain[] = new Array(count);
         for (let i = 0; i < count; i++) items[i] = this.value(itemType, what, depth + 1);
         return { itemType, items };

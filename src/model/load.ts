@@ -10,7 +10,8 @@ import { countParams, headDim, type Architecture, type ModelConfig } from './con
 import { expectedTensors, modelConfigFromHf } from './hf-config.ts';
 import type { ModelParts } from './parts.ts';
 import { readHfFolder } from '../io/hf.ts';
-import { readGgufParts } from '../io/gguf-model.ts';
+import { ggufPartsWithTokenizer, readGgufParts } from '../io/gguf-model.ts';
+import type { GgufFile } from '../io/gguf.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { EOS_ID, Tokenizer, tokenizerFromJson, type TextTokenizer } from '../tokenizer/index.ts';
 
@@ -132,8 +133,8 @@ function fromParts(parts: ModelParts, format: 'hf' | 'gguf'): LoadedModel {
 }
 
 /** What a model file says besides its weights: tokenizer, generation settings, summary. */
-function describeParts(parts: ModelParts, format: 'hf' | 'gguf', config: ModelConfig): Omit<LoadedModel, 'model'> {
-  const tokenizer = parts.tokenizerJson === undefined ? null : tokenizerFromJson(parts.tokenizerJson, parts.tokenizerConfig, format === 'gguf' ? `${parts.source} (its vocabulary)` : join(parts.source, 'tokenizer.json'));
+function describeParts(parts: ModelParts, format: 'hf' | 'gguf', config: ModelConfig, built?: TextTokenizer | null): Omit<LoadedModel, 'model'> {
+  const tokenizer = built !== undefined ? built : parts.tokenizerJson === undefined ? null : tokenizerFromJson(parts.tokenizerJson, parts.tokenizerConfig, format === 'gguf' ? `${parts.source} (its vocabulary)` : join(parts.source, 'tokenizer.json'));
   return {
     config, tokenizer, hfConfig: parts.hfConfig,
     tokenizerJson: parts.tokenizerJson, tokenizerConfig: parts.tokenizerConfig, generationConfig: parts.generationConfig,
@@ -145,12 +146,13 @@ function describeParts(parts: ModelParts, format: 'hf' | 'gguf', config: ModelCo
 }
 
 /**
- * Everything loadAnyModel gives for a .gguf file except the float32 weights: the quantised
- * runner (src/infer/runner) uses the file's own weights in place.
+ * Everything loadAnyModel gives for an open .gguf file (the one the runner read) except the float32
+ * weights: the quantised runner (src/infer/runner) uses the file's own weights in place. The
+ * tokenizer is built from the file's packed vocabulary, so tokenizerJson is left undefined.
  */
-export function describeGguf(path: string): Omit<LoadedModel, 'model'> {
-  const parts = readGgufParts(path);
-  return describeParts(parts, 'gguf', modelConfigFromHf(parts.hfConfig, configName(parts)));
+export function describeGguf(file: GgufFile): Omit<LoadedModel, 'model'> {
+  const { parts, tokenizer } = ggufPartsWithTokenizer(file);
+  return describeParts(parts, 'gguf', modelConfigFromHf(parts.hfConfig, configName(parts)), tokenizer);
 }
 
 /**

@@ -4,22 +4,41 @@
 import { PonderError } from '../errors.ts';
 
 export class MergeTable {
-  /** pair key (a * keyBase + b) -> merge rank */
-  private readonly rank = new Map<number, number>();
-  /** merge rank -> id of the merged token */
+  /** rank -> the pair it merges, and the id of the merged token */
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
   readonly result: Int32Array;
-  readonly keyBase: number;
+  /**
+   * pair -> rank, open addressing in a typed array (rank + 1; 0 is empty): a 151k-merge table is
+   * ~1 MiB here, where a Map of numeric keys above 2^31 (heap numbers) took several.
+   */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
 
   /** merges[r] = [a, b, merged]: the rank-r merge joins ids a and b into id merged. */
-  constructor(merges: ReadonlyArray<readonly [number, number, number]>, vocabSize: number) {
-    this.keyBase = vocabSize;
-    this.result = new Int32Array(merges.length);
-    for (let r = 0; r < merges.length; r++) {
-      const [a, b, m] = merges[r];
-      const key = a * vocabSize + b;
-      if (this.rank.has(key)) throw new PonderError(`merge ${r} repeats the pair (${a}, ${b})`);
-      this.rank.set(key, r);
-      this.result[r] = m;
+  constructor(merges: ReadonlyArray<readonly [number, number, number]>);
+  /** The same from three arrays: the rank-r merge joins left[r] and right[r] into result[r]. */
+  constructor(left: Int32Array, right: Int32Array, result: Int32Array);
+  constructor(a: ReadonlyArray<readonly [number, number, number]> | Int32Array, right?: Int32Array, result?: Int32Array) {
+    if (a instanceof Int32Array) {
+      this.left = a; this.right = right!; this.result = result!;
+    } else {
+      const n = a.length;
+      this.left = new Int32Array(n); this.right = new Int32Array(n); this.result = new Int32Array(n);
+      for (let r = 0; r < n; r++) [this.left[r], this.right[r], this.result[r]] = a[r];
+    }
+    let cap = 16;
+    while (cap < 2 * this.result.length) cap *= 2; // load at most 1/2: short probe runs
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let r = 0; r < this.result.length; r++) {
+      const x = this.left[r], y = this.right[r];
+      let h = pairHash(x, y) & this.mask;
+      for (; this.slots[h] !== 0; h = (h + 1) & this.mask) {
+        const q = this.slots[h] - 1;
+        if (this.left[q] === x && this.right[q] === y) throw new PonderError(`merge ${r} repeats the pair (${x}, ${y})`);
+      }
+      this.slots[h] = r + 1;
     }
   }
 
@@ -27,8 +46,11 @@ export class MergeTable {
 
   /** The rank of merging ids a then b, or -1 when they do not merge. */
   rankOf(a: number, b: number): number {
-    const r = this.rank.get(a * this.keyBase + b);
-    return r === undefined ? -1 : r;
+    for (let h = pairHash(a, b) & this.mask; ; h = (h + 1) & this.mask) {
+      const s = this.slots[h];
+      if (s === 0) return -1;
+      if (this.left[s - 1] === a && this.right[s - 1] === b) return s - 1;
+    }
   }
 
   /** Merges ids[0..n) in place; returns the new length. */
@@ -118,4 +140,10 @@ export class MergeTable {
     for (let i = 0; i >= 0; i = next[i]) ids[m++] = ids[i];
     return m;
   }
+}
+
+/** A 32-bit hash of a pair of ids (multiplicative mixing of both, then the high bits folded down). */
+function pairHash(a: number, b: number): number {
+  const h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+  return h ^ (h >>> 15);
 }

@@ -13,6 +13,7 @@
 import { PonderError } from '../errors.ts';
 import { AddedVocabulary, type AddedToken } from './added.ts';
 import { MergeTable } from './bpe.ts';
+import { PackedVocab } from './vocab.ts';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, bytesToLevel } from './bytes.ts';
 import { normalizerFrom, pieceDecoderFrom, preTokenizerFrom, type Normalize, type PieceDecoder, type PreTokenize } from './pipeline.ts';
 import type { DecodeOptions, EncodeOptions, TextTokenizer } from './types.ts';
@@ -31,56 +32,93 @@ const lossy = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  */
 interface BpeModel {
   kind: 'byte-level' | 'sentencepiece';
-  /** token id -> its spelling in the vocabulary (undefined for ids the model does not hold) */
-  spelling: (string | undefined)[];
-  /** spelling -> id */
-  ids: Map<string, number>;
+  /** spelling <-> id (ids the model does not hold have no spelling) */
+  vocab: PackedVocab;
   /** byte -> id of its single-byte token (byte-level), or of its <0xXX> token (sentencepiece; -1 when absent) */
   byteIds: Int32Array;
   /** sentencepiece: the id of unk_token (-1: none), and whether runs of unknown characters become one */
   unk: number;
   fuseUnk: boolean;
-  /** spelling -> id, when ignore_merges lets a whole piece that is in the vocabulary skip BPE */
-  whole: Map<string, number> | null;
+  /** ignore_merges: a whole piece that is in the vocabulary skips BPE */
+  wholePieces: boolean;
   table: MergeTable;
 }
 
-function readModel(model: Json, size: number, kind: BpeModel['kind'], fail: (why: string) => never): BpeModel {
+/**
+ * A vocabulary and merges given packed (a GGUF file's, src/io/gguf-tokenizer.ts) instead of as
+ * tokenizer.json's model.vocab object and model.merges strings; everything else is read from the json.
+ */
+export interface PackedModel {
+  vocab: PackedVocab;
+  /** The merges "a b", packed end to end: merge r is bytes[offsets[r], offsets[r + 1]). */
+  merges: { bytes: Uint8Array; offsets: Uint32Array };
+}
+
+function readModel(model: Json, kind: BpeModel['kind'], fail: (why: string) => never, packed?: PackedModel): BpeModel {
   if (model.type !== 'BPE') fail(`model.type is ${JSON.stringify(model.type)}; only "BPE" is supported`);
   if (kind === 'byte-level' && model.byte_fallback === true) fail('model.byte_fallback is true with a ByteLevel pre-tokenizer (byte fallback belongs to SentencePiece-style tokenizers)');
   if (model.continuing_subword_prefix || model.end_of_word_suffix) fail('model.continuing_subword_prefix/end_of_word_suffix are not supported');
-  const vocab = model.vocab;
-  if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) fail('model.vocab is missing or not an object');
-  const ids = new Map<string, number>();
-  const spelling: (string | undefined)[] = new Array(size);
-  for (const piece in vocab as Json) {
-    const id = (vocab as Json)[piece];
-    if (!Number.isInteger(id) || (id as number) < 0) fail(`model.vocab[${JSON.stringify(piece)}] is not a non-negative integer id`);
-    ids.set(piece, id as number);
-    spelling[id as number] = piece;
+  let vocab: PackedVocab;
+  if (packed) vocab = packed.vocab;
+  else {
+    const v = model.vocab;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail('model.vocab is missing or not an object');
+    vocab = PackedVocab.fromObject(v as Json, (piece) => fail(`model.vocab[${JSON.stringify(piece)}] is not a non-negative integer id`));
   }
   const byteIds = new Int32Array(256);
   for (let b = 0; b < 256; b++) {
-    if (kind === 'sentencepiece') { byteIds[b] = model.byte_fallback === true ? ids.get(byteToken(b)) ?? -1 : -1; continue; }
-    const id = ids.get(BYTE_TO_CHAR[b]);
+    if (kind === 'sentencepiece') { byteIds[b] = model.byte_fallback === true ? vocab.idOf(byteToken(b)) ?? -1 : -1; continue; }
+    const id = vocab.idOf(BYTE_TO_CHAR[b]);
     if (id === undefined) fail(`model.vocab has no token for byte 0x${b.toString(16).padStart(2, '0')} (${JSON.stringify(BYTE_TO_CHAR[b])})`);
     byteIds[b] = id!;
   }
   let unk = -1;
-  if (typeof model.unk_token === 'string') unk = ids.get(model.unk_token) ?? fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
-  if (!Array.isArray(model.merges)) fail('model.merges is missing or not an array');
-  const triples: [number, number, number][] = (model.merges as unknown[]).map((m, r) => {
+  if (typeof model.unk_token === 'string') unk = vocab.idOf(model.unk_token) ?? fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
+  const [left, right, result] = packed ? packedMerges(packed, fail) : jsonMerges(model.merges, vocab, fail);
+  let table: MergeTable;
+  try { table = new MergeTable(left, right, result); } catch (e) { return fail((e as Error).message); }
+  return { kind, vocab, byteIds, unk, fuseUnk: model.fuse_unk === true, wholePieces: model.ignore_merges === true, table };
+}
+
+/** Merge r joins left[r] and right[r] into result[r]. */
+type Merges = [left: Int32Array, right: Int32Array, result: Int32Array];
+
+/** tokenizer.json's merges ("a b" strings or [a, b] pairs) as ids. */
+function jsonMerges(merges: unknown, vocab: PackedVocab, fail: (why: string) => never): Merges {
+  if (!Array.isArray(merges)) return fail('model.merges is missing or not an array');
+  const n = merges.length, left = new Int32Array(n), right = new Int32Array(n), result = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const m: unknown = merges[r];
     const pair = typeof m === 'string' ? m.split(' ') : m;
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
       return fail(`merge ${r} (${JSON.stringify(m)}) is not a pair of tokens`);
     }
-    const a = ids.get(pair[0]), b = ids.get(pair[1]), c = ids.get(pair[0] + pair[1]);
-    if (a === undefined || b === undefined || c === undefined) fail(`merge ${r} (${JSON.stringify(m)}) names a token not in model.vocab`);
-    return [a!, b!, c!];
-  });
-  let table: MergeTable;
-  try { table = new MergeTable(triples, size); } catch (e) { return fail((e as Error).message); }
-  return { kind, spelling, ids, byteIds, unk, fuseUnk: model.fuse_unk === true, whole: model.ignore_merges === true ? ids : null, table };
+    const a = vocab.idOf(pair[0]), b = vocab.idOf(pair[1]), c = vocab.idOf(pair[0] + pair[1]);
+    if (a === undefined || b === undefined || c === undefined) return fail(`merge ${r} (${JSON.stringify(m)}) names a token not in model.vocab`);
+    left[r] = a; right[r] = b; result[r] = c;
+  }
+  return [left, right, result];
+}
+
+/** Packed "a b" merges as ids, read from their bytes (a, b and ab are looked up without making strings). */
+function packedMerges(packed: PackedModel, fail: (why: string) => never): Merges {
+  const { vocab, merges: { bytes, offsets } } = packed;
+  const n = offsets.length - 1, left = new Int32Array(n), right = new Int32Array(n), result = new Int32Array(n);
+  let joined = new Uint8Array(256);
+  const text = (r: number) => JSON.stringify(new TextDecoder().decode(bytes.subarray(offsets[r], offsets[r + 1])));
+  for (let r = 0; r < n; r++) {
+    const from = offsets[r], to = offsets[r + 1];
+    let space = -1, spaces = 0;
+    for (let i = from; i < to; i++) if (bytes[i] === 0x20) { spaces++; space = i; }
+    if (spaces !== 1) return fail(`merge ${r} (${text(r)}) is not a pair of tokens`);
+    if (joined.length < to - from) joined = new Uint8Array(2 * (to - from));
+    joined.set(bytes.subarray(from, space), 0);
+    joined.set(bytes.subarray(space + 1, to), space - from);
+    const a = vocab.idOfBytes(bytes, from, space), b = vocab.idOfBytes(bytes, space + 1, to), c = vocab.idOfBytes(joined, 0, to - from - 1);
+    if (a < 0 || b < 0 || c < 0) return fail(`merge ${r} (${text(r)}) names a token not in model.vocab`);
+    left[r] = a; right[r] = b; result[r] = c;
+  }
+  return [left, right, result];
 }
 
 /** SentencePiece's name for a byte token: <0x0A>. */
@@ -136,26 +174,25 @@ export class PretrainedTokenizer implements TextTokenizer {
   /** The decoder of a SentencePiece-style tokenizer; null for byte-level ones. */
   private readonly pieceDecoder: PieceDecoder | null;
 
-  constructor(json: unknown, readonly source = 'tokenizer.json') {
+  /** `packed`: the vocabulary and merges, given packed instead of in json's model (which then needs neither). */
+  constructor(json: unknown, readonly source = 'tokenizer.json', packed?: PackedModel) {
     const fail = (why: string): never => { throw new PonderError(`tokenizer ${source}: ${why}`); };
     if (json === null || typeof json !== 'object' || Array.isArray(json)) fail('the top level is not an object');
     const root = json as Json;
     if (root.model === null || typeof root.model !== 'object') fail('model is missing or not an object');
     const model = root.model as Json;
     const added = readAdded(root.added_tokens, fail);
-    let size = 0;
-    for (const id of Object.values((model.vocab ?? {}) as Json)) if (Number.isInteger(id)) size = Math.max(size, (id as number) + 1);
-    for (const t of added) size = Math.max(size, t.id + 1);
-    this.vocabSize = size;
     const pre = preTokenizerFrom(root.pre_tokenizer, fail);
     // No ByteLevel stage: a SentencePiece-style tokenizer (characters, byte fallback, its own decoder).
     const kind = pre.byteLevel ? 'byte-level' : 'sentencepiece';
-    this.model = readModel(model, size, kind, fail);
+    this.model = readModel(model, kind, fail, packed);
+    let size = this.model.vocab.size;
+    for (const t of added) size = Math.max(size, t.id + 1);
+    this.vocabSize = size;
     this.added = new AddedVocabulary(added, source);
     // Byte-level spellings are one character per byte; others at most 3 UTF-8 bytes per UTF-16 unit.
     const perUnit = kind === 'byte-level' ? 1 : 3;
-    let longest = 1;
-    for (const p of this.model.spelling) if (p !== undefined && p.length * perUnit > longest) longest = p.length * perUnit;
+    let longest = Math.max(1, this.model.vocab.longestUnits() * perUnit);
     for (const t of added) longest = Math.max(longest, 3 * t.content.length);
     this.maxTokenBytes = longest;
     this.normalize = normalizerFrom(root.normalizer, fail);
@@ -204,8 +241,8 @@ export class PretrainedTokenizer implements TextTokenizer {
     if (this.buf.length < piece.length * 3) this.buf = new Uint8Array(piece.length * 3);
     const n = utf8.encodeInto(piece, this.buf).written; // lone surrogates -> U+FFFD, as HF
     const b = this.buf.subarray(0, n);
-    if (this.model.whole !== null) {
-      const whole = this.model.whole.get(bytesToLevel(b));
+    if (this.model.wholePieces) {
+      const whole = this.model.vocab.idOf(bytesToLevel(b));
       if (whole !== undefined) return Int32Array.of(whole);
     }
     const ids = new Int32Array(n);
@@ -222,7 +259,7 @@ export class PretrainedTokenizer implements TextTokenizer {
     const m = this.model, syms: number[] = [];
     let lastUnk = false;
     for (const ch of piece) {
-      const id = m.ids.get(ch);
+      const id = m.vocab.idOf(ch);
       if (id !== undefined) { syms.push(id); lastUnk = false; continue; }
       const bytes = Array.from(utf8.encode(ch), (b) => m.byteIds[b]);
       if (bytes.length && bytes.every((b) => b >= 0)) { syms.push(...bytes); lastUnk = false; continue; }
@@ -235,7 +272,7 @@ export class PretrainedTokenizer implements TextTokenizer {
   }
 
   private check(id: number, i: number): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || (this.model.spelling[id] === undefined && this.added.get(id) === undefined)) {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || (!this.model.vocab.has(id) && this.added.get(id) === undefined)) {
       throw new PonderError(`token id ${id} at position ${i} is not in the vocabulary of ${this.source}`);
     }
   }
@@ -243,7 +280,7 @@ export class PretrainedTokenizer implements TextTokenizer {
   private bytesOf(id: number): Uint8Array {
     let b = this.tokenBytes.get(id);
     if (b === undefined) {
-      b = this.pieceDecoder ? pieceBytes(this.model.spelling[id]!, this.pieceDecoder) : spellingBytes(this.model.spelling[id]!);
+      b = this.pieceDecoder ? pieceBytes(this.model.vocab.spelling(id)!, this.pieceDecoder) : spellingBytes(this.model.vocab.spelling(id)!);
       this.tokenBytes.set(id, b);
     }
     return b;
@@ -286,7 +323,7 @@ export class PretrainedTokenizer implements TextTokenizer {
     this.check(id, 0);
     const a = this.added.get(id);
     if (a !== undefined) return a.content;
-    return this.model.spelling[id]!;
+    return this.model.vocab.spelling(id)!;
   }
 
   isSpecial(id: number): boolean { return this.added.get(id)?.special === true; }

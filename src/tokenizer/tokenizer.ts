@@ -53,7 +53,7 @@ export class Tokenizer implements TextTokenizer {
     }
     this.tokens = tokens;
     this.merges = merges.map(([a, b]) => [a, b] as const);
-    this.table = new MergeTable(triples, tokens.length);
+    this.table = new MergeTable(triples);
   }
 
   get vocabSize(): number { return this.tokens.length; }

@@ -30,7 +30,7 @@ test('scan and heap BPE agree with the one-merge-at-a-time rule', () => {
       seen.add(`${a},${b}`);
       merges.push([a, b, next++]);
     }
-    const table = new MergeTable(merges, next);
+    const table = new MergeTable(merges);
     for (let k = 0; k < 30; k++) {
       const n = 1 + Math.floor(r() * 150);
       const word = Array.from({ length: n }, () => Math.floor(r() * 4));
@@ -43,11 +43,11 @@ test('scan and heap BPE agree with the one-merge-at-a-time rule', () => {
 });
 
 test('overlapping pairs merge leftmost first', () => {
-  const table = new MergeTable([[0, 0, 1]], 2);
+  const table = new MergeTable([[0, 0, 1]]);
   const w = Int32Array.of(0, 0, 0);
   assert.deepEqual([...w.subarray(0, table.apply(w, 3))], [1, 0]);
 });
 
 test('a repeated pair in the table is an error', () => {
-  assert.throws(() => new MergeTable([[0, 1, 2], [0, 1, 3]], 4), { name: 'PonderError' });
+  assert.throws(() => new MergeTable([[0, 1, 2], [0, 1, 3]]), { name: 'PonderError' });
 });

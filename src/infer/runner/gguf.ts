@@ -22,11 +22,12 @@ export interface GgufModel {
   architecture: string;
 }
 
-/** The model in a GGUF file; errors name the file and the problem. */
-export function loadGgufModel(path: string): GgufModel {
-  const g = openGguf(path);
+/** The model in a GGUF file (a path, or a file already open, which the caller closes); errors name the file and the problem. */
+export function loadGgufModel(source: string | GgufFile): GgufModel {
+  if (typeof source !== 'string') return build(source, source.path);
+  const g = openGguf(source);
   try {
-    return build(g, path);
+    return build(g, source);
   } finally {
     g.close();
   }

@@ -9,6 +9,7 @@ import { loadHfModel, type HfModel } from './safetensors.ts';
 import { Runner, type RunnerOptions, type Logits } from './runner.ts';
 import { kvCacheBytes, type RunnerCache } from './cache.ts';
 import { weightBytes } from './weights.ts';
+import type { GgufFile } from '../../io/gguf.ts';
 
 export { Runner } from './runner.ts';
 export type { RunnerConfig } from './config.ts';
@@ -35,13 +36,14 @@ export interface LoadedRunner {
 }
 
 /**
- * A runner for a .gguf file or a Hugging Face folder (bf16/f16/f32 safetensors): the weights are
- * memory-mapped and used in place.
+ * A runner for a .gguf file (a path, or the file already open) or a Hugging Face folder
+ * (bf16/f16/f32 safetensors): the weights are memory-mapped and used in place.
  */
-export function createRunner(path: string, opts: RunnerOptions = {}): LoadedRunner {
-  const folder = existsSync(path) && statSync(path).isDirectory();
+export function createRunner(source: string | GgufFile, opts: RunnerOptions = {}): LoadedRunner {
+  const path = typeof source === 'string' ? source : source.path;
+  const folder = typeof source === 'string' && existsSync(path) && statSync(path).isDirectory();
   if (!folder && !path.toLowerCase().endsWith('.gguf')) throw new PonderError(`${path}: the quantised runner reads .gguf files and Hugging Face folders`);
-  const model = folder ? loadHfModel(path) : loadGgufModel(path);
+  const model = folder ? loadHfModel(path) : loadGgufModel(source);
   const runner = new Runner(model.config, model.weights, opts);
   return { runner, model, bytesPerToken: weightBytes(model.weights).perToken, kvBytesPerToken: kvCacheBytes(model.config, 1) };
 }
