@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from './command.ts';
+import { INFERENCE_COMMANDS, keepYoungGenerationSmall } from './young-generation.ts';
 
 const here = fileURLToPath(import.meta.url);
 const dir = join(dirname(here), 'commands');
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 1;
   }
   const listed = commands.find((c) => c.name === name);
+  if (INFERENCE_COMMANDS.has(name)) keepYoungGenerationSmall(); // before its modules load: young-generation.ts
   const cmd = listed && await importCommand(listed.file);
   if (!cmd) {
     console.error(`ponder: unknown command '${name}'\n\n${usage(commands)}`);

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import v8 from 'node:v8';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 import { openGguf, type GgufFile } from '../io/gguf.ts';
 import { PonderError } from '../errors.ts';
 import { describeGguf, describeHf, loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
@@ -80,7 +80,7 @@ export interface ServedModel extends Omit<ChatModel, 'model'> {
  */
 export function loadServedModel(path: string, log: (line: string) => void = (l) => console.error(l)): ServedModel {
   if (runtimeChoice() === 'runner' && runnerReads(path)) {
-    keepYoungGenerationSmall();
+    keepYoungGenerationSmall(); // (main.ts does it before the command loads; here for other callers)
     // A GGUF file is opened and its header read once, for the runner and for the tokenizer both.
     const gguf = statSync(path).isFile() ? openGguf(path) : null;
     try {
@@ -112,18 +112,6 @@ function onRunner(path: string, gguf: GgufFile | null, log: (line: string) => vo
   };
 }
 
-/**
- * Stops V8 growing its young generation (default: doubling up to 2 x 16 MiB semi-spaces, which it
- * then keeps for the life of the process). Serving a memory-mapped model allocates little per
- * token, so the 2 x 1 MiB it starts with scavenge often enough, and a bare `ponder generate` stays
- * ~30 MiB smaller (docs/inference.md, "Resident memory"). Only the inference commands call this:
- * training's autograd allocates heavily and keeps the default. (--max-semi-space-size would do the
- * same but is read once at start-up; the growth factor is read at each growth, so it takes effect
- * set here, in the running process.)
- */
-function keepYoungGenerationSmall(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-}
 
 /** PONDER_RUNTIME: 'runner' (the default) or 'f32'. */
 function runtimeChoice(): 'runner' | 'f32' {
