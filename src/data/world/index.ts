@@ -13,7 +13,7 @@ import type { ChatMessage } from '../../tokenizer/index.ts';
 import type { Conversation } from '../../train/sft.ts';
 import type { PreferencePair } from '../../align/data.ts';
 import { TRAIN, HELD_OUT } from './lexicon.ts';
-import { trainingLexicon, INVENTED_SHARE } from './invented.ts';
+import { trainingLexicon, INVENTED_SHARE, ENGLISH_LIKE_SHARE } from './invented.ts';
 import { storyItem, storyTask, type StoryItem } from './story.ts';
 import { smallTalk } from './smalltalk.ts';
 import { harmful, benign, type SafetyItem } from './safety.ts';
@@ -33,6 +33,8 @@ export interface WorldOptions {
   /** Items per held-out evaluation set (the issue asks for at least 300). */
   heldOut: number;
   sftMix?: SftMix;
+  /** Share of invented story words spelt like English (invented.ts, letters.ts); 0: syllables only. */
+  englishLikeShare?: number;
 }
 
 export interface EvalSets {
@@ -62,6 +64,11 @@ export const BALANCED_SFT_MIX: SftMix = [['story', 0.3], ['arithmetic', 0.2], ['
  * instructions, met with room to spare in the last full run, give some of theirs.
  */
 export const SKILLS_SFT_MIX: SftMix = [['story', 0.34], ['arithmetic', 0.26], ['smalltalk', 0.06], ['benign', 0.08], ['harmful', 0.04], ['norwegian', 0.08], ['english', 0.04], ['instructions', 0.1]];
+/**
+ * A little more of both again (story 47%, products 87% in the run with SKILLS_SFT_MIX, the rest
+ * met by 3 or more points): small talk, English answers, Norwegian and instructions give a point each.
+ */
+export const STORY_SUMS_SFT_MIX: SftMix = [['story', 0.36], ['arithmetic', 0.28], ['smalltalk', 0.05], ['benign', 0.08], ['harmful', 0.04], ['norwegian', 0.07], ['english', 0.03], ['instructions', 0.09]];
 
 const turn = (q: string, a: string, reasoning = ''): ChatMessage[] => [{ role: 'user', content: q }, { role: 'assistant', content: a, reasoning }];
 
@@ -91,8 +98,8 @@ export function buildEvalSets(seed: number, n: number): EvalSets {
 }
 
 /** A task that draws a story question or a product, each checked by its own verifier. */
-export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare = 0.6): Task {
-  const story = storyTask((r) => trainingLexicon(r, INVENTED_SHARE), 0.7), arith = getTask(ARITHMETIC.task);
+export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare = 0.6, englishLikeShare = ENGLISH_LIKE_SHARE): Task {
+  const story = storyTask((r) => trainingLexicon(r, INVENTED_SHARE, false, englishLikeShare), 0.7), arith = getTask(ARITHMETIC.task);
   const sampler = new TrainingSampler(arith, seed + 17, heldArithmetic);
   return {
     name: 'world-rl',
@@ -105,7 +112,7 @@ export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare 
 }
 
 export function buildWorld(o: WorldOptions): World {
-  const r = new Rng(o.seed);
+  const r = new Rng(o.seed), english = o.englishLikeShare ?? ENGLISH_LIKE_SHARE;
   const ev = buildEvalSets(o.seed, o.heldOut);
   const arith = getTask(ARITHMETIC.task);
   const sums = new TrainingSampler(arith, o.seed + 3, ev.arithmetic);
@@ -114,17 +121,17 @@ export function buildWorld(o: WorldOptions): World {
     const mix = o.sftMix ?? BALANCED_SFT_MIX;
     let x = r.float(), kind = mix[mix.length - 1]![0];
     for (const [k, share] of mix) { if (x < share) { kind = k; break; } x -= share; }
-    sft.push({ line: i + 1, messages: sftConversation(r, kind, sums) });
+    sft.push({ line: i + 1, messages: sftConversation(r, kind, sums, english) });
   }
   const pairs = Array.from({ length: o.pairs }, (_, i) => preferencePair(r, PAIR_KINDS[i % PAIR_KINDS.length]!));
   pairs.forEach((p, i) => { p.line = i + 1; });
   const proseSums = new TrainingSampler(arith, o.seed + 5, ev.arithmetic);
-  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic) };
+  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums, english), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic, 0.6, english) };
 }
 
-function sftConversation(r: Rng, kind: string, sums: TrainingSampler): ChatMessage[] {
+function sftConversation(r: Rng, kind: string, sums: TrainingSampler, englishLikeShare: number): ChatMessage[] {
   switch (kind) {
-    case 'story': { const s = storyItem(r, trainingLexicon(r, INVENTED_SHARE), r.float() < 0.7); return turn(s.question, s.answer, s.reasoning); }
+    case 'story': { const s = storyItem(r, trainingLexicon(r, INVENTED_SHARE, false, englishLikeShare), r.float() < 0.7); return turn(s.question, s.answer, s.reasoning); }
     case 'arithmetic': {
       const p = sums.sample(ARITHMETIC.difficulty), steps = getTask(ARITHMETIC.task).solveWithSteps(p).split('\n');
       return turn(p.question, p.answer, steps.slice(0, -1).join('\n'));

@@ -24,9 +24,10 @@ const FORBIDDEN = new Set([...HELD_OUT.names, ...HELD_OUT.places, ...HELD_OUT.ob
 export const ENGLISH_LIKE_SHARE = 0.6;
 
 /** A lowercase invented word: English-like, or of syl syllables (an onset may be dropped, so words may start with a vowel). */
-function word(r: Rng, syl: number): string {
+function word(r: Rng, syl: number, englishLikeShare: number): string {
   for (;;) {
-    if (r.float() < ENGLISH_LIKE_SHARE) {
+    // (no draw at share 0, so a world of syllable words is the same as before letters.ts)
+    if (englishLikeShare > 0 && r.float() < englishLikeShare) {
       const e = englishLikeWord(r);
       if (!FORBIDDEN.has(e)) return e;
       continue;
@@ -40,14 +41,15 @@ function word(r: Rng, syl: number): string {
 export const isForbiddenInvention = (w: string): boolean => FORBIDDEN.has(w.toLowerCase());
 
 /** A fresh lexicon for one story: k invented names, places and objects (2 or 3 syllables). */
-export function inventedLexicon(r: Rng, k = 4): Lexicon {
+export function inventedLexicon(r: Rng, k = 4, englishLikeShare = ENGLISH_LIKE_SHARE): Lexicon {
   const distinct = (f: () => string) => {
     const s = new Set<string>();
     while (s.size < k) s.add(f());
     return [...s];
   };
   const syl = () => 2 + r.int(0, 1);
-  return { names: distinct(() => cap(word(r, syl()))), places: distinct(() => word(r, syl())), objects: distinct(() => word(r, syl())) };
+  const w = () => word(r, syl(), englishLikeShare);
+  return { names: distinct(() => cap(w())), places: distinct(w), objects: distinct(w) };
 }
 
 /** Share of training stories told with invented words (the rest use TRAIN, so the fixed words stay familiar). */
@@ -58,8 +60,8 @@ export const INVENTED_SHARE = 0.8;
  * realPlaces keeps the training places (pretraining prose: "The boy went to the" must still be
  * followed by places of the world, as the next-word explorer shows, not by syllables).
  */
-export function trainingLexicon(r: Rng, inventedShare: number, realPlaces = false): Lexicon {
+export function trainingLexicon(r: Rng, inventedShare: number, realPlaces = false, englishLikeShare = ENGLISH_LIKE_SHARE): Lexicon {
   if (r.float() >= inventedShare) return TRAIN;
-  const lex = inventedLexicon(r);
+  const lex = inventedLexicon(r, 4, englishLikeShare);
   return realPlaces ? { ...lex, places: TRAIN.places } : lex;
 }

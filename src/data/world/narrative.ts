@@ -8,7 +8,7 @@ import type { Rng } from '../../tasks/rng.ts';
 import { story as childrensStory } from '../stories.ts';
 import { pick, cap, TRAIN } from './lexicon.ts';
 import { storyItem } from './story.ts';
-import { trainingLexicon, INVENTED_SHARE } from './invented.ts';
+import { trainingLexicon, INVENTED_SHARE, ENGLISH_LIKE_SHARE } from './invented.ts';
 import { languageItem } from './norwegian.ts';
 import { smallTalk } from './smalltalk.ts';
 import { getTask } from '../../tasks/registry.ts';
@@ -27,7 +27,7 @@ function scene(r: Rng): string {
 }
 
 /** n documents of mixed prose (deterministic in seed and n); sums come from a sampler that skips the held-out products. */
-export function narrativeTexts(r: Rng, n: number, seed: number, sums: TrainingSampler): string[] {
+export function narrativeTexts(r: Rng, n: number, seed: number, sums: TrainingSampler, englishLikeShare = ENGLISH_LIKE_SHARE): string[] {
   const tr = new TensorRng(seed), mult = getTask('long-multiplication');
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ export function narrativeTexts(r: Rng, n: number, seed: number, sums: TrainingSa
     // Worked sums are a third: products are the skill that needs the most practice.
     if (k < 2) out.push(childrensStory(tr));
     else if (k < 3) out.push(scene(r));
-    else if (k < 5) out.push(storyItem(r, trainingLexicon(r, INVENTED_SHARE, true), r.int(0, 1) === 0).question.split('\n')[0]!);
+    else if (k < 5) out.push(storyItem(r, trainingLexicon(r, INVENTED_SHARE, true, englishLikeShare), r.int(0, 1) === 0).question.split('\n')[0]!);
     else if (k < 6) out.push(languageItem(r, 'no').answer + ' ' + languageItem(r, 'no').answer);
     else if (k < 9) { const p = sums.sample(3); out.push(`${p.question} ${mult.solveWithSteps(p).split('\n').join(' ')}`); }
     else out.push(cap(smallTalk(r).answer));
