@@ -1,11 +1,11 @@
 // Where a model's hinted product trace (hinted-columns.ts) leaves the reference: the first wrong
 // line, classified. The reference is rebuilt with the model's own first letter, since any start
 // that fits is a right trace.
-import { HINTS, hintedProductTrace, WIDTH } from './hinted-columns.ts';
+import { HINTS, hintedProductTrace, WIDTH, type HintLayout } from './hinted-columns.ts';
 import { parseArithQuestion } from './arithmetic.ts';
 
 export type HintedErrorKind =
-  | 'rewrite stops early' | 'rewrite runs on' | 'rewrite digit' | 'rewrite letters'
+  | 'reading stops early' | 'reading runs on' | 'reading digit' | 'reading letters' | 'reading pairs'
   | 'step arithmetic' | 'step lookup' | 'steps stop wrong'
   | 'letters row' | 'digits row' | 'answer' | 'no trace';
 
@@ -18,29 +18,35 @@ export function hintedStepHolds(line: string): boolean | null {
   return Number(m[2]) * Number(m[3]) + Number(m[4]) === Number(m[5]);
 }
 
-/** The first letter a completion's rewrite uses, when it fits the multiplicand. */
-function startOf(reasoning: string, digits: number): number | null {
-  const i = HINTS.indexOf(reasoning.trim()[0] ?? '');
-  return i >= 1 && i + digits <= WIDTH ? i : null;
+/** The first letter a completion's reading uses, when it fits the multiplicand. */
+function startOf(lines: string[], digits: number, layout: HintLayout): number | null {
+  const letters = layout === 'pairs' ? (lines[0] ?? '') : (lines[1] ?? '').replace(/^\.*/, '');
+  const i = HINTS.indexOf(letters[0] ?? '');
+  return i >= 1 && i + digits + (layout === 'tail' ? 1 : 0) <= WIDTH ? i : null;
 }
 
 /** The kind of the first wrong line of a completion's reasoning, or 'answer' when every line is right. */
-export function classifyHinted(question: string, reasoning: string): HintedErrorKind {
+export function classifyHinted(question: string, reasoning: string, layout: HintLayout = 'aligned'): HintedErrorKind {
   const { a, b } = parseArithQuestion(question, 'hinted');
   const as = a.toString();
-  const start = startOf(reasoning, as.length);
-  if (start === null) return 'no trace';
-  const ref = hintedProductTrace(a, b, start).split('\n').slice(0, -1);
   const got = reasoning.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const readLines = layout === 'pairs' ? 1 : layout === 'tail' ? 3 : 2;
+  if (!(layout === 'tail' ? /\* \d\?$/ : /\*\d$/).test(got[0] ?? '')) return 'no trace';
+  // A reading of the wrong length or digits is named before its letters are looked at.
+  const row = (got[0] ?? '').replace(/\*.*$/, '');
+  const digitsRead = layout === 'tail' ? (/(\d*) \*/.exec(got[0] ?? '')?.[1] ?? '')
+    : (layout === 'window' ? row.replace(/^\D*/, '') : row).replace(/[a-p.]/g, '');
+  if (digitsRead.length < as.length) return 'reading stops early';
+  if (digitsRead.length > as.length) return 'reading runs on';
+  if (digitsRead !== as) return 'reading digit';
+  const start = startOf(got, as.length, layout);
+  if (start === null) return layout === 'pairs' ? 'no trace' : 'reading letters';
+  // Lines compare trimmed on both sides (a window reading can start with a space).
+  const ref = hintedProductTrace(a, b, start, layout).split('\n').slice(0, -1).map((l) => l.trim());
   for (let i = 0; i < ref.length; i++) {
     const want = ref[i]!, line = got[i];
     if (line === want) continue;
-    if (i === 0) {
-      const digits = (line ?? '').replace(/\*.*$/, '').replace(/[a-p]/g, '');
-      if (digits.length < as.length) return 'rewrite stops early';
-      if (digits.length > as.length) return 'rewrite runs on';
-      return digits === as ? 'rewrite letters' : 'rewrite digit';
-    }
+    if (i < readLines) return i === 2 ? 'reading pairs' : 'reading letters';
     if (line === undefined) return 'steps stop wrong';
     if (STEP.test(want)) {
       if (!STEP.test(line)) return 'steps stop wrong';

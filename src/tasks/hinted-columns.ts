@@ -2,29 +2,36 @@
 // count, so that operands longer than any trained one are only more of the same lines.
 //
 // The column traces (columns.ts) copy whole numbers: a model trained on multiplicands of up to 6
-// digits copies a 7- or 8-digit one as exactly 6 (docs/reasoning/report.md, section 4). Here no
-// line copies a number of the operand's length. Every digit of the multiplicand gets a hint letter
-// (Zhou et al. 2023, "What algorithms can transformers learn?"), the hints are a contiguous run of
-// HINTS starting at a letter chosen per problem (so every letter and every letter pair is trained
-// even though no trained operand is long), and each step is found by content:
+// digits copies a 7- or 8-digit one as exactly 6 (docs/reasoning/report.md, section 4). Here the
+// multiplicand is read once, then every step finds what it needs by a hint letter (Zhou et al.
+// 2023, "What algorithms can transformers learn?") or at a fixed distance. The hints are a
+// contiguous run of HINTS starting at a letter chosen per problem, so every letter and every letter
+// pair is trained although no trained operand is long.
 //
 //   What is 75339238 * 6?
-//   b7c5d3e3f9g2h3i8*6     the rewrite: the next letter, then the question's digit after the two
-//                          written last; it ends ("*") where the question's number ends
-//   i8*6+0=48              one line per hint, last hint first: the letter before the one above,
-//   h3*6+4=22              the digit after that letter in the rewrite, the multiplier, the carry
-//   ...                    (the tens digit of the value above), the value in two digits
+//   ..75339238*6       the reading (layout 'aligned'): the multiplicand right-aligned in ALIGNED
+//   ..bcdefghi           columns, so each column is a fixed distance from the question's digit it
+//                        copies (whatever the length); under each digit a letter, the first one
+//                        chosen, each next one the letter after the one to its left
+//   i8*6+0=48          one line per hint, last hint first: the letter before the one above, the
+//   h3*6+4=22            digit above that letter, the multiplier, the carry (the tens digit of the
+//   ...                  value above), the value in two digits
 //   b7*6+3=45
-//   a0*6+4=04              the letter before the first has no digit in the rewrite: 0, and the
-//                          steps stop (the carry line)
-//   abcdefghi.......       the letters in order from the carry's (skipped when the carry is 0),
-//                          ending where a letter has no step line; '.' fills WIDTH columns
-//   452035428.......       under each letter, the units digit of its step line
-//   452035428              the answer: row 2 up to its first '.'
+//   a0*6+4=04          the letter before the first has no digit: 0, and the steps stop (the carry)
+//   abcdefghi.......   the letters in order from the carry's (skipped when the carry is 0), ending
+//                        where a letter has no step line; '.' fills WIDTH columns
+//   452035428.......   under each letter, the units digit of its step line
+//   452035428          the answer: row 2 up to its first '.'
 //
-// The two rows have a fixed width, so a row's column is a constant distance from the same column
-// of the row above, and the answer (written after </think>) is a constant distance from row 2.
-// A multiplier 0 or a multiplicand 0 ends after the rewrite with "a factor is 0".
+// The layout used by tasks is 'tail' (tailRows): the reading is the question's last characters, a
+// letters row and the letters with their digits; the steps then find a letter's digit right after
+// the letter. The other layouts were measured on the way (docs/reasoning/report.md, section 9).
+//
+// The rows have fixed widths, so a row's column is a constant distance from the same column of the
+// row above, and the answer (written after </think>) is a constant distance from the digits row.
+// Layout 'pairs' reads the multiplicand as letter-digit pairs instead ("b7c5d3e3f9g2h3i8*6"); it
+// was measured first and fails the same way as the column traces (report, section 9).
+// A multiplier 0 or a multiplicand 0 ends after the reading with "a factor is 0".
 import { applyOp, parseArithQuestion } from './arithmetic.ts';
 import { PonderError } from '../errors.ts';
 
@@ -52,9 +59,76 @@ export function hintStart(question: string, digits: number): number {
   return 1 + ((h >>> 2) % last);
 }
 
-/** The rewrite line: each digit after its letter, then "*" and the multiplier. */
+/** How the multiplicand is read from the question: letter-digit pairs, or right-aligned rows. */
+export type HintLayout = 'tail' | 'aligned' | 'window' | 'pairs';
+
+/** Columns of the aligned reading: the longest multiplicand it holds. Column 0 looks back
+ *  ALIGNED - 1 tokens from the question's last digit, which stays inside "<|user|>What is ". */
+export const ALIGNED = 10;
+
+/** The 'pairs' reading: each digit after its letter, then "*" and the multiplier. */
 export function rewriteLine(a: string, d: number, start: number): string {
   return a.split('').map((x, i) => `${HINTS[start + i]}${x}`).join('') + `*${d}`;
+}
+
+/** The 'aligned' reading: the digits right-aligned in ALIGNED columns then "*d", and the letters under them. */
+export function alignedRows(a: string, d: number, start: number): [string, string] {
+  if (a.length > ALIGNED) throw new PonderError(`hinted trace: ${a.length} digits do not fit ${ALIGNED} aligned columns`);
+  return [a.padStart(ALIGNED, PAD) + `*${d}`, HINTS.slice(start, start + a.length).padStart(ALIGNED, PAD)];
+}
+
+/** Columns of the window reading: the question's last WINDOW characters up to the multiplicand's end. */
+export const WINDOW = 9;
+
+/**
+ * The 'window' reading: the question's text ending at the multiplicand's last digit, WINDOW
+ * characters ("What is 7", " 75339238"), then "*d"; under it the letters, a pad under each
+ * character that is not a digit. Every column copies whatever character is a fixed distance back
+ * (no column decides between a pad and a digit), so no column has a rule of its own.
+ */
+export function windowRows(a: string, d: number, start: number): [string, string] {
+  if (a.length > WINDOW) throw new PonderError(`hinted trace: ${a.length} digits do not fit a ${WINDOW}-character window`);
+  const text = `What is ${a}`;
+  return [text.slice(text.length - WINDOW) + `*${d}`, HINTS.slice(start, start + a.length).padStart(WINDOW, PAD)];
+}
+
+/** Characters of the tail reading: the shortest question of the family ("What is 1 * 2?") is this long. */
+export const TAIL = 14;
+
+/**
+ * The 'tail' reading, for any arithmetic question: its last TAIL characters; under every digit a
+ * letter, consecutive from the start letter across the whole row; then every letter, last first,
+ * followed by the digit above it ("is 75339238 * 6?" over "...bcdefghi...j.", then
+ * "j6i8h3g2f9e3d3c5b7"). Every column of the first row copies the character a fixed distance back
+ * (every question ends at the same place before the reading); every letter of the third is the
+ * one before the letter to its left, ending where the letters row has none. Sums and differences
+ * share these rows, so that in training every column holds digits and is looked up (a 6+6 sum's
+ * first operand fills the left columns): no column can learn that it never holds one.
+ */
+export function tailRows(question: string, start: number): [string, string, string] {
+  // A long sum's first operand may start before the row: its rows only train the reading.
+  const row = question.slice(Math.max(0, question.length - TAIL)).padStart(TAIL, PAD);
+  let next = start, letters = '', pairs = '';
+  for (const ch of row) {
+    if (!/\d/.test(ch)) { letters += PAD; continue; }
+    if (next >= WIDTH) throw new PonderError(`hinted trace: the digits of '${question}' from letter ${start} do not fit ${WIDTH} hints`);
+    letters += HINTS[next];
+    pairs = HINTS[next] + ch + pairs;
+    next++;
+  }
+  return [row, letters, pairs];
+}
+
+/** The number of digits a tail reading letters. */
+export const tailDigits = (question: string): number => (question.slice(-TAIL).match(/\d/g) ?? []).length;
+
+/** The reading lines of a layout. */
+export function readingLines(a: string, d: number, start: number, layout: HintLayout): string[] {
+  if (layout === 'tail') {
+    if (a.length + ' * d?'.length > TAIL) throw new PonderError(`hinted trace: ${a.length} digits do not fit a ${TAIL}-character tail reading`);
+    return tailRows(`What is ${a} * ${d}?`, start);
+  }
+  return layout === 'pairs' ? [rewriteLine(a, d, start)] : layout === 'window' ? windowRows(a, d, start) : alignedRows(a, d, start);
 }
 
 /** The step lines, last hint first, and the product's digits by letter index. */
@@ -79,18 +153,18 @@ function answerRows(digitAt: Map<number, number>, start: number): [string, strin
 }
 
 /** The hinted trace of a * d (d one digit) with the given first letter; its last line is the answer. */
-export function hintedProductTrace(a: bigint, d: bigint, start: number): string {
+export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: HintLayout = 'aligned'): string {
   if (a < 0n || d < 0n || d > 9n) throw new PonderError(`hinted trace: ${a} * ${d} is not a multiplicand times one digit`);
   const as = a.toString(), dn = Number(d);
-  if (start < 1 || start + as.length > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
-  const rewrite = rewriteLine(as, dn, start);
-  if (a === 0n || d === 0n) return [rewrite, 'a factor is 0', '0'].join('\n');
+  if (start < 1 || start + as.length + (layout === 'tail' ? 1 : 0) > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
+  const reading = readingLines(as, dn, start, layout);
+  if (a === 0n || d === 0n) return [...reading, 'a factor is 0', '0'].join('\n');
   const { lines, digitAt } = stepLines(as, dn, start);
   const [letters, digits] = answerRows(digitAt, start);
   const answer = digits.slice(0, digits.indexOf(PAD) < 0 ? WIDTH : digits.indexOf(PAD));
   // The answer row must read the product (checked here, so a trace can never lie).
   if (answer !== (a * d).toString()) throw new PonderError(`hinted trace of ${a}*${d} reads ${answer}`);
-  return [rewrite, ...lines, letters, digits, answer].join('\n');
+  return [...reading, ...lines, letters, digits, answer].join('\n');
 }
 
 /** Whether a question is a product the hinted format writes: a multiplicand times one digit. */
@@ -104,10 +178,10 @@ export function isHintedProduct(question: string, task = 'hinted'): boolean {
 }
 
 /** The hinted trace of a question "What is A * d?", its first letter chosen by hintStart. */
-export function hintedTraceOf(question: string, task = 'hinted'): string {
+export function hintedTraceOf(question: string, task = 'hinted', layout: HintLayout = 'aligned'): string {
   const { a, op, b } = parseArithQuestion(question, task);
   if (op !== '*' || b > 9n) throw new PonderError(`${task}: '${question}' is not a product by one digit`);
-  const trace = hintedProductTrace(a, b, hintStart(question, a.toString().length));
+  const trace = hintedProductTrace(a, b, hintStart(question, layout === 'tail' ? tailDigits(question) : a.toString().length), layout);
   if (trace.split('\n').pop() !== applyOp(a, op, b).toString()) throw new PonderError(`${task}: hinted trace of '${question}' ends wrong`);
   return trace;
 }

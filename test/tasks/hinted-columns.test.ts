@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HINTS, MAX_DIGITS, PAD, WIDTH, hintStart, hintedProductTrace, hintedTraceOf, isHintedProduct } from '../../src/tasks/hinted-columns.ts';
+import { ALIGNED, TAIL, WINDOW, HINTS, tailRows, MAX_DIGITS, PAD, WIDTH, hintStart, hintedProductTrace, hintedTraceOf, isHintedProduct, type HintLayout } from '../../src/tasks/hinted-columns.ts';
 import { classifyHinted, hintedStepHolds } from '../../src/tasks/hinted-analysis.ts';
 import { Rng } from '../../src/tasks/rng.ts';
 import { randomDigits } from '../../src/tasks/arithmetic.ts';
@@ -12,18 +12,54 @@ const STEP = /^([a-p])(\d)\*(\d)\+(\d)=(\d\d)$/;
  * fixed distance, never by counting digits. Returns the answer it reads, or throws naming the
  * broken invariant.
  */
-function readByContent(trace: string): string {
+function readByContent(trace: string, layout: HintLayout): string {
   const lines = trace.split('\n');
-  const rewrite = lines[0]!;
-  const m = /^((?:[a-p]\d)+)\*(\d)$/.exec(rewrite);
-  if (!m) throw new Error(`rewrite line ${rewrite}`);
-  const pairs = m[1]!.match(/[a-p]\d/g)!;
+  let pairs: string[], d: number, readLines: number;
+  if (layout === 'pairs') {
+    const m = /^((?:[a-p]\d)+)\*(\d)$/.exec(lines[0]!);
+    if (!m) throw new Error(`reading line ${lines[0]}`);
+    pairs = m[1]!.match(/[a-p]\d/g)!;
+    d = Number(m[2]);
+    readLines = 1;
+  } else if (layout === 'tail') {
+    const [row, letters, pairLine] = lines as [string, string, string];
+    assert.equal(row.length, TAIL);
+    assert.equal(letters.length, TAIL);
+    // A letter under every digit and a pad under everything else; the pairs line lists each
+    // letter, last first, with the digit above it, and ends where the letters row has no letter.
+    for (let c = 0; c < TAIL; c++) assert.equal(/\d/.test(row[c]!), letters[c] !== PAD, `column ${c}`);
+    const listed = pairLine.match(/[a-p]\d/g)!;
+    assert.equal(listed.join(''), pairLine);
+    for (const [k, p] of listed.entries()) {
+      assert.equal(row[letters.indexOf(p[0]!)], p[1], `pair ${p}`);
+      if (k > 0) assert.equal(HINTS.indexOf(p[0]!), HINTS.indexOf(listed[k - 1]![0]!) - 1);
+    }
+    assert.equal(letters.includes(HINTS[HINTS.indexOf(listed[listed.length - 1]![0]!) - 1]!), false, 'the pairs stop at the first absent letter');
+    // The product's own letters: the multiplier's letter (the first pair) is not a step of the multiplicand.
+    pairs = listed.slice(1).reverse();
+    d = Number(listed[0]![1]);
+    assert.equal(row.slice(-3), ` ${d}?`.slice(-3));
+    readLines = 3;
+  } else {
+    const width = layout === 'aligned' ? ALIGNED : WINDOW;
+    const m = /^(.*)\*(\d)$/.exec(lines[0]!);
+    if (!m || m[1]!.length !== width || lines[1]!.length !== width) throw new Error(`reading rows ${lines[0]} / ${lines[1]}`);
+    // Column c of the letters row needs only column c of the row above (a pad under anything but
+    // a digit) and the letter to its left: the row above is a fixed distance away.
+    pairs = [];
+    for (let c = 0; c < width; c++) {
+      const digit = m[1]![c]!, letter = lines[1]![c]!;
+      assert.equal(!/\d/.test(digit), letter === PAD, `column ${c} of ${lines[0]} / ${lines[1]}`);
+      if (letter !== PAD) pairs.push(letter + digit);
+    }
+    d = Number(m[2]);
+    readLines = 2;
+  }
   const digitOf = new Map(pairs.map((p) => [p[0]!, Number(p[1])]));
-  // Letters of the rewrite are a contiguous run of HINTS.
-  pairs.forEach((p, i) => { if (i > 0 && HINTS.indexOf(p[0]!) !== HINTS.indexOf(pairs[i - 1]![0]!) + 1) throw new Error(`rewrite letters not contiguous: ${rewrite}`); });
-  const d = Number(m[2]);
+  // Letters of the reading are a contiguous run of HINTS.
+  pairs.forEach((p, i) => { if (i > 0 && HINTS.indexOf(p[0]!) !== HINTS.indexOf(pairs[i - 1]![0]!) + 1) throw new Error(`reading letters not contiguous: ${pairs.join('')}`); });
   const steps: RegExpExecArray[] = [];
-  let i = 1;
+  let i = readLines;
   for (; STEP.test(lines[i] ?? ''); i++) steps.push(STEP.exec(lines[i]!)!);
   const unitsOf = new Map<string, number>();
   let carry = 0, prev = HINTS.indexOf(pairs[pairs.length - 1]![0]!) + 1;
@@ -56,30 +92,66 @@ function readByContent(trace: string): string {
   return answer;
 }
 
-test('hinted traces of products up to MAX_DIGITS digits read, by content alone, the exact product', () => {
-  const rng = new Rng(7);
-  for (let k = 0; k < 600; k++) {
-    const digits = 1 + (k % MAX_DIGITS);
-    const a = randomDigits(rng, digits), d = BigInt(rng.int(1, 9));
-    if (a === 0n) continue;
-    const q = `What is ${a} * ${d}?`;
-    const trace = hintedTraceOf(q);
-    assert.equal(readByContent(trace), (a * d).toString(), q);
-    // No line before the answer rows holds a run of more than two digits: nothing is copied as a whole number.
-    for (const line of trace.split('\n').slice(0, -3)) assert.ok(!/\d{3}/.test(line), `${q}: ${line}`);
-  }
+for (const layout of ['tail', 'aligned', 'window', 'pairs'] as const) {
+  test(`hinted traces (${layout}) read, by letters and fixed distances alone, the exact product`, () => {
+    const rng = new Rng(7);
+    const longest = layout === 'tail' ? TAIL - 5 : layout === 'aligned' ? ALIGNED : layout === 'window' ? WINDOW : MAX_DIGITS;
+    for (let k = 0; k < 600; k++) {
+      const digits = 1 + (k % longest);
+      const a = randomDigits(rng, digits), d = BigInt(rng.int(1, 9));
+      if (a === 0n) continue;
+      const q = `What is ${a} * ${d}?`;
+      const trace = hintedTraceOf(q, 'test', layout);
+      assert.equal(readByContent(trace, layout), (a * d).toString(), q);
+      // After the reading, no line holds a run of more than two digits until the answer rows: no
+      // step copies a number whose length grows with the operand.
+      for (const line of trace.split('\n').slice(layout === 'pairs' ? 0 : layout === 'tail' ? 3 : 2, -3)) assert.ok(!/\d{3}/.test(line), `${q}: ${line}`);
+    }
+  });
+}
+
+for (const [layout, width] of [['tail', TAIL], ['aligned', ALIGNED], ['window', WINDOW]] as const) {
+  test(`the ${layout} reading puts each question character it copies a fixed distance before its column, for any length`, () => {
+    // Question and template tokens between the multiplicand's last digit and the reading are the
+    // same for every product by one digit (" * d?", then the chat tokens), so with the row
+    // right-aligned the distance from a character to its copy does not depend on the length.
+    const distances = new Set<number>();
+    for (const a of ['7', '4821', '75339238', '123456789']) {
+      const q = `What is ${a} * 6?`;
+      const row = hintedTraceOf(q, 'test', layout).split('\n')[0]!;
+      const text = `${q}|${row}`; // '|' stands for the fixed chat tokens
+      const lastDigit = q.indexOf(' *') - 1, lastColumn = q.length + 1 + width - 1 - (layout === 'tail' ? 5 : 0);
+      const copied = layout === 'aligned' ? a.length : width - (layout === 'tail' ? 5 : 0); // the window copies every character, pads included
+      for (let k = 0; k < copied; k++) assert.equal(text[lastColumn - k], text[lastDigit - k], `${q} column ${width - 1 - k}`);
+      distances.add(lastColumn - lastDigit);
+    }
+    assert.equal(distances.size, 1, `one distance for every length: ${[...distances]}`);
+  });
+}
+
+test('sums and differences share the tail rows; a long sum\'s first operand may start before the row', () => {
+  assert.deepEqual(tailRows('What is 123456 + 654321?', 2), ['3456 + 654321?', 'cdef...ghijkl.', 'l1k2j3i4h5g6f6e5d4c3']);
+  assert.deepEqual(tailRows('What is 7 - 12?', 1), ['hat is 7 - 12?', '.......b...cd.', 'd2c1b7']);
+  assert.throws(() => tailRows('What is 123456 + 654321?', 7), /do not fit 16 hints/);
+});
+
+test('readings longer than their rows are one clear error', () => {
+  assert.throws(() => hintedProductTrace(1234567890n, 3n, 1, 'tail'), /do not fit a 14-character tail reading/);
+  assert.throws(() => hintedProductTrace(12345678901n, 3n, 1), /do not fit 10 aligned columns/);
+  assert.throws(() => hintedProductTrace(1234567890n, 3n, 1, 'window'), /do not fit a 9-character window/);
 });
 
 test('the letters row starts at the carry letter exactly when the carry is not 0', () => {
   const withCarry = hintedProductTrace(75339238n, 6n, 1).split('\n');
+  assert.deepEqual(withCarry.slice(0, 3), ['..75339238*6', '..bcdefghi', 'i8*6+0=48']);
   assert.equal(withCarry[withCarry.length - 3], 'abcdefghi.......');
-  const noCarry = hintedProductTrace(12n, 3n, 4).split('\n');
+  const noCarry = hintedProductTrace(12n, 3n, 4, 'pairs').split('\n');
   assert.deepEqual(noCarry, ['e1f2*3', 'f2*3+0=06', 'e1*3+0=03', 'd0*3+0=00', 'ef..............', '36..............', '36']);
 });
 
-test('a zero factor ends after the rewrite', () => {
-  assert.deepEqual(hintedProductTrace(4071n, 0n, 2).split('\n'), ['c4d0e7f1*0', 'a factor is 0', '0']);
-  assert.deepEqual(hintedProductTrace(0n, 8n, 1).split('\n'), ['b0*8', 'a factor is 0', '0']);
+test('a zero factor ends after the reading', () => {
+  assert.deepEqual(hintedProductTrace(4071n, 0n, 2, 'pairs').split('\n'), ['c4d0e7f1*0', 'a factor is 0', '0']);
+  assert.deepEqual(hintedProductTrace(0n, 8n, 1).split('\n'), ['.........0*8', '.........b', 'a factor is 0', '0']);
 });
 
 test('hint starts fit, favour b, and over operands of at most 6 digits use every letter and letter pair', () => {
@@ -94,7 +166,7 @@ test('hint starts fit, favour b, and over operands of at most 6 digits use every
     assert.equal(hintStart(q, a.toString().length), s, 'deterministic');
     assert.ok(s >= 1 && s + a.toString().length <= WIDTH);
     if (s === 1) atB++;
-    const rewrite = hintedTraceOf(q).split('\n')[0]!.replace(/[\d*]/g, '');
+    const rewrite = hintedTraceOf(q).split('\n')[1]!.replace(/\./g, '');
     for (let i = 0; i < rewrite.length; i++) { letters.add(rewrite[i]!); if (i > 0) pairs.add(rewrite.slice(i - 1, i + 1)); }
     ends.add(rewrite[rewrite.length - 1]!);
   }
@@ -119,11 +191,17 @@ test('bad input is one clear error', () => {
 test('classifyHinted names the first wrong line, with the model\'s own start letter', () => {
   const q = 'What is 75339238 * 6?';
   const think = (t: string) => t.split('\n').slice(0, -1).join('\n');
-  const right = think(hintedProductTrace(75339238n, 6n, 3));
-  assert.equal(classifyHinted(q, right), 'answer');
-  assert.equal(classifyHinted(q, right.replace('d7e5f3g3h9i2j3k8*6', 'd7e5f3g3h9i2*6')), 'rewrite stops early');
-  assert.equal(classifyHinted(q, right.replace('d7e5f3g3h9i2j3k8*6', 'd7e5f3g3h9i2j4k8*6')), 'rewrite digit');
-  assert.equal(classifyHinted(q, right.replace('j3*6+4=22', 'j3*6+4=23')), 'step arithmetic');
-  assert.equal(classifyHinted(q, right.replace('j3*6+4=22', 'j2*6+4=16')), 'step lookup');
+  const pairs = think(hintedProductTrace(75339238n, 6n, 3, 'pairs'));
+  assert.equal(classifyHinted(q, pairs, 'pairs'), 'answer');
+  assert.equal(classifyHinted(q, pairs.replace('d7e5f3g3h9i2j3k8*6', 'd7e5f3g3h9i2*6'), 'pairs'), 'reading stops early');
+  assert.equal(classifyHinted(q, pairs.replace('d7e5f3g3h9i2j3k8*6', 'd7e5f3g3h9i2j4k8*6'), 'pairs'), 'reading digit');
+  assert.equal(classifyHinted(q, pairs.replace('j3*6+4=22', 'j3*6+4=23'), 'pairs'), 'step arithmetic');
+  assert.equal(classifyHinted(q, pairs.replace('j3*6+4=22', 'j2*6+4=16'), 'pairs'), 'step lookup');
+  const aligned = think(hintedProductTrace(75339238n, 6n, 5));
+  assert.equal(classifyHinted(q, aligned), 'answer');
+  assert.equal(classifyHinted(q, aligned.replace('..75339238*6', '....753392*6')), 'reading stops early');
+  assert.equal(classifyHinted(q, aligned.replace('..fghijklm', '..fghijklk')), 'reading letters');
+  assert.equal(classifyHinted(q, aligned.replace('m8*6+0=48', 'm8*6+0=47')), 'step arithmetic');
+  assert.equal(classifyHinted(q, aligned.replace('abcdefghi', 'efghijklm').replace(/^efghijklm\.*$/m, 'efghijkl........')), 'letters row');
   assert.equal(classifyHinted(q, 'nonsense'), 'no trace');
 });

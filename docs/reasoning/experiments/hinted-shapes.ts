@@ -1,7 +1,8 @@
 // Experiment (docs/reasoning/report.md, section 9): the same shortened setting as pretrain-shapes.ts
 // (run A), with products by one digit written in one of two formats:
 //   "format": "columns"  the column traces of src/tasks/columns.ts (whole-number copies)
-//   "format": "hinted"   the hinted traces of src/tasks/hinted-columns.ts (every copy stops on content)
+//   "format": "hinted"   the hinted traces of src/tasks/hinted-columns.ts (every copy stops on content),
+//                        "layout": "tail", "aligned" (default), "window" or "pairs" (how the multiplicand is read)
 // Sums and differences keep the column format in both. Greedy, thinking forced on, every K steps.
 //   PONDER_THREADS=1 npx tsx docs/reasoning/experiments/hinted-shapes.ts '{"name":"H","format":"hinted","pretrain":[...],"eval":["3x1","6x1","7x1","8x1"],"steps":1500}' [outDir]
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { pretrain } from '../../../src/train/pretrain.ts';
 import { saveCheckpoint } from '../../../src/io/checkpoint.ts';
 import { shapeName, type Shape } from '../../../src/tasks/columns.ts';
 import { cleanShapesTask, trainingProblems, assertClean, shapeHeldOut, heldValueSet, traceOf, mentionedHeldValue } from '../../../src/pipeline/arithmetic-data.ts';
-import { hintedTraceOf, isHintedProduct } from '../../../src/tasks/hinted-columns.ts';
+import { hintedTraceOf, hintStart, isHintedProduct, tailDigits, tailRows, type HintLayout } from '../../../src/tasks/hinted-columns.ts';
 import { classifyHinted } from '../../../src/tasks/hinted-analysis.ts';
 import { rollouts } from '../../../src/rl/rollout.ts';
 import { verifyProblem } from '../../../src/tasks/registry.ts';
@@ -26,6 +27,7 @@ setThreads(1);
 const cfg = JSON.parse(process.argv[2]!);
 const name: string = cfg.name;
 const hinted = cfg.format === 'hinted';
+const layout: HintLayout = cfg.layout ?? 'aligned';
 if (!hinted && cfg.format !== 'columns') throw new Error(`format must be "hinted" or "columns", got ${JSON.stringify(cfg.format)}`);
 const out = process.argv[3] ?? `runs/arith-exp/${name}`; mkdirSync(out, { recursive: true });
 const log = (s: string) => { console.log(s); appendFileSync(join(out, 'log.txt'), s + '\n'); };
@@ -41,7 +43,12 @@ sets['3x1 held'] = heldValueSet(n, seed, 1);
 const held = Object.values(sets).flat();
 
 // The trace of a problem in this run's format.
-const traceIn = (p: Problem): string => (hinted && isHintedProduct(p.question) ? hintedTraceOf(p.question) : traceOf(p));
+// With the 'tail' layout, sums and differences start with the same reading rows (then their column trace).
+const traceIn = (p: Problem): string => {
+  if (hinted && isHintedProduct(p.question)) return hintedTraceOf(p.question, 'hinted', layout);
+  if (hinted && layout === 'tail') return [...tailRows(p.question, hintStart(p.question, tailDigits(p.question))), traceOf(p)].join('\n');
+  return traceOf(p);
+};
 const steps = cfg.steps, B = cfg.batch ?? 16, T = cfg.seqLen ?? 256;
 // Training problems clear of the held-out sets in the column format, and (checked here) in this run's format too.
 const drawn = trainingProblems(pre, Math.ceil(steps * B * (T + 1) / 100) + 3000, seed, held);
@@ -58,7 +65,7 @@ const model = { d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, 
 const config = validateConfig({ ...model, vocab_size: Math.max(tok.vocabSize, 64) });
 const stream = reasoningStream(tok, task, train, 1, seed);
 const net = new Transformer(config, seed);
-log(`${name} (${cfg.format}): ${train.length} problems (${drawn.length - train.length} dropped for a held value in the trace), ${stream.length} tokens, vocab ${tok.vocabSize}, ${net.paramCount()} params`);
+log(`${name} (${cfg.format}${hinted ? `, ${layout}` : ''}): ${train.length} problems (${drawn.length - train.length} dropped for a held value in the trace), ${stream.length} tokens, vocab ${tok.vocabSize}, ${net.paramCount()} params`);
 log(`example:\n${traceIn({ question: 'What is 75339238 * 6?', answer: '452035428', task: 'column-multiplication' })}`);
 
 type Result = { shape: string; accuracy: number; errors: Record<string, number>; meanTokens: number; examples: { question: string; completion: string; correct: boolean }[] };
@@ -78,7 +85,7 @@ function evaluate(m: Transformer): Result[] {
       tokens += r.completion.length;
       if (right) ok++;
       else {
-        const kind = hinted && isHintedProduct(r.problem.question) ? classifyHinted(r.problem.question, r.parsed.reasoning ?? '') : 'wrong';
+        const kind = hinted && isHintedProduct(r.problem.question) ? classifyHinted(r.problem.question, r.parsed.reasoning ?? '', layout) : 'wrong';
         errors[kind] = (errors[kind] ?? 0) + 1;
       }
       if (examples.length < 3 && (!right || examples.length === 0)) examples.push({ question: r.problem.question, completion: r.text, correct: right });
