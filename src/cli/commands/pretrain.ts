@@ -44,27 +44,11 @@ Face folder or a .gguf file (weights in float32 while training).`);
     const out = values.out ?? 'runs/pretrain';
     const data = [...(values.data ?? []), ...positionals];
     const sources = data.length ? data : ['default'];
-    // Tokenizer: given, or from the checkpoint being resumed, or trained on the text.
-    let tok: TextTokenizer;
-    let tokens: Int32Array;
     const texts = (): string[] => sources.flatMap((s) => (s === 'default' ? defaultCorpus() : [readText(s)]));
-    if (start) tok = start.tokenizer!;
-    else if (values.tokenizer) tok = loadTokenizer(values.tokenizer);
-    else if (values.resume && existsSync(join(out, 'checkpoint', 'tokenizer.json'))) tok = loadTokenizer(join(out, 'checkpoint', 'tokenizer.json'));
-    else if (sources.length === 1 && sources[0].endsWith('.bin')) throw new PonderError('a token file needs --tokenizer (the tokenizer that made it)');
-    else {
-      tok = trainBpe(texts(), mc.vocab_size);
-      console.error(`pretrain: trained a tokenizer of ${tok.vocabSize} tokens`);
-    }
+    const tok = corpusTokenizer(start, sources, texts, { tokenizer: values.tokenizer, resumeDir: values.resume ? out : undefined, vocabSize: mc.vocab_size });
     if (tok.vocabSize > mc.vocab_size) throw new PonderError(`the tokenizer has ${tok.vocabSize} tokens but ${values.config ?? from} has vocab_size ${mc.vocab_size}`);
     const { bos, eos } = documentIds(start);
-    if (sources.length === 1 && sources[0].endsWith('.bin')) tokens = readTokenFile(sources[0]);
-    else {
-      const ids: number[] = [];
-      for (const t of texts()) { if (bos !== null) ids.push(bos); for (const id of tok.encode(t)) ids.push(id); ids.push(eos); }
-      tokens = Int32Array.from(ids);
-    }
-    if (tokens.length === 0) throw new PonderError(`the corpus (${sources.join(', ')}) is empty`);
+    const tokens = corpusTokens(sources, texts, tok, bos, eos);
     const B = num('batch', values.batch, train?.batch_size ?? 16, { int: true, min: 1 });
     const T = num('seq-len', values['seq-len'], train?.seq_len ?? mc.max_seq_len, { int: true, min: 2, max: mc.max_seq_len });
     console.error(`pretrain: ${tokens.length.toLocaleString()} tokens; batch ${B} × ${T}`);
@@ -86,14 +70,8 @@ Face folder or a .gguf file (weights in float32 while training).`);
     else writeTokenizerFiles(join(out, 'checkpoint'), { tokenizerJson: start!.tokenizerJson, tokenizerConfig: start!.tokenizerConfig, generationConfig: start!.generationConfig, sourceConfig: start!.hfConfig });
     console.log(`pretrain: ${r.steps} steps, train loss ${r.trainLoss.toFixed(3)}, validation loss ${r.valLoss.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s, MFU ${(r.mfu * 100).toFixed(1)}%`);
     console.log(`pretrain: checkpoint in ${join(out, 'checkpoint')}, loss chart ${join(out, 'loss.svg')}`);
-    // Samples: the first words of a few corpus documents, continued by the model.
     const n = num('samples', values.samples, 3, { int: true, min: 0 });
-    const docs = texts().slice(0, n);
-    if (n > 0) {
-      const prompts = docs.map((d) => [...(bos === null ? [] : [bos]), ...tok.encode(d).slice(0, 8)]);
-      const gens = generate(r.model, prompts, { maxNewTokens: 48, temperature: 0.8, topK: 40, seed: 1, stopTokens: [eos] });
-      gens.forEach((g, i) => console.log(`sample ${i + 1}: ${tok.decode(prompts[i].slice(bos === null ? 0 : 1))}\x1b[1m${tok.decode(g.tokens.filter((t) => t !== eos))}\x1b[0m`));
-    }
+    if (n > 0) printSamples(r.model, tok, texts().slice(0, n), bos, eos);
     return 0;
   },
 };
@@ -120,4 +98,36 @@ function documentIds(start: LoadedModel | null): { bos: number | null; eos: numb
 function readText(path: string): string {
   if (!existsSync(path)) throw new PonderError(`${path}: no such file`);
   return readFileSync(path, 'utf8');
+}
+
+/** The tokenizer: the starting model's, a given file, the resumed run's, or one trained on the text. */
+function corpusTokenizer(start: LoadedModel | null, sources: string[], texts: () => string[], o: { tokenizer?: string; resumeDir?: string; vocabSize: number }): TextTokenizer {
+  if (start) return start.tokenizer!;
+  if (o.tokenizer) return loadTokenizer(o.tokenizer);
+  if (o.resumeDir && existsSync(join(o.resumeDir, 'checkpoint', 'tokenizer.json'))) return loadTokenizer(join(o.resumeDir, 'checkpoint', 'tokenizer.json'));
+  if (sources.length === 1 && sources[0].endsWith('.bin')) throw new PonderError('a token file needs --tokenizer (the tokenizer that made it)');
+  const tok = trainBpe(texts(), o.vocabSize);
+  console.error(`pretrain: trained a tokenizer of ${tok.vocabSize} tokens`);
+  return tok;
+}
+
+/** The training tokens: a token file as it is, or every document encoded between its BOS (if any) and EOS. */
+function corpusTokens(sources: string[], texts: () => string[], tok: TextTokenizer, bos: number | null, eos: number): Int32Array {
+  let tokens: Int32Array;
+  if (sources.length === 1 && sources[0].endsWith('.bin')) tokens = readTokenFile(sources[0]);
+  else {
+    const ids: number[] = [];
+    for (const t of texts()) { if (bos !== null) ids.push(bos); for (const id of tok.encode(t)) ids.push(id); ids.push(eos); }
+    tokens = Int32Array.from(ids);
+  }
+  if (tokens.length === 0) throw new PonderError(`the corpus (${sources.join(', ')}) is empty`);
+  return tokens;
+}
+
+/** Samples: the first words of a few corpus documents, continued by the model. */
+function printSamples(model: Transformer, tok: TextTokenizer, docs: string[], bos: number | null, eos: number): void {
+  const prompts = docs.map((d) => [...(bos === null ? [] : [bos]), ...tok.encode(d).slice(0, 8)]);
+  // A tokenizer trained on a small corpus may have fewer tokens than the model's vocab_size.
+  const gens = generate(model, prompts, { maxNewTokens: 48, temperature: 0.8, topK: 40, seed: 1, stopTokens: [eos], vocabLimit: tok.vocabSize });
+  gens.forEach((g, i) => console.log(`sample ${i + 1}: ${tok.decode(prompts[i].slice(bos === null ? 0 : 1))}\x1b[1m${tok.decode(g.tokens.filter((t) => t !== eos))}\x1b[0m`));
 }
