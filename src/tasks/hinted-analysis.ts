@@ -1,8 +1,7 @@
 // Where a model's hinted product trace (hinted-columns.ts) leaves the reference: the first wrong
 // line, classified. The reference is rebuilt with the model's own first letter, since any start
 // that fits is a right trace.
-import { HINTS, hintedProductTrace, WIDTH, type HintLayout } from './hinted-columns.ts';
-import { parseArithQuestion } from './arithmetic.ts';
+import { HINTS, hintedProductTrace, questionTail, WIDTH, type HintLayout } from './hinted-columns.ts';
 
 export type HintedErrorKind =
   | 'reading stops early' | 'reading runs on' | 'reading digit' | 'reading letters' | 'reading pairs'
@@ -22,19 +21,22 @@ export function hintedStepHolds(line: string): boolean | null {
 function startOf(lines: string[], digits: number, layout: HintLayout): number | null {
   const letters = layout === 'pairs' ? (lines[0] ?? '') : (lines[1] ?? '').replace(/^\.*/, '');
   const i = HINTS.indexOf(letters[0] ?? '');
-  return i >= 1 && i + digits + (layout === 'tail' ? 1 : 0) <= WIDTH ? i : null;
+  return i >= 1 && i + digits + (layout.startsWith('tail') ? 1 : 0) <= WIDTH ? i : null;
 }
 
 /** The kind of the first wrong line of a completion's reasoning, or 'answer' when every line is right. */
 export function classifyHinted(question: string, reasoning: string, layout: HintLayout = 'aligned'): HintedErrorKind {
-  const { a, b } = parseArithQuestion(question, 'hinted');
+  const q = questionTail(question);
+  if (q === null) return 'no trace';
+  const { a, b } = q;
   const as = a.toString();
   const got = reasoning.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const readLines = layout === 'pairs' ? 1 : layout === 'tail' ? 3 : 2;
-  if (!(layout === 'tail' ? /\* \d\?$/ : /\*\d$/).test(got[0] ?? '')) return 'no trace';
+  const tail = layout.startsWith('tail');
+  if (!(layout.startsWith('tail') ? /\* \d\?$/ : /\*\d$/).test(got[0] ?? '')) return 'no trace';
   // A reading of the wrong length or digits is named before its letters are looked at.
   const row = (got[0] ?? '').replace(/\*.*$/, '');
-  const digitsRead = layout === 'tail' ? (/(\d*) \*/.exec(got[0] ?? '')?.[1] ?? '')
+  const digitsRead = tail ? (/(\d*) \*/.exec(got[0] ?? '')?.[1] ?? '')
     : (layout === 'window' ? row.replace(/^\D*/, '') : row).replace(/[a-p.]/g, '');
   if (digitsRead.length < as.length) return 'reading stops early';
   if (digitsRead.length > as.length) return 'reading runs on';
@@ -42,7 +44,7 @@ export function classifyHinted(question: string, reasoning: string, layout: Hint
   const start = startOf(got, as.length, layout);
   if (start === null) return layout === 'pairs' ? 'no trace' : 'reading letters';
   // Lines compare trimmed on both sides (a window reading can start with a space).
-  const ref = hintedProductTrace(a, b, start, layout).split('\n').slice(0, -1).map((l) => l.trim());
+  const ref = hintedProductTrace(a, b, start, layout, question.trim()).split('\n').slice(0, -1).map((l) => l.trim());
   for (let i = 0; i < ref.length; i++) {
     const want = ref[i]!, line = got[i];
     if (line === want) continue;

@@ -32,7 +32,7 @@
 // Layout 'pairs' reads the multiplicand as letter-digit pairs instead ("b7c5d3e3f9g2h3i8*6"); it
 // was measured first and fails the same way as the column traces (report, section 9).
 // A multiplier 0 or a multiplicand 0 ends after the reading with "a factor is 0".
-import { applyOp, parseArithQuestion } from './arithmetic.ts';
+import { applyOp, type ArithOp } from './arithmetic.ts';
 import { PonderError } from '../errors.ts';
 
 /** The hint letters, in order. Their count is the width of both answer rows. */
@@ -60,7 +60,7 @@ export function hintStart(question: string, digits: number): number {
 }
 
 /** How the multiplicand is read from the question: letter-digit pairs, or right-aligned rows. */
-export type HintLayout = 'tail' | 'aligned' | 'window' | 'pairs';
+export type HintLayout = 'tail' | 'tail-rows' | 'aligned' | 'window' | 'pairs';
 
 /** Columns of the aligned reading: the longest multiplicand it holds. Column 0 looks back
  *  ALIGNED - 1 tokens from the question's last digit, which stays inside "<|user|>What is ". */
@@ -122,11 +122,12 @@ export function tailRows(question: string, start: number): [string, string, stri
 /** The number of digits a tail reading letters. */
 export const tailDigits = (question: string): number => (question.slice(-TAIL).match(/\d/g) ?? []).length;
 
-/** The reading lines of a layout. */
-export function readingLines(a: string, d: number, start: number, layout: HintLayout): string[] {
-  if (layout === 'tail') {
+/** The reading lines of a layout (the tail reading copies the question as asked). */
+export function readingLines(a: string, d: number, start: number, layout: HintLayout, question = `What is ${a} * ${d}?`): string[] {
+  if (layout === 'tail' || layout === 'tail-rows') {
     if (a.length + ' * d?'.length > TAIL) throw new PonderError(`hinted trace: ${a.length} digits do not fit a ${TAIL}-character tail reading`);
-    return tailRows(`What is ${a} * ${d}?`, start);
+    // 'tail-rows' stops after the letters row: the steps find a digit above its letter.
+    return tailRows(question, start).slice(0, layout === 'tail' ? 3 : 2);
   }
   return layout === 'pairs' ? [rewriteLine(a, d, start)] : layout === 'window' ? windowRows(a, d, start) : alignedRows(a, d, start);
 }
@@ -153,11 +154,11 @@ function answerRows(digitAt: Map<number, number>, start: number): [string, strin
 }
 
 /** The hinted trace of a * d (d one digit) with the given first letter; its last line is the answer. */
-export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: HintLayout = 'aligned'): string {
+export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: HintLayout = 'aligned', question?: string): string {
   if (a < 0n || d < 0n || d > 9n) throw new PonderError(`hinted trace: ${a} * ${d} is not a multiplicand times one digit`);
   const as = a.toString(), dn = Number(d);
-  if (start < 1 || start + as.length + (layout === 'tail' ? 1 : 0) > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
-  const reading = readingLines(as, dn, start, layout);
+  if (start < 1 || start + as.length + (layout.startsWith('tail') ? 1 : 0) > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
+  const reading = readingLines(as, dn, start, layout, question);
   if (a === 0n || d === 0n) return [...reading, 'a factor is 0', '0'].join('\n');
   const { lines, digitAt } = stepLines(as, dn, start);
   const [letters, digits] = answerRows(digitAt, start);
@@ -167,21 +168,27 @@ export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: 
   return [...reading, ...lines, letters, digits, answer].join('\n');
 }
 
-/** Whether a question is a product the hinted format writes: a multiplicand times one digit. */
-export function isHintedProduct(question: string, task = 'hinted'): boolean {
-  try {
-    const { op, b } = parseArithQuestion(question, task);
-    return op === '*' && b >= 0n && b <= 9n;
-  } catch {
-    return false;
-  }
+/**
+ * The operation at the end of an arithmetic question, whatever its wording ("What is 12 * 3?",
+ * "Compute 12 * 3?"), or null.
+ */
+export function questionTail(question: string): { a: bigint; op: ArithOp; b: bigint } | null {
+  const m = /(?:^|\s)(\d+) ([-+*]) (\d+)\?$/.exec(question.trim());
+  return m ? { a: BigInt(m[1]!), op: m[2] as ArithOp, b: BigInt(m[3]!) } : null;
 }
 
-/** The hinted trace of a question "What is A * d?", its first letter chosen by hintStart. */
+/** Whether a question is a product the hinted format writes: a multiplicand times one digit. */
+export function isHintedProduct(question: string): boolean {
+  const q = questionTail(question);
+  return q !== null && q.op === '*' && q.b <= 9n;
+}
+
+/** The hinted trace of a question "... A * d?", its first letter chosen by hintStart. */
 export function hintedTraceOf(question: string, task = 'hinted', layout: HintLayout = 'aligned'): string {
-  const { a, op, b } = parseArithQuestion(question, task);
-  if (op !== '*' || b > 9n) throw new PonderError(`${task}: '${question}' is not a product by one digit`);
-  const trace = hintedProductTrace(a, b, hintStart(question, layout === 'tail' ? tailDigits(question) : a.toString().length), layout);
+  const q = questionTail(question);
+  if (q === null || q.op !== '*' || q.b > 9n) throw new PonderError(`${task}: '${question}' is not a product by one digit`);
+  const { a, op, b } = q;
+  const trace = hintedProductTrace(a, b, hintStart(question, layout.startsWith('tail') ? tailDigits(question) : a.toString().length), layout, question.trim());
   if (trace.split('\n').pop() !== applyOp(a, op, b).toString()) throw new PonderError(`${task}: hinted trace of '${question}' ends wrong`);
   return trace;
 }

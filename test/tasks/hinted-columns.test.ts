@@ -40,6 +40,16 @@ function readByContent(trace: string, layout: HintLayout): string {
     d = Number(listed[0]![1]);
     assert.equal(row.slice(-3), ` ${d}?`.slice(-3));
     readLines = 3;
+  } else if (layout === 'tail-rows') {
+    const [row, letters] = lines as [string, string];
+    const all: string[] = [];
+    for (let c = 0; c < TAIL; c++) {
+      assert.equal(/\d/.test(row[c]!), letters[c] !== PAD, `column ${c}`);
+      if (letters[c] !== PAD) all.push(letters[c]! + row[c]!);
+    }
+    pairs = all.slice(0, -1); // the last letter is the multiplier's
+    d = Number(all[all.length - 1]![1]);
+    readLines = 2;
   } else {
     const width = layout === 'aligned' ? ALIGNED : WINDOW;
     const m = /^(.*)\*(\d)$/.exec(lines[0]!);
@@ -48,7 +58,7 @@ function readByContent(trace: string, layout: HintLayout): string {
     // a digit) and the letter to its left: the row above is a fixed distance away.
     pairs = [];
     for (let c = 0; c < width; c++) {
-      const digit = m[1]![c]!, letter = lines[1]![c]!;
+      const digit: string = m[1]![c]!, letter: string = lines[1]![c]!;
       assert.equal(!/\d/.test(digit), letter === PAD, `column ${c} of ${lines[0]} / ${lines[1]}`);
       if (letter !== PAD) pairs.push(letter + digit);
     }
@@ -92,10 +102,10 @@ function readByContent(trace: string, layout: HintLayout): string {
   return answer;
 }
 
-for (const layout of ['tail', 'aligned', 'window', 'pairs'] as const) {
+for (const layout of ['tail', 'tail-rows', 'aligned', 'window', 'pairs'] as const) {
   test(`hinted traces (${layout}) read, by letters and fixed distances alone, the exact product`, () => {
     const rng = new Rng(7);
-    const longest = layout === 'tail' ? TAIL - 5 : layout === 'aligned' ? ALIGNED : layout === 'window' ? WINDOW : MAX_DIGITS;
+    const longest = layout.startsWith('tail') ? TAIL - 5 : layout === 'aligned' ? ALIGNED : layout === 'window' ? WINDOW : MAX_DIGITS;
     for (let k = 0; k < 600; k++) {
       const digits = 1 + (k % longest);
       const a = randomDigits(rng, digits), d = BigInt(rng.int(1, 9));

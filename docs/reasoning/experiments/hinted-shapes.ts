@@ -2,7 +2,8 @@
 // (run A), with products by one digit written in one of two formats:
 //   "format": "columns"  the column traces of src/tasks/columns.ts (whole-number copies)
 //   "format": "hinted"   the hinted traces of src/tasks/hinted-columns.ts (every copy stops on content),
-//                        "layout": "tail", "aligned" (default), "window" or "pairs" (how the multiplicand is read)
+//                        "layout": "tail", "tail-rows", "aligned" (default), "window" or "pairs" (how the
+//                        multiplicand is read; docs/reasoning/report.md, section 9)
 // Sums and differences keep the column format in both. Greedy, thinking forced on, every K steps.
 //   PONDER_THREADS=1 npx tsx docs/reasoning/experiments/hinted-shapes.ts '{"name":"H","format":"hinted","pretrain":[...],"eval":["3x1","6x1","7x1","8x1"],"steps":1500}' [outDir]
 import { join } from 'node:path';
@@ -16,7 +17,9 @@ import { pretrain } from '../../../src/train/pretrain.ts';
 import { saveCheckpoint } from '../../../src/io/checkpoint.ts';
 import { shapeName, type Shape } from '../../../src/tasks/columns.ts';
 import { cleanShapesTask, trainingProblems, assertClean, shapeHeldOut, heldValueSet, traceOf, mentionedHeldValue } from '../../../src/pipeline/arithmetic-data.ts';
-import { hintedTraceOf, hintStart, isHintedProduct, tailDigits, tailRows, type HintLayout } from '../../../src/tasks/hinted-columns.ts';
+import { hintedTraceOf, hintStart, isHintedProduct, questionTail, tailDigits, tailRows, type HintLayout } from '../../../src/tasks/hinted-columns.ts';
+import { columnTrace } from '../../../src/tasks/columns.ts';
+import { Rng } from '../../../src/tasks/rng.ts';
 import { classifyHinted } from '../../../src/tasks/hinted-analysis.ts';
 import { rollouts } from '../../../src/rl/rollout.ts';
 import { verifyProblem } from '../../../src/tasks/registry.ts';
@@ -46,13 +49,22 @@ const held = Object.values(sets).flat();
 // With the 'tail' layout, sums and differences start with the same reading rows (then their column trace).
 const traceIn = (p: Problem): string => {
   if (hinted && isHintedProduct(p.question)) return hintedTraceOf(p.question, 'hinted', layout);
-  if (hinted && layout === 'tail') return [...tailRows(p.question, hintStart(p.question, tailDigits(p.question))), traceOf(p)].join('\n');
-  return traceOf(p);
+  const { a, op, b } = questionTail(p.question)!;
+  if (hinted && layout.startsWith('tail')) return [...tailRows(p.question, hintStart(p.question, tailDigits(p.question))).slice(0, layout === 'tail' ? 3 : 2), columnTrace(a, op, b)].join('\n');
+  return columnTrace(a, op, b);
+};
+// "wordings": training questions (not the held-out ones) asked in other plain words half the time,
+// so that the characters before the numbers in a tail reading cannot be told from the length alone.
+const WORDINGS = ['Compute ', 'Calculate ', "What's ", 'Find ', 'Work out ', 'Please compute ', 'How much is ', 'Now: '];
+const reword = (ps: Problem[]): Problem[] => {
+  const rng = new Rng(seed + 77);
+  return ps.map((p) => (rng.float() < 0.5 ? p : { ...p, question: p.question.replace(/^What is /, rng.pick(WORDINGS)) }));
 };
 const steps = cfg.steps, B = cfg.batch ?? 16, T = cfg.seqLen ?? 256;
 // Training problems clear of the held-out sets in the column format, and (checked here) in this run's format too.
-const drawn = trainingProblems(pre, Math.ceil(steps * B * (T + 1) / 100) + 3000, seed, held);
-assertClean(drawn, held);
+const drawnPlain = trainingProblems(pre, Math.ceil(steps * B * (T + 1) / 100) + 3000, seed, held);
+assertClean(drawnPlain, held);
+const drawn = cfg.wordings ? reword(drawnPlain) : drawnPlain;
 const train = drawn.filter((p) => mentionedHeldValue(traceIn(p)) === null);
 for (const p of train) if (mentionedHeldValue(`${p.question}\n${traceIn(p)}`) !== null) throw new Error(`held value in ${p.question}`);
 const base = cleanShapesTask('column-arithmetic', pre, held);
