@@ -213,6 +213,14 @@ export interface TrainSftOptions {
   resume?: boolean;
   maxSeconds?: number;
   progress?: boolean;
+  /**
+   * Plain-text documents (token ids, as pretraining saw them) mixed into every batch with the loss on
+   * every token: proseShare of the rows, rounded. Instruction tuning on chat turns alone makes a
+   * model forget to continue raw text ("The boy went to the" followed by its chat habits); a share
+   * of the pretraining text keeps it (InstructGPT's pretraining mix).
+   */
+  prose?: number[][];
+  proseShare?: number;
 }
 
 export interface TrainSftResult {
@@ -236,6 +244,7 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   const rng0 = new Rng(o.seed ?? 1);
   shuffle(train, rng0); // packing order: related lines of a file do not all share rows
   const trainRows = packSequences(train, T), valRows = packSequences(val, T);
+  const prose = proseRows(o, T);
   const valBatches: Batch[] = [];
   for (let r = 0; r < valRows.rows; r += o.batchSize) valBatches.push(rowsBatch(valRows, range(r, Math.min(valRows.rows, r + o.batchSize))));
   const usableVal = valBatches.filter((b) => b.targets.some((t) => t >= 0));
@@ -258,8 +267,7 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   const validate = () => (usableVal.length ? evaluateLoss(model, usableVal) : NaN);
   const save = () => saveCheckpoint(ckptDir, model, { ...tokenizerToSave(o.tokenizer, o.tokenizerFiles), optimizer: opt, state: { step, rng: [...rng.state()], valLoss } });
   while (step < o.steps) {
-    const pick = Array.from({ length: Math.min(o.batchSize, trainRows.rows) }, () => rng.int(trainRows.rows));
-    const b = rowsBatch(trainRows, pick);
+    const b = mixedBatch(trainRows, prose, Math.min(o.batchSize, trainRows.rows), rng);
     const lr = cosineLr(step, schedule);
     const r = trainStep(model, opt, [b], lr);
     step++;
@@ -278,6 +286,36 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   if (Number.isNaN(valLoss)) valLoss = validate();
   writeSftChart(o.outDir);
   return { model, steps: step, trainLoss, valLoss, tooLong, refused, trainRows: trainRows.rows, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The prose documents packed into rows of T (learnt everywhere) and their rows per batch; null without prose. */
+function proseRows(o: TrainSftOptions, T: number): { rows: PackedRows; perBatch: number } | null {
+  const share = o.proseShare ?? 0;
+  if (!(share >= 0 && share < 1)) throw new PonderError(`sft: proseShare must be in [0, 1), got ${share}`);
+  const perBatch = Math.round(o.batchSize * share);
+  if (!o.prose?.length || perBatch === 0) return null;
+  // A document longer than a row is cut into row-sized pieces (pretraining read it in windows too).
+  const seqs: SftSequence[] = o.prose.flatMap((ids, line) => {
+    const out: SftSequence[] = [];
+    for (let i = 0; i < ids.length; i += T + 1) {
+      const piece = ids.slice(i, i + T + 1);
+      if (piece.length > 1) out.push({ line, ids: piece, learn: new Uint8Array(piece.length).fill(1) });
+    }
+    return out;
+  });
+  return { rows: packSequences(seqs, T), perBatch };
+}
+
+/** A batch of rows drawn from the conversations, with the prose's share drawn from the prose. */
+function mixedBatch(chat: PackedRows, prose: { rows: PackedRows; perBatch: number } | null, B: number, rng: Rng): Batch {
+  const fromProse = prose ? Math.min(prose.perBatch, B - 1) : 0;
+  const b = rowsBatch(chat, Array.from({ length: B - fromProse }, () => rng.int(chat.rows)));
+  if (!prose || fromProse === 0) return b;
+  const p = rowsBatch(prose.rows, Array.from({ length: fromProse }, () => rng.int(prose.rows.rows)));
+  const T = b.T, inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
+  inputs.set(b.inputs); inputs.set(p.inputs, b.inputs.length);
+  targets.set(b.targets); targets.set(p.targets, b.targets.length);
+  return { inputs, targets, B, T };
 }
 
 /**
