@@ -109,11 +109,12 @@ export class PackedVocab {
     if (this.extra.size > 0) {
       const e = this.extra.get(piece);
       if (e !== undefined) return e;
-      if (LONE_SURROGATE.test(piece)) return undefined;
     }
     if (this.scratch.length < 3 * piece.length) this.scratch = new Uint8Array(3 * piece.length);
-    const n = utf8.encodeInto(piece, this.scratch).written;
-    const id = this.idOfBytes(this.scratch, 0, n);
+    const b = this.scratch, n = utf8.encodeInto(piece, b).written;
+    // A lone surrogate encodes as U+FFFD's bytes (EF BF BD): such a piece is no spelling in the bytes.
+    for (let i = 2; i < n; i++) if (b[i] === 0xbd && b[i - 1] === 0xbf && b[i - 2] === 0xef && LONE_SURROGATE.test(piece)) return undefined;
+    const id = this.idOfBytes(b, 0, n);
     return id < 0 ? undefined : id;
   }
 
