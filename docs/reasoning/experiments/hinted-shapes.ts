@@ -14,7 +14,9 @@ import { trainBpe } from '../../../src/tokenizer/index.ts';
 import { MIN_VOCAB } from '../../../src/tokenizer/train.ts';
 import { documentTexts, reasoningStream } from '../../../src/data/reasoning.ts';
 import { pretrain } from '../../../src/train/pretrain.ts';
-import { saveCheckpoint } from '../../../src/io/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../../src/io/checkpoint.ts';
+import { classifyError } from '../../../src/pipeline/arithmetic-analysis.ts';
+import type { Tokenizer } from '../../../src/tokenizer/index.ts';
 import { shapeName, type Shape } from '../../../src/tasks/columns.ts';
 import { cleanShapesTask, trainingProblems, assertClean, shapeHeldOut, heldValueSet, traceOf, mentionedHeldValue } from '../../../src/pipeline/arithmetic-data.ts';
 import { hintedTraceOf, hintStart, isHintedProduct, questionTail, tailDigits, tailRows, type HintLayout } from '../../../src/tasks/hinted-columns.ts';
@@ -85,9 +87,9 @@ const t0 = performance.now();
 const secs = () => ((performance.now() - t0) / 1000).toFixed(0);
 
 /** Greedy, thinking forced on; the first wrong line classified (hinted products) or the answer checked. */
-function evaluate(m: Transformer): Result[] {
+function evaluate(m: Transformer, t: Tokenizer): Result[] {
   return Object.entries(sets).map(([shape, problems]) => {
-    const rolls = rollouts(m, tok, problems, { groupSize: 1, maxNewTokens: cfg.evalMax ?? 300, temperature: 0, mode: 'on', batchSize: 64 });
+    const rolls = rollouts(m, t, problems, { groupSize: 1, maxNewTokens: cfg.evalMax ?? 300, temperature: 0, mode: 'on', batchSize: 64 });
     const errors: Record<string, number> = {};
     const examples: Result['examples'] = [];
     let ok = 0, tokens = 0;
@@ -97,7 +99,8 @@ function evaluate(m: Transformer): Result[] {
       tokens += r.completion.length;
       if (right) ok++;
       else {
-        const kind = hinted && isHintedProduct(r.problem.question) ? classifyHinted(r.problem.question, r.parsed.reasoning ?? '', layout) : 'wrong';
+        const kind = hinted && isHintedProduct(r.problem.question) ? classifyHinted(r.problem.question, r.parsed.reasoning ?? '', layout)
+          : classifyError(r.parsed.reasoning ?? '', traceOf(r.problem).split('\n').slice(0, -1));
         errors[kind] = (errors[kind] ?? 0) + 1;
       }
       if (examples.length < 3 && (!right || examples.length === 0)) examples.push({ question: r.problem.question, completion: r.text, correct: right });
@@ -105,11 +108,19 @@ function evaluate(m: Transformer): Result[] {
     return { shape, accuracy: ok / rolls.length, errors, meanTokens: tokens / rolls.length, examples };
   });
 }
-const evalNow = (m: Transformer, step: number): Result[] => {
-  const rs = evaluate(m);
+const evalNow = (m: Transformer, step: number, t: Tokenizer = tok): Result[] => {
+  const rs = evaluate(m, t);
   log(`[${secs()}s] step ${step}: ` + rs.map((r) => `${r.shape} ${(r.accuracy * 100).toFixed(0)}% ${JSON.stringify(r.errors)}`).join(' | '));
   return rs;
 };
+if (cfg.evalFrom) {
+  // "evalFrom": a saved model (e.g. runs/hint/H6/model) scored on this run's sets; no training.
+  const ck = loadCheckpoint(cfg.evalFrom);
+  if (!ck.tokenizer) throw new Error(`${cfg.evalFrom}: no ponder tokenizer`);
+  const rs = evalNow(ck.model, -1, ck.tokenizer);
+  writeFileSync(join(out, 'final.json'), JSON.stringify({ config: cfg, results: rs }, null, 1));
+  process.exit(0);
+}
 const evalEvery = cfg.evalEvery ?? 500;
 const r = pretrain({
   model: net, tokenizer: tok, tokens: stream, outDir: join(out, 'base'), steps, batchSize: B, seqLen: T, lr: cfg.lr ?? 3e-3,
