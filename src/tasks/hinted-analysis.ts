@@ -25,7 +25,7 @@ function startOf(lines: string[], digits: number, layout: HintLayout): number | 
 }
 
 /** The kind of the first wrong line of a completion's reasoning, or 'answer' when every line is right. */
-export function classifyHinted(question: string, reasoning: string, layout: HintLayout = 'aligned'): HintedErrorKind {
+export function classifyHinted(question: string, reasoning: string, layout: HintLayout = 'tail'): HintedErrorKind {
   const q = questionTail(question);
   if (q === null) return 'no trace';
   const { a, b } = q;

@@ -9,13 +9,14 @@
 // pair is trained although no trained operand is long.
 //
 //   What is 75339238 * 6?
-//   ..75339238*6       the reading (layout 'aligned'): the multiplicand right-aligned in ALIGNED
-//   ..bcdefghi           columns, so each column is a fixed distance from the question's digit it
-//                        copies (whatever the length); under each digit a letter, the first one
-//                        chosen, each next one the letter after the one to its left
-//   i8*6+0=48          one line per hint, last hint first: the letter before the one above, the
-//   h3*6+4=22            digit above that letter, the multiplier, the carry (the tens digit of the
-//   ...                  value above), the value in two digits
+//    75339238 * 6?     the reading (layout 'tail', the default): the question's last TAIL
+//   .bcdefghi...j.       characters, each column a fixed distance from the character it copies
+//                        whatever the length; a letter under each digit, the first one chosen,
+//                        each next one the letter after the one to its left;
+//   j6i8h3g2f9e3d3c5b7   then each letter, last first, with the digit above it
+//   i8*6+0=48          one line per letter of the multiplicand, last first: the letter before the
+//   h3*6+4=22            one above, the digit after that letter in the pairs line, the multiplier,
+//   ...                  the carry (the tens digit of the value above), the value in two digits
 //   b7*6+3=45
 //   a0*6+4=04          the letter before the first has no digit: 0, and the steps stop (the carry)
 //   abcdefghi.......   the letters in order from the carry's (skipped when the carry is 0), ending
@@ -23,14 +24,13 @@
 //   452035428.......   under each letter, the units digit of its step line
 //   452035428          the answer: row 2 up to its first '.'
 //
-// The layout used by tasks is 'tail' (tailRows): the reading is the question's last characters, a
-// letters row and the letters with their digits; the steps then find a letter's digit right after
-// the letter. The other layouts were measured on the way (docs/reasoning/report.md, section 9).
-//
 // The rows have fixed widths, so a row's column is a constant distance from the same column of the
 // row above, and the answer (written after </think>) is a constant distance from the digits row.
-// Layout 'pairs' reads the multiplicand as letter-digit pairs instead ("b7c5d3e3f9g2h3i8*6"); it
-// was measured first and fails the same way as the column traces (report, section 9).
+// Sums and differences can start with the same reading rows (tailRows), which puts digits in every
+// column in training. Other readings, measured on the way (docs/reasoning/report.md, section 9):
+// 'tail-rows' (no pairs line: a step finds the digit above its letter), 'aligned' (the digits
+// right-aligned in ALIGNED columns), 'window' (the question's last WINDOW characters up to the
+// multiplicand's end) and 'pairs' (letter-digit pairs, "b7c5d3e3f9g2h3i8*6").
 // A multiplier 0 or a multiplicand 0 ends after the reading with "a factor is 0".
 import { applyOp, type ArithOp } from './arithmetic.ts';
 import { PonderError } from '../errors.ts';
@@ -154,7 +154,7 @@ function answerRows(digitAt: Map<number, number>, start: number): [string, strin
 }
 
 /** The hinted trace of a * d (d one digit) with the given first letter; its last line is the answer. */
-export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: HintLayout = 'aligned', question?: string): string {
+export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: HintLayout = 'tail', question?: string): string {
   if (a < 0n || d < 0n || d > 9n) throw new PonderError(`hinted trace: ${a} * ${d} is not a multiplicand times one digit`);
   const as = a.toString(), dn = Number(d);
   if (start < 1 || start + as.length + (layout.startsWith('tail') ? 1 : 0) > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
@@ -184,7 +184,7 @@ export function isHintedProduct(question: string): boolean {
 }
 
 /** The hinted trace of a question "... A * d?", its first letter chosen by hintStart. */
-export function hintedTraceOf(question: string, task = 'hinted', layout: HintLayout = 'aligned'): string {
+export function hintedTraceOf(question: string, task = 'hinted', layout: HintLayout = 'tail'): string {
   const q = questionTail(question);
   if (q === null || q.op !== '*' || q.b > 9n) throw new PonderError(`${task}: '${question}' is not a product by one digit`);
   const { a, op, b } = q;

@@ -147,12 +147,12 @@ test('sums and differences share the tail rows; a long sum\'s first operand may 
 
 test('readings longer than their rows are one clear error', () => {
   assert.throws(() => hintedProductTrace(1234567890n, 3n, 1, 'tail'), /do not fit a 14-character tail reading/);
-  assert.throws(() => hintedProductTrace(12345678901n, 3n, 1), /do not fit 10 aligned columns/);
+  assert.throws(() => hintedProductTrace(12345678901n, 3n, 1, 'aligned'), /do not fit 10 aligned columns/);
   assert.throws(() => hintedProductTrace(1234567890n, 3n, 1, 'window'), /do not fit a 9-character window/);
 });
 
 test('the letters row starts at the carry letter exactly when the carry is not 0', () => {
-  const withCarry = hintedProductTrace(75339238n, 6n, 1).split('\n');
+  const withCarry = hintedProductTrace(75339238n, 6n, 1, 'aligned').split('\n');
   assert.deepEqual(withCarry.slice(0, 3), ['..75339238*6', '..bcdefghi', 'i8*6+0=48']);
   assert.equal(withCarry[withCarry.length - 3], 'abcdefghi.......');
   const noCarry = hintedProductTrace(12n, 3n, 4, 'pairs').split('\n');
@@ -161,7 +161,7 @@ test('the letters row starts at the carry letter exactly when the carry is not 0
 
 test('a zero factor ends after the reading', () => {
   assert.deepEqual(hintedProductTrace(4071n, 0n, 2, 'pairs').split('\n'), ['c4d0e7f1*0', 'a factor is 0', '0']);
-  assert.deepEqual(hintedProductTrace(0n, 8n, 1).split('\n'), ['.........0*8', '.........b', 'a factor is 0', '0']);
+  assert.deepEqual(hintedProductTrace(0n, 8n, 1, 'aligned').split('\n'), ['.........0*8', '.........b', 'a factor is 0', '0']);
 });
 
 test('hint starts fit, favour b, and over operands of at most 6 digits use every letter and letter pair', () => {
@@ -176,7 +176,7 @@ test('hint starts fit, favour b, and over operands of at most 6 digits use every
     assert.equal(hintStart(q, a.toString().length), s, 'deterministic');
     assert.ok(s >= 1 && s + a.toString().length <= WIDTH);
     if (s === 1) atB++;
-    const rewrite = hintedTraceOf(q).split('\n')[1]!.replace(/\./g, '');
+    const rewrite = hintedTraceOf(q, 'test', 'aligned').split('\n')[1]!.replace(/\./g, '');
     for (let i = 0; i < rewrite.length; i++) { letters.add(rewrite[i]!); if (i > 0) pairs.add(rewrite.slice(i - 1, i + 1)); }
     ends.add(rewrite[rewrite.length - 1]!);
   }
@@ -207,11 +207,17 @@ test('classifyHinted names the first wrong line, with the model\'s own start let
   assert.equal(classifyHinted(q, pairs.replace('d7e5f3g3h9i2j3k8*6', 'd7e5f3g3h9i2j4k8*6'), 'pairs'), 'reading digit');
   assert.equal(classifyHinted(q, pairs.replace('j3*6+4=22', 'j3*6+4=23'), 'pairs'), 'step arithmetic');
   assert.equal(classifyHinted(q, pairs.replace('j3*6+4=22', 'j2*6+4=16'), 'pairs'), 'step lookup');
-  const aligned = think(hintedProductTrace(75339238n, 6n, 5));
-  assert.equal(classifyHinted(q, aligned), 'answer');
-  assert.equal(classifyHinted(q, aligned.replace('..75339238*6', '....753392*6')), 'reading stops early');
-  assert.equal(classifyHinted(q, aligned.replace('..fghijklm', '..fghijklk')), 'reading letters');
-  assert.equal(classifyHinted(q, aligned.replace('m8*6+0=48', 'm8*6+0=47')), 'step arithmetic');
-  assert.equal(classifyHinted(q, aligned.replace('abcdefghi', 'efghijklm').replace(/^efghijklm\.*$/m, 'efghijkl........')), 'letters row');
+  const aligned = think(hintedProductTrace(75339238n, 6n, 5, 'aligned'));
+  assert.equal(classifyHinted(q, aligned, 'aligned'), 'answer');
+  assert.equal(classifyHinted(q, aligned.replace('..75339238*6', '....753392*6'), 'aligned'), 'reading stops early');
+  assert.equal(classifyHinted(q, aligned.replace('..fghijklm', '..fghijklk'), 'aligned'), 'reading letters');
+  assert.equal(classifyHinted(q, aligned.replace('m8*6+0=48', 'm8*6+0=47'), 'aligned'), 'step arithmetic');
+  assert.equal(classifyHinted(q, aligned.replace('abcdefghi', 'efghijklm').replace(/^efghijklm\.*$/m, 'efghijkl........'), 'aligned'), 'letters row');
+  const tail = think(hintedProductTrace(75339238n, 6n, 1));
+  assert.equal(classifyHinted(q, tail), 'answer');
+  assert.equal(classifyHinted(q, tail.replace(' 75339238 * 6?', 'is 339238 * 6?')), 'reading stops early');
+  assert.equal(classifyHinted(q, tail.replace('.bcdefghi...j.', '...bcdefg...h.')), 'reading letters');
+  assert.equal(classifyHinted(q, tail.replace('j6i8h3g2f9e3d3c5b7', 'j6i8h3g2f9e3d3c5')), 'reading pairs');
+  assert.equal(classifyHinted(q, tail.replace('b7*6+3=45\na0*6+4=04', 'b0*6+3=03')), 'step lookup');
   assert.equal(classifyHinted(q, 'nonsense'), 'no trace');
 });

@@ -2,7 +2,7 @@
 // (run A), with products by one digit written in one of two formats:
 //   "format": "columns"  the column traces of src/tasks/columns.ts (whole-number copies)
 //   "format": "hinted"   the hinted traces of src/tasks/hinted-columns.ts (every copy stops on content),
-//                        "layout": "tail", "tail-rows", "aligned" (default), "window" or "pairs" (how the
+//                        "layout": "tail" (default), "tail-rows", "aligned", "window" or "pairs" (how the
 //                        multiplicand is read; docs/reasoning/report.md, section 9)
 // Sums and differences keep the column format in both. Greedy, thinking forced on, every K steps.
 //   PONDER_THREADS=1 npx tsx docs/reasoning/experiments/hinted-shapes.ts '{"name":"H","format":"hinted","pretrain":[...],"eval":["3x1","6x1","7x1","8x1"],"steps":1500}' [outDir]
@@ -32,7 +32,7 @@ setThreads(1);
 const cfg = JSON.parse(process.argv[2]!);
 const name: string = cfg.name;
 const hinted = cfg.format === 'hinted';
-const layout: HintLayout = cfg.layout ?? 'aligned';
+const layout: HintLayout = cfg.layout ?? 'tail';
 if (!hinted && cfg.format !== 'columns') throw new Error(`format must be "hinted" or "columns", got ${JSON.stringify(cfg.format)}`);
 const out = process.argv[3] ?? `runs/arith-exp/${name}`; mkdirSync(out, { recursive: true });
 const log = (s: string) => { console.log(s); appendFileSync(join(out, 'log.txt'), s + '\n'); };
