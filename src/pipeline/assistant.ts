@@ -47,15 +47,16 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   // A busy machine can stretch them with --budget-scale.
   full: {
     vocabSize: 768, model: MODEL,
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: STORY_SUMS_SFT_MIX },
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: STORY_SUMS_SFT_MIX, rlStoryShare: 0.4 },
     pretrain: { steps: 2000, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 300 },
     // One row in 16 of pretraining prose: without it the assistant forgot raw text ("The boy went
     // to the" -> "bo" 57.7% in the last run, where the base predicted places).
     sft: { steps: 3000, batch: 16, lr: 1.5e-3, maxSeconds: 420, proseShare: 1 / 16 },
     align: { steps: 150, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 100 },
     // 96 tokens: a three-fact chain about held-out words, split into BPE pieces, needs up to ~71.
-    // 80 steps: GRPO's 60 in the last run still added 3 points of products and 4 of stories.
-    rl: { steps: 80, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 180, languageReward: 0 },
+    // GRPO mostly on products (rlStoryShare 0.4): with English-like story words, 80 steps at 0.6
+    // added 0.3 points of stories over SFT and 5.7 of products over DPO (report.md's header).
+    rl: { steps: 140, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 180, languageReward: 0 },
     evalTokens: 96,
   },
   // A shortened full-size run (about 15 minutes on one thread) for comparing data variants
@@ -81,9 +82,12 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     evalTokens: 96,
   },
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
+  // Syllable words only (englishLikeShare 0): this model reads no stories, and with English-like
+  // words its safety margins moved (benign look-alikes refused 57% after SFT, 11% after DPO;
+  // instructions 56% after DPO), so CI keeps the world its margins were measured on.
   'assistant-ci': {
     vocabSize: 512, model: { ...MODEL, d_model: 96, n_layers: 2, n_heads: 4, n_kv_heads: 4, d_ff: 256 },
-    world: { pretrainDocs: 6000, sftConversations: 6000, pairs: 800, heldOut: 300 },
+    world: { pretrainDocs: 6000, sftConversations: 6000, pairs: 800, heldOut: 300, englishLikeShare: 0 },
     pretrain: { steps: 150, batch: 8, seqLen: 128, lr: 3e-3, maxSeconds: 40 },
     sft: { steps: 300, batch: 16, lr: 3e-3, maxSeconds: 80 },
     align: { steps: 40, batch: 16, beta: 0.1, nllWeight: 1, lr: 3e-4, maxSeconds: 30 },

@@ -35,6 +35,8 @@ export interface WorldOptions {
   sftMix?: SftMix;
   /** Share of invented story words spelt like English (invented.ts, letters.ts); 0: syllables only. */
   englishLikeShare?: number;
+  /** Share of story questions (the rest products) in the RL task; 0.6 unless given. */
+  rlStoryShare?: number;
 }
 
 export interface EvalSets {
@@ -126,7 +128,7 @@ export function buildWorld(o: WorldOptions): World {
   const pairs = Array.from({ length: o.pairs }, (_, i) => preferencePair(r, PAIR_KINDS[i % PAIR_KINDS.length]!));
   pairs.forEach((p, i) => { p.line = i + 1; });
   const proseSums = new TrainingSampler(arith, o.seed + 5, ev.arithmetic);
-  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums, english), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic, 0.6, english) };
+  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums, english), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic, o.rlStoryShare ?? 0.6, english) };
 }
 
 function sftConversation(r: Rng, kind: string, sums: TrainingSampler, englishLikeShare: number): ChatMessage[] {
