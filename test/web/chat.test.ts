@@ -107,7 +107,7 @@ test('the chat page and the explorer in a real browser, on the real server and m
   const ask = (q: string) => post({ messages: [{ role: 'user', content: q }] });
 
   // Ask the API first (greedy): every answer comes after reasoning, most are right (the report
-  // measures 87.0% of 300 held-out products: a majority, not all), and the page gets a right one.
+  // measures 84.3% of 300 held-out products: a majority, not all), and the page gets a right one.
   const asked = chatCandidates.slice(0, 12);
   let right: { problem: Problem; reasoning: string; answer: string } | null = null;
   let rightCount = 0;
