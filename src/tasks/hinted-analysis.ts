@@ -1,7 +1,7 @@
 // Where a model's hinted product trace (hinted-columns.ts) leaves the reference: the first wrong
 // line, classified. The reference is rebuilt with the model's own first letter, since any start
 // that fits is a right trace.
-import { HINTS, hintedProductTrace, questionTail, WIDTH, type HintLayout } from './hinted-columns.ts';
+import { HINTS, hintedProductTrace, questionTail, readsTail, WIDTH, type HintLayout } from './hinted-columns.ts';
 
 export type HintedErrorKind =
   | 'reading stops early' | 'reading runs on' | 'reading digit' | 'reading letters' | 'reading pairs'
@@ -21,7 +21,7 @@ export function hintedStepHolds(line: string): boolean | null {
 function startOf(lines: string[], digits: number, layout: HintLayout): number | null {
   const letters = layout === 'pairs' ? (lines[0] ?? '') : (lines[1] ?? '').replace(/^\.*/, '');
   const i = HINTS.indexOf(letters[0] ?? '');
-  return i >= 1 && i + digits + (layout.startsWith('tail') ? 1 : 0) <= WIDTH ? i : null;
+  return i >= 1 && i + digits + (readsTail(layout) ? 1 : 0) <= WIDTH ? i : null;
 }
 
 /** The kind of the first wrong line of a completion's reasoning, or 'answer' when every line is right. */
@@ -32,8 +32,8 @@ export function classifyHinted(question: string, reasoning: string, layout: Hint
   const as = a.toString();
   const got = reasoning.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const readLines = layout === 'pairs' ? 1 : layout === 'tail' ? 3 : 2;
-  const tail = layout.startsWith('tail');
-  if (!(layout.startsWith('tail') ? /\* \d\?$/ : /\*\d$/).test(got[0] ?? '')) return 'no trace';
+  const tail = readsTail(layout);
+  if (!(tail ? /\* \d\?$/ : /\*\d$/).test(got[0] ?? '')) return 'no trace';
   // A reading of the wrong length or digits is named before its letters are looked at.
   const row = (got[0] ?? '').replace(/\*.*$/, '');
   const digitsRead = tail ? (/(\d*) \*/.exec(got[0] ?? '')?.[1] ?? '')

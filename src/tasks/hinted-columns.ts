@@ -62,6 +62,9 @@ export function hintStart(question: string, digits: number): number {
 /** How the multiplicand is read from the question: letter-digit pairs, or right-aligned rows. */
 export type HintLayout = 'tail' | 'tail-rows' | 'aligned' | 'window' | 'pairs';
 
+/** The layouts that read the question's tail (they need one letter more: the multiplier's). */
+export const readsTail = (layout: HintLayout): boolean => layout === 'tail' || layout === 'tail-rows';
+
 /** Columns of the aligned reading: the longest multiplicand it holds. Column 0 looks back
  *  ALIGNED - 1 tokens from the question's last digit, which stays inside "<|user|>What is ". */
 export const ALIGNED = 10;
@@ -124,7 +127,7 @@ export const tailDigits = (question: string): number => (question.slice(-TAIL).m
 
 /** The reading lines of a layout (the tail reading copies the question as asked). */
 export function readingLines(a: string, d: number, start: number, layout: HintLayout, question = `What is ${a} * ${d}?`): string[] {
-  if (layout === 'tail' || layout === 'tail-rows') {
+  if (readsTail(layout)) {
     if (a.length + ' * d?'.length > TAIL) throw new PonderError(`hinted trace: ${a.length} digits do not fit a ${TAIL}-character tail reading`);
     // 'tail-rows' stops after the letters row: the steps find a digit above its letter.
     return tailRows(question, start).slice(0, layout === 'tail' ? 3 : 2);
@@ -157,7 +160,7 @@ function answerRows(digitAt: Map<number, number>, start: number): [string, strin
 export function hintedProductTrace(a: bigint, d: bigint, start: number, layout: HintLayout = 'tail', question?: string): string {
   if (a < 0n || d < 0n || d > 9n) throw new PonderError(`hinted trace: ${a} * ${d} is not a multiplicand times one digit`);
   const as = a.toString(), dn = Number(d);
-  if (start < 1 || start + as.length + (layout.startsWith('tail') ? 1 : 0) > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
+  if (start < 1 || start + as.length + (readsTail(layout) ? 1 : 0) > WIDTH) throw new PonderError(`hinted trace: start letter ${start} does not fit ${as.length} digits in ${WIDTH} hints`);
   const reading = readingLines(as, dn, start, layout, question);
   if (a === 0n || d === 0n) return [...reading, 'a factor is 0', '0'].join('\n');
   const { lines, digitAt } = stepLines(as, dn, start);
@@ -188,7 +191,7 @@ export function hintedTraceOf(question: string, task = 'hinted', layout: HintLay
   const q = questionTail(question);
   if (q === null || q.op !== '*' || q.b > 9n) throw new PonderError(`${task}: '${question}' is not a product by one digit`);
   const { a, op, b } = q;
-  const trace = hintedProductTrace(a, b, hintStart(question, layout.startsWith('tail') ? tailDigits(question) : a.toString().length), layout, question.trim());
+  const trace = hintedProductTrace(a, b, hintStart(question, readsTail(layout) ? tailDigits(question) : a.toString().length), layout, question.trim());
   if (trace.split('\n').pop() !== applyOp(a, op, b).toString()) throw new PonderError(`${task}: hinted trace of '${question}' ends wrong`);
   return trace;
 }

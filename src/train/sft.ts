@@ -175,10 +175,11 @@ export function packSequences(seqs: SftSequence[], T: number): PackedRows {
   return { inputs, targets, rows: n, T, learnt };
 }
 
-function rowsBatch(p: PackedRows, pick: number[]): Batch {
-  const T = p.T, B = pick.length;
+/** A batch of packed rows, each [rows it comes from, row index] (conversations and prose alike). */
+function rowsBatch(pick: [PackedRows, number][]): Batch {
+  const T = pick[0]![0].T, B = pick.length;
   const b: Batch = { inputs: new Int32Array(B * T), targets: new Int32Array(B * T), B, T };
-  pick.forEach((r, i) => {
+  pick.forEach(([p, r], i) => {
     b.inputs.set(p.inputs.subarray(r * T, (r + 1) * T), i * T);
     b.targets.set(p.targets.subarray(r * T, (r + 1) * T), i * T);
   });
@@ -246,7 +247,7 @@ export function trainSft(o: TrainSftOptions): TrainSftResult {
   const trainRows = packSequences(train, T), valRows = packSequences(val, T);
   const prose = proseRows(o, T);
   const valBatches: Batch[] = [];
-  for (let r = 0; r < valRows.rows; r += o.batchSize) valBatches.push(rowsBatch(valRows, range(r, Math.min(valRows.rows, r + o.batchSize))));
+  for (let r = 0; r < valRows.rows; r += o.batchSize) valBatches.push(rowsBatch(range(r, Math.min(valRows.rows, r + o.batchSize)).map((i) => [valRows, i])));
   const usableVal = valBatches.filter((b) => b.targets.some((t) => t >= 0));
 
   mkdirSync(o.outDir, { recursive: true });
@@ -309,13 +310,9 @@ function proseRows(o: TrainSftOptions, T: number): { rows: PackedRows; perBatch:
 /** A batch of rows drawn from the conversations, with the prose's share drawn from the prose. */
 function mixedBatch(chat: PackedRows, prose: { rows: PackedRows; perBatch: number } | null, B: number, rng: Rng): Batch {
   const fromProse = prose ? Math.min(prose.perBatch, B - 1) : 0;
-  const b = rowsBatch(chat, Array.from({ length: B - fromProse }, () => rng.int(chat.rows)));
-  if (!prose || fromProse === 0) return b;
-  const p = rowsBatch(prose.rows, Array.from({ length: fromProse }, () => rng.int(prose.rows.rows)));
-  const T = b.T, inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
-  inputs.set(b.inputs); inputs.set(p.inputs, b.inputs.length);
-  targets.set(b.targets); targets.set(p.targets, b.targets.length);
-  return { inputs, targets, B, T };
+  const pick: [PackedRows, number][] = Array.from({ length: B - fromProse }, () => [chat, rng.int(chat.rows)]);
+  for (let i = 0; i < fromProse; i++) pick.push([prose!.rows, rng.int(prose!.rows.rows)]);
+  return rowsBatch(pick);
 }
 
 /**

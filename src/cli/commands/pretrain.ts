@@ -44,11 +44,12 @@ Face folder or a .gguf file (weights in float32 while training).`);
     const out = values.out ?? 'runs/pretrain';
     const data = [...(values.data ?? []), ...positionals];
     const sources = data.length ? data : ['default'];
+    const tokenFile = sources.length === 1 && sources[0].endsWith('.bin') ? sources[0] : null;
     const texts = (): string[] => sources.flatMap((s) => (s === 'default' ? defaultCorpus() : [readText(s)]));
-    const tok = corpusTokenizer(start, sources, texts, { tokenizer: values.tokenizer, resumeDir: values.resume ? out : undefined, vocabSize: mc.vocab_size });
+    const tok = corpusTokenizer(start, tokenFile, texts, { tokenizer: values.tokenizer, resumeDir: values.resume ? out : undefined, vocabSize: mc.vocab_size });
     if (tok.vocabSize > mc.vocab_size) throw new PonderError(`the tokenizer has ${tok.vocabSize} tokens but ${values.config ?? from} has vocab_size ${mc.vocab_size}`);
     const { bos, eos } = documentIds(start);
-    const tokens = corpusTokens(sources, texts, tok, bos, eos);
+    const tokens = corpusTokens(sources, tokenFile, texts, tok, bos, eos);
     const B = num('batch', values.batch, train?.batch_size ?? 16, { int: true, min: 1 });
     const T = num('seq-len', values['seq-len'], train?.seq_len ?? mc.max_seq_len, { int: true, min: 2, max: mc.max_seq_len });
     console.error(`pretrain: ${tokens.length.toLocaleString()} tokens; batch ${B} × ${T}`);
@@ -101,20 +102,20 @@ function readText(path: string): string {
 }
 
 /** The tokenizer: the starting model's, a given file, the resumed run's, or one trained on the text. */
-function corpusTokenizer(start: LoadedModel | null, sources: string[], texts: () => string[], o: { tokenizer?: string; resumeDir?: string; vocabSize: number }): TextTokenizer {
+function corpusTokenizer(start: LoadedModel | null, tokenFile: string | null, texts: () => string[], o: { tokenizer?: string; resumeDir?: string; vocabSize: number }): TextTokenizer {
   if (start) return start.tokenizer!;
   if (o.tokenizer) return loadTokenizer(o.tokenizer);
   if (o.resumeDir && existsSync(join(o.resumeDir, 'checkpoint', 'tokenizer.json'))) return loadTokenizer(join(o.resumeDir, 'checkpoint', 'tokenizer.json'));
-  if (sources.length === 1 && sources[0].endsWith('.bin')) throw new PonderError('a token file needs --tokenizer (the tokenizer that made it)');
+  if (tokenFile) throw new PonderError('a token file needs --tokenizer (the tokenizer that made it)');
   const tok = trainBpe(texts(), o.vocabSize);
   console.error(`pretrain: trained a tokenizer of ${tok.vocabSize} tokens`);
   return tok;
 }
 
 /** The training tokens: a token file as it is, or every document encoded between its BOS (if any) and EOS. */
-function corpusTokens(sources: string[], texts: () => string[], tok: TextTokenizer, bos: number | null, eos: number): Int32Array {
+function corpusTokens(sources: string[], tokenFile: string | null, texts: () => string[], tok: TextTokenizer, bos: number | null, eos: number): Int32Array {
   let tokens: Int32Array;
-  if (sources.length === 1 && sources[0].endsWith('.bin')) tokens = readTokenFile(sources[0]);
+  if (tokenFile) tokens = readTokenFile(tokenFile);
   else {
     const ids: number[] = [];
     for (const t of texts()) { if (bos !== null) ids.push(bos); for (const id of tok.encode(t)) ids.push(id); ids.push(eos); }
