@@ -49,7 +49,7 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
     `Held out (greedy, thinking forced on): ${Object.entries(r.heldOutCounts).map(([k, n]) => `${k} ${n}`).join(', ')}. ` +
       `Held multiplicands (never written in any training line, nor reversed): ${HELD_VALUES.join(', ')}. ` +
       `Longest operand of any training problem: ${longestTrainedOperand(r.plan)} digits.`, '',
-      `Tokens: every digit is its own token (checked in code). Positions: the longest held-out reference (prompt + trace) is ` +
+      `Tokens: ${r.tokenizer.kind === 'chars' ? `one token per character (${r.tokenizer.vocabSize} tokens, no merges)` : `BPE, ${r.tokenizer.vocabSize} tokens`}; every digit is its own token (checked in code). Positions: the longest held-out reference (prompt + trace) is ` +
       `${r.context.longestReference} tokens; pretraining windows are ${r.context.seqLen} tokens of packed documents, so ` +
       `${r.context.longestReference <= r.context.seqLen ? 'no evaluated trace needs a position or distance that training did not have' : 'the longest traces need positions beyond the trained window'}.`, '',
     '| shape | in training | base | after RL | change (points) | tokens | lines | result lines right | base errors (first wrong line) | errors after RL |',

@@ -2,8 +2,9 @@
 // reasoning itself.
 //   1. problems: held-out sets by shape (trained shapes, shapes longer than any training problem,
 //      multiplicands never written in any training line), training problems checked clean
-//   2. tokenizer (one token per digit) and a base model pretrained on column traces of products up
-//      to 3x2 digits and sums/differences up to 7 digits, every document reasoning
+//   2. tokenizer (one token per character by default, or BPE; one token per digit either way) and a
+//      base model pretrained on column traces of products up to 3x2 digits and sums/differences up
+//      to 7 digits, every document reasoning
 //   3. evaluation per shape with thinking forced on (base)
 //   4. GRPO on 3x3 products (a shape pretraining never showed), rewarded on the answer only
 //   5. the same evaluation after RL, with what changed in the reasoning (length, steps, result
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { Transformer } from '../model/transformer.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
-import { encodeChat, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
+import { encodeChat, MIN_VOCAB, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
 import { chatExample, documentTexts, reasoningStream } from '../data/reasoning.ts';
 
 import { pretrain } from '../train/pretrain.ts';
@@ -30,10 +31,19 @@ import { writeArithmeticReport } from './arithmetic-report.ts';
 import { PonderError } from '../errors.ts';
 import { runCountdown, type CountdownPreset, type CountdownResult } from './arithmetic-countdown.ts';
 
+export type ArithmeticTokenizer = 'chars' | 'bpe';
+export const ARITHMETIC_TOKENIZERS: readonly ArithmeticTokenizer[] = ['chars', 'bpe'];
+
 export interface ArithmeticPreset {
   plan: ShapePlan;
   /** Held-out problems per shape. */
   heldOut: number;
+  /**
+   * 'chars': one token per character (no merges; docs/reasoning/report.md, section 10 measured it
+   * against BPE); 'bpe': vocabSize pieces, the presets' tokenizer before that (digits still alone).
+   */
+  tokenizer: ArithmeticTokenizer;
+  /** BPE vocabulary (tokenizer 'bpe' only). */
   vocabSize: number;
   model: Omit<ModelConfig, 'vocab_size'>;
   pretrain: { steps: number; batch: number; seqLen: number; lr: number; maxSeconds: number };
@@ -48,7 +58,7 @@ const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352,
 
 export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
   arithmetic: {
-    plan: DEFAULT_PLAN, heldOut: 100, vocabSize: 320, model: MODEL,
+    plan: DEFAULT_PLAN, heldOut: 100, tokenizer: 'bpe', vocabSize: 320, model: MODEL,
     pretrain: { steps: 700, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 2400 },
     grpo: { steps: 40, prompts: 8, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 600 },
     evalMaxTokens: 560,
@@ -60,7 +70,7 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
   },
   'arithmetic-ci': {
     // 900 steps leave the hardest trained shape (6x1) imperfect (about half right), so RL has room.
-    plan: CI_PLAN, heldOut: 100, vocabSize: 300,
+    plan: CI_PLAN, heldOut: 100, tokenizer: 'bpe', vocabSize: 300,
     model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 320 },
     pretrain: { steps: 900, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 900 },
     // Sampling at 0.7 keeps rollouts close to the greedy policy that is scored. lr 2e-4 collapsed
@@ -69,6 +79,13 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
     evalMaxTokens: 280,
   },
 };
+
+/** The preset's tokenizer, trained on its documents: no merges at all for 'chars'. */
+export function arithmeticTokenizer(kind: ArithmeticTokenizer, vocabSize: number, texts: readonly string[]): Tokenizer {
+  if (kind === 'chars') return trainBpe(texts, MIN_VOCAB);
+  if (kind === 'bpe') return trainBpe(texts, vocabSize);
+  throw new PonderError(`arithmetic: tokenizer must be one of ${ARITHMETIC_TOKENIZERS.join(', ')}, got '${String(kind)}'`);
+}
 
 /**
  * The check in code that every digit is its own token (the pre-tokenizer splits digits; a BPE that
@@ -104,6 +121,7 @@ export interface ArithmeticResult {
   finalDir: string;
   countdown?: CountdownResult;
   plan: ShapePlan;
+  tokenizer: { kind: ArithmeticTokenizer; vocabSize: number };
   /** Positions: the pretraining window, and the longest held-out reference (prompt + trace) in tokens. */
   context: { seqLen: number; longestReference: number };
 }
@@ -149,13 +167,13 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   log(`[${since()}] ${train.length} training problems; held out: ${Object.entries(sets).map(([k, v]) => `${k} ${v.length}`).join(', ')}`);
 
   // 2. Tokenizer and base model.
-  const tok = trainBpe(documentTexts(task, train.slice(0, 5000)), p.vocabSize);
+  const tok = arithmeticTokenizer(p.tokenizer, p.vocabSize, documentTexts(task, train.slice(0, 5000)));
   assertDigitsAlone(tok);
   const longest = longestReference(tok, task, sets);
   const config = validateConfig({ ...p.model, vocab_size: Math.max(tok.vocabSize, 64) });
   const stream = reasoningStream(tok, task, train, 1, seed);
   const base = new Transformer(config, seed);
-  log(`[${since()}] tokenizer ${tok.vocabSize} tokens (one digit a token); longest held-out reference ${longest} tokens (window ${p.pretrain.seqLen}); base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
+  log(`[${since()}] tokenizer ${p.tokenizer} ${tok.vocabSize} tokens (one digit a token); longest held-out reference ${longest} tokens (window ${p.pretrain.seqLen}); base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
   const pre = pretrain({
     model: base, tokenizer: tok, tokens: stream, outDir: join(o.outDir, 'base'), steps: p.pretrain.steps,
     batchSize: p.pretrain.batch, seqLen: p.pretrain.seqLen, lr: p.pretrain.lr, evalEvery: 100, checkpointEvery: 100000,
@@ -191,6 +209,7 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
     heldOutCounts: Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.length])), trainingProblems: train.length,
     pretrain: { steps: pre.steps, valLoss: pre.valLoss, tokensPerSecond: pre.tokensPerSecond },
     base: before, afterRl: after, rlSteps: rl.steps, rlDir: 'rl', finalDir, countdown, plan: p.plan,
+    tokenizer: { kind: p.tokenizer, vocabSize: tok.vocabSize },
     context: { seqLen: p.pretrain.seqLen, longestReference: longest },
   };
   const path = join(o.outDir, 'results.json');
@@ -199,11 +218,18 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   return result;
 }
 
-/** The `ponder speedrun --preset arithmetic[-ci]` entry: the run, then report.md beside results.json. */
-export function runArithmeticSpeedrun(presetName: string, outDir: string, seed = 1): ArithmeticResult {
-  const preset = ARITHMETIC_PRESETS[presetName];
-  if (!preset) throw new PonderError(`unknown arithmetic preset '${presetName}' (known: ${Object.keys(ARITHMETIC_PRESETS).join(', ')})`);
+/**
+ * The `ponder speedrun --preset arithmetic[-ci] [--tokenizer chars|bpe]` entry: the run, then
+ * report.md beside results.json. `tokenizer` overrides the preset's (bpe reproduces older runs).
+ */
+export function runArithmeticSpeedrun(presetName: string, outDir: string, seed = 1, tokenizer?: string): ArithmeticResult {
+  const known = ARITHMETIC_PRESETS[presetName];
+  if (!known) throw new PonderError(`unknown arithmetic preset '${presetName}' (known: ${Object.keys(ARITHMETIC_PRESETS).join(', ')})`);
   if (!Number.isInteger(seed)) throw new PonderError(`--seed must be an integer, got '${seed}'`);
+  if (tokenizer !== undefined && !ARITHMETIC_TOKENIZERS.includes(tokenizer as ArithmeticTokenizer)) {
+    throw new PonderError(`--tokenizer must be one of ${ARITHMETIC_TOKENIZERS.join(', ')}, got '${tokenizer}'`);
+  }
+  const preset = { ...known, tokenizer: (tokenizer as ArithmeticTokenizer | undefined) ?? known.tokenizer };
   const r = runArithmetic({ preset, outDir, seed });
   console.error(`report: ${writeArithmeticReport(r)}`);
   return r;

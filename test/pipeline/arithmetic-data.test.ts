@@ -5,10 +5,10 @@ import {
   longestTrainedOperand, mentionedHeldValue, traceOf, trainingProblems, unseenKind,
 } from '../../src/pipeline/arithmetic-data.ts';
 import { problemKey } from '../../src/tasks/heldout.ts';
-import { assertDigitsAlone } from '../../src/pipeline/arithmetic.ts';
-import { trainBpe } from '../../src/tokenizer/index.ts';
+import { ARITHMETIC_TOKENIZERS, arithmeticTokenizer, assertDigitsAlone, runArithmeticSpeedrun, type ArithmeticTokenizer } from '../../src/pipeline/arithmetic.ts';
 import { documentTexts } from '../../src/data/reasoning.ts';
 import { Rng } from '../../src/tasks/rng.ts';
+import { MIN_VOCAB } from '../../src/tokenizer/index.ts';
 
 const sets = heldOutSets(40, 1);
 const held = Object.values(sets).flat();
@@ -75,12 +75,32 @@ test('never-trained shapes are checked in code: the CI plan\'s are longer than a
   assert.throws(() => heldOutSets(5, 1, bad), /6x1/);
 });
 
-test('the trained tokenizer writes every digit as its own token, so a longer number is only more of the same tokens', () => {
+test('both preset tokenizers write every digit as its own token, so a longer number is only more of the same tokens', () => {
   const train = trainingProblems(CI_PLAN.pretrain, 800, 1, []);
   const task = cleanShapesTask('column-arithmetic', CI_PLAN.pretrain, []);
-  const tok = trainBpe(documentTexts(task, train), 300);
-  assertDigitsAlone(tok);
-  const ids = tok.encode('What is 61917283 * 3?');
-  const digits = ids.map((i) => tok.decode([i])).filter((s) => /\d/.test(s));
-  assert.deepEqual(digits, [...'619172833']);
+  for (const kind of ARITHMETIC_TOKENIZERS) {
+    const tok = arithmeticTokenizer(kind, 300, documentTexts(task, train));
+    assertDigitsAlone(tok);
+    const ids = tok.encode('What is 61917283 * 3?');
+    const digits = ids.map((i) => tok.decode([i])).filter((s) => /\d/.test(s));
+    assert.deepEqual(digits, [...'619172833'], kind);
+  }
+});
+
+test("the 'chars' tokenizer is one token per character; 'bpe' merges; a wrong kind is one clear error", () => {
+  const train = trainingProblems(CI_PLAN.pretrain, 800, 1, []);
+  const task = cleanShapesTask('column-arithmetic', CI_PLAN.pretrain, []);
+  const texts = documentTexts(task, train);
+  const chars = arithmeticTokenizer('chars', 300, texts), bpe = arithmeticTokenizer('bpe', 300, texts);
+  const trace = traceOf({ question: 'What is 75339238 * 6?', answer: '452035428', task: 'column-multiplication' });
+  const ids = chars.encode(trace);
+  // ASCII text: the character count is the independent reference.
+  assert.equal(ids.length, trace.length);
+  assert.equal(chars.decode(ids), trace);
+  assert.ok(ids.every((i, k) => chars.decode([i]) === trace[k]));
+  assert.equal(chars.vocabSize, MIN_VOCAB);
+  assert.ok(bpe.vocabSize > MIN_VOCAB);
+  assert.ok(bpe.encode(texts[0]!).length < chars.encode(texts[0]!).length, 'BPE merges some non-digit pieces (the question\'s words)');
+  assert.throws(() => arithmeticTokenizer('words' as ArithmeticTokenizer, 300, texts), /tokenizer must be one of chars, bpe, got 'words'/);
+  assert.throws(() => runArithmeticSpeedrun('arithmetic-ci', 'unused', 1, 'words'), /--tokenizer must be one of chars, bpe, got 'words'/);
 });

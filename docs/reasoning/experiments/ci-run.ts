@@ -1,11 +1,18 @@
 // The CI test's run written to a folder with its report (docs/reasoning/ci-run was made so):
 //   PONDER_THREADS=1 npx tsx docs/reasoning/experiments/ci-run.ts runs/arith-ci
 // One thread and budgets in steps only, as in test/pipeline/arithmetic.test.ts, so the numbers are the test's.
-import { ARITHMETIC_PRESETS, runArithmetic } from '../../../src/pipeline/arithmetic.ts';
+// An optional JSON second argument changes the preset for a comparison (docs/reasoning/report.md, section 10):
+//   {"seed":2, "tokenizer":"chars"|"bpe", "pretrainSteps":900, "grpoSteps":60}
+import { ARITHMETIC_PRESETS, ARITHMETIC_TOKENIZERS, runArithmetic, type ArithmeticTokenizer } from '../../../src/pipeline/arithmetic.ts';
 import { writeArithmeticReport } from '../../../src/pipeline/arithmetic-report.ts';
 import { setThreads } from '../../../src/backend/native/index.ts';
 setThreads(1);
+const o: { seed?: number; tokenizer?: ArithmeticTokenizer; pretrainSteps?: number; grpoSteps?: number } = JSON.parse(process.argv[3] ?? '{}');
+if (o.tokenizer !== undefined && !ARITHMETIC_TOKENIZERS.includes(o.tokenizer)) throw new Error(`tokenizer must be one of ${ARITHMETIC_TOKENIZERS.join(', ')}`);
 const p = structuredClone(ARITHMETIC_PRESETS['arithmetic-ci']!);
 p.pretrain.maxSeconds = p.grpo.maxSeconds = 1e9;
-const r = runArithmetic({ preset: p, outDir: process.argv[2]!, seed: 1, progress: false });
+if (o.tokenizer) p.tokenizer = o.tokenizer;
+if (o.pretrainSteps) p.pretrain.steps = o.pretrainSteps;
+if (o.grpoSteps) p.grpo.steps = o.grpoSteps;
+const r = runArithmetic({ preset: p, outDir: process.argv[2]!, seed: o.seed ?? 1, progress: false });
 console.log(writeArithmeticReport(r), r.seconds);

@@ -17,6 +17,7 @@ export const command: Command = {
       install: { type: 'boolean', default: false },
       'budget-scale': { type: 'string' },
       reuse: { type: 'boolean', default: false },
+      tokenizer: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
@@ -26,12 +27,13 @@ export const command: Command = {
         '  r1-zero, ci   R1-Zero and R1 on products (src/pipeline/speedrun.ts)\n' +
         '  --budget-scale S  multiply the assistant stages\' time budgets by S (a slower or busier machine)\n' +
         '  --reuse  continue an interrupted assistant run in --out: stages with a finished checkpoint are loaded, not retrained\n' +
+        '  --tokenizer chars|bpe  the arithmetic presets\' tokenizer (default: the preset\'s; bpe reproduces runs before it changed)\n' +
         '  --install  copy the final model to models/ponder-assistant (full) or models/ponder-r1-zero (r1-zero)');
       return 0;
     }
     // The arithmetic presets (issue 12) are their own pipeline: src/pipeline/arithmetic.ts.
     if (values.preset! in ARITHMETIC_PRESETS) {
-      runArithmeticSpeedrun(values.preset!, values.out ?? join('runs', `speedrun-${values.preset}`), Number(values.seed));
+      runArithmeticSpeedrun(values.preset!, values.out ?? join('runs', `speedrun-${values.preset}`), Number(values.seed), values.tokenizer);
       return 0;
     }
     const seed = Number(values.seed);
