@@ -81,6 +81,17 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
     evalTokens: 96,
   },
+  // The probe with the walk trace for several-step story questions (story-walk.ts): the story,
+  // in order, tracking the object; against probe's chain of selected facts (story-errors.md).
+  'probe-walk': {
+    vocabSize: 768, model: MODEL,
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX, storyTrace: 'walk' },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  },
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
   // Syllable words only (englishLikeShare 0): this model reads no stories, and with English-like
   // words its safety margins moved (benign look-alikes refused 57% after SFT, 11% after DPO;

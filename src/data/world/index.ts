@@ -14,7 +14,7 @@ import type { Conversation } from '../../train/sft.ts';
 import type { PreferencePair } from '../../align/data.ts';
 import { TRAIN, HELD_OUT } from './lexicon.ts';
 import { trainingLexicon, INVENTED_SHARE, ENGLISH_LIKE_SHARE } from './invented.ts';
-import { storyItem, storyTask, type StoryItem } from './story.ts';
+import { storyItem, storyTask, type StoryItem, type StoryTrace } from './story.ts';
 import { smallTalk } from './smalltalk.ts';
 import { harmful, benign, type SafetyItem } from './safety.ts';
 import { languageItem, type LanguageItem } from './norwegian.ts';
@@ -37,6 +37,8 @@ export interface WorldOptions {
   englishLikeShare?: number;
   /** Share of story questions (the rest products) in the RL task; 0.6 unless given. */
   rlStoryShare?: number;
+  /** Reasoning of several-step story questions (story.ts StoryTrace); 'chain' unless given. */
+  storyTrace?: StoryTrace;
 }
 
 export interface EvalSets {
@@ -86,11 +88,11 @@ function unique<T extends { question: string }>(n: number, gen: () => T): T[] {
   return out;
 }
 
-export function buildEvalSets(seed: number, n: number): EvalSets {
+export function buildEvalSets(seed: number, n: number, trace: StoryTrace = 'chain'): EvalSets {
   const r = new Rng(seed * 7 + 1);
   const arith = getTask(ARITHMETIC.task);
   return {
-    story: unique(n, () => storyItem(r, HELD_OUT, true)),
+    story: unique(n, () => storyItem(r, HELD_OUT, true, trace)),
     arithmetic: heldOutSet(arith, ARITHMETIC.difficulty, n, seed),
     harmful: unique(n, () => drawOn('heldout', () => harmful(r))),
     benign: unique(n, () => drawOn('heldout', () => benign(r))),
@@ -100,8 +102,8 @@ export function buildEvalSets(seed: number, n: number): EvalSets {
 }
 
 /** A task that draws a story question or a product, each checked by its own verifier. */
-export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare = 0.6, englishLikeShare = ENGLISH_LIKE_SHARE): Task {
-  const story = storyTask((r) => trainingLexicon(r, INVENTED_SHARE, false, englishLikeShare), 0.7), arith = getTask(ARITHMETIC.task);
+export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare = 0.6, englishLikeShare = ENGLISH_LIKE_SHARE, trace: StoryTrace = 'chain'): Task {
+  const story = storyTask((r) => trainingLexicon(r, INVENTED_SHARE, false, englishLikeShare), 0.7, trace), arith = getTask(ARITHMETIC.task);
   const sampler = new TrainingSampler(arith, seed + 17, heldArithmetic);
   return {
     name: 'world-rl',
@@ -114,8 +116,8 @@ export function worldRlTask(seed: number, heldArithmetic: Problem[], storyShare 
 }
 
 export function buildWorld(o: WorldOptions): World {
-  const r = new Rng(o.seed), english = o.englishLikeShare ?? ENGLISH_LIKE_SHARE;
-  const ev = buildEvalSets(o.seed, o.heldOut);
+  const r = new Rng(o.seed), english = o.englishLikeShare ?? ENGLISH_LIKE_SHARE, trace = o.storyTrace ?? 'chain';
+  const ev = buildEvalSets(o.seed, o.heldOut, trace);
   const arith = getTask(ARITHMETIC.task);
   const sums = new TrainingSampler(arith, o.seed + 3, ev.arithmetic);
   const sft: Conversation[] = [];
@@ -123,17 +125,17 @@ export function buildWorld(o: WorldOptions): World {
     const mix = o.sftMix ?? BALANCED_SFT_MIX;
     let x = r.float(), kind = mix[mix.length - 1]![0];
     for (const [k, share] of mix) { if (x < share) { kind = k; break; } x -= share; }
-    sft.push({ line: i + 1, messages: sftConversation(r, kind, sums, english) });
+    sft.push({ line: i + 1, messages: sftConversation(r, kind, sums, english, trace) });
   }
   const pairs = Array.from({ length: o.pairs }, (_, i) => preferencePair(r, PAIR_KINDS[i % PAIR_KINDS.length]!));
   pairs.forEach((p, i) => { p.line = i + 1; });
   const proseSums = new TrainingSampler(arith, o.seed + 5, ev.arithmetic);
-  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums, english), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic, o.rlStoryShare ?? 0.6, english) };
+  return { pretrainTexts: narrativeTexts(r, o.pretrainDocs, o.seed, proseSums, english), sft, pairs, eval: ev, rlTask: worldRlTask(o.seed, ev.arithmetic, o.rlStoryShare ?? 0.6, english, trace) };
 }
 
-function sftConversation(r: Rng, kind: string, sums: TrainingSampler, englishLikeShare: number): ChatMessage[] {
+function sftConversation(r: Rng, kind: string, sums: TrainingSampler, englishLikeShare: number, trace: StoryTrace): ChatMessage[] {
   switch (kind) {
-    case 'story': { const s = storyItem(r, trainingLexicon(r, INVENTED_SHARE, false, englishLikeShare), r.float() < 0.7); return turn(s.question, s.answer, s.reasoning); }
+    case 'story': { const s = storyItem(r, trainingLexicon(r, INVENTED_SHARE, false, englishLikeShare), r.float() < 0.7, trace); return turn(s.question, s.answer, s.reasoning); }
     case 'arithmetic': {
       const p = sums.sample(ARITHMETIC.difficulty), steps = getTask(ARITHMETIC.task).solveWithSteps(p).split('\n');
       return turn(p.question, p.answer, steps.slice(0, -1).join('\n'));

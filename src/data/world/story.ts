@@ -6,8 +6,16 @@
 import type { Problem, Task } from '../../tasks/types.ts';
 import type { Rng } from '../../tasks/rng.ts';
 import { pick, pickDistinct, cap, TRAIN, HELD_OUT, type Lexicon } from './lexicon.ts';
+import { walkFor, walkReasoning, type StoryEvent } from './story-walk.ts';
 
 export const STORY_TASK = 'world-story';
+
+/**
+ * The reasoning written for several-step questions: 'chain' lists only the facts the answer
+ * follows from (choosing them needs look-ahead); 'walk' goes through the story in order,
+ * tracking the object (story-walk.ts). Both tell the same stories and ask the same questions.
+ */
+export type StoryTrace = 'chain' | 'walk';
 
 export interface StoryItem extends Problem {
   /** The reasoning that answers it: the facts used, then the conclusion. */
@@ -27,14 +35,15 @@ function whereObject(w: World, o: string): string | null {
 /**
  * A story of 4 to 8 events over 2 or 3 people and 2 objects, and one question about its end.
  * multiStep: ask where an object is after it was carried (2+ facts); otherwise a 1-fact question.
+ * trace chooses the several-step questions' reasoning (it draws nothing from r).
  */
-export function storyItem(r: Rng, lex: Lexicon, multiStep: boolean): StoryItem {
+export function storyItem(r: Rng, lex: Lexicon, multiStep: boolean, trace: StoryTrace = 'chain'): StoryItem {
   for (;;) {
     const people = pickDistinct(r, lex.names, 2 + r.int(0, 1));
     const places = pickDistinct(r, lex.places, 3);
     const objects = pickDistinct(r, lex.objects, 2);
     const w: World = { at: new Map(), holder: new Map(objects.map((o) => [o, null])), objAt: new Map(objects.map((o) => [o, null])) };
-    const lines: string[] = [];
+    const lines: string[] = [], told: StoryEvent[] = [];
     // Per object, the sentences that decide where it is now (for the reasoning).
     const trail = new Map<string, string[]>(objects.map((o) => [o, []]));
     const moves = new Map<string, string>(); // person -> last "went to" sentence
@@ -48,12 +57,14 @@ export function storyItem(r: Rng, lex: Lexicon, multiStep: boolean): StoryItem {
         const dest = pick(r, places.filter((x) => x !== w.at.get(p)));
         w.at.set(p, dest);
         s = `${p} went to the ${dest}.`;
+        told.push({ kind: 'move', person: p, place: dest, text: s });
         moves.set(p, s);
         for (const o of held) trail.get(o)!.push(s);
       } else if (kind < 8 && free.length) {
         const o = pick(r, free);
         w.holder.set(o, p);
         s = `${p} took the ${o}.`;
+        told.push({ kind: 'take', person: p, object: o, text: s });
         // Where the taker stood matters if they put it down before moving on.
         trail.set(o, [moves.get(p)!, s]);
       } else if (held.length) {
@@ -61,6 +72,7 @@ export function storyItem(r: Rng, lex: Lexicon, multiStep: boolean): StoryItem {
         w.holder.set(o, null);
         w.objAt.set(o, w.at.get(p)!);
         s = `${p} put down the ${o}.`;
+        told.push({ kind: 'drop', person: p, object: o, text: s });
         trail.get(o)!.push(s);
       } else continue;
       lines.push(s);
@@ -73,7 +85,8 @@ export function storyItem(r: Rng, lex: Lexicon, multiStep: boolean): StoryItem {
       const o = pick(r, cands);
       const place = whereObject(w, o)!;
       const facts = chainFor(trail.get(o)!)!;
-      return { question: `${story}\nWhere is the ${o}?`, answer: `At the ${place}.`, task: STORY_TASK, reasoning: `${facts.join(' ')} So the ${o} is at the ${place}.`, steps: facts.length };
+      const reasoning = trace === 'walk' ? walkReasoning(told, walkFor(told, o)!, o) : `${facts.join(' ')} So the ${o} is at the ${place}.`;
+      return { question: `${story}\nWhere is the ${o}?`, answer: `At the ${place}.`, task: STORY_TASK, reasoning, steps: facts.length };
     }
     const askPerson = r.int(0, 1) === 0;
     if (askPerson) {
@@ -105,13 +118,13 @@ function chainFor(trail: string[]): string[] | null {
 }
 
 /** Story questions as a task for GRPO and evaluation (the default verifier: normalised text); lex may be drawn per story. */
-export function storyTask(lex: Lexicon | ((r: Rng) => Lexicon) = TRAIN, multiShare = 0.7): Task {
+export function storyTask(lex: Lexicon | ((r: Rng) => Lexicon) = TRAIN, multiShare = 0.7, trace: StoryTrace = 'chain'): Task {
   const lexFor = typeof lex === 'function' ? lex : () => lex;
   return {
     name: STORY_TASK,
     summary: 'questions about a short story in the prompt (where is X, who has X), some needing several steps',
     difficulty: { min: 1, max: 1 },
-    generate: (r) => storyItem(r, lexFor(r), r.float() < multiShare),
+    generate: (r) => storyItem(r, lexFor(r), r.float() < multiShare, trace),
     verify: (a, p) => normaliseAnswer(a) === normaliseAnswer(p.answer),
     solveWithSteps: (p) => `${(p as StoryItem).reasoning ?? ''}\n${p.answer}`,
   };
