@@ -7,21 +7,31 @@
 //   other   no "At the X." answer
 // and, for every miss, whether the reasoning's sentences are all verbatim sentences of the story
 // (else a name, object or place was mis-copied on the way). Also correct answers per held-out place.
-//   PONDER_THREADS=1 npx tsx docs/speedrun/experiments/story-errors.ts /tmp/sr2/run/sft/checkpoint
+// With a second argument 'walk' (a model trained on the walk trace, story-walk.ts), each verbatim
+// reasoning is also compared with the gold walk: equal, or where it first departs from it.
+//   PONDER_THREADS=1 npx tsx docs/speedrun/experiments/story-errors.ts /tmp/sr2/run/sft/checkpoint [chain|walk]
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { buildEvalSets } from '../../../src/data/world/index.ts';
 import { HELD_OUT } from '../../../src/data/world/lexicon.ts';
 import { rollouts } from '../../../src/rl/rollout.ts';
+import type { StoryTrace } from '../../../src/data/world/story.ts';
 
-const dir = process.argv[2];
-if (!dir) throw new Error('usage: story-errors.ts CHECKPOINT_DIR');
+const dir = process.argv[2], trace = (process.argv[3] ?? 'chain') as StoryTrace;
+if (!dir || !['chain', 'walk'].includes(trace)) throw new Error('usage: story-errors.ts CHECKPOINT_DIR [chain|walk]');
 const ck = loadCheckpoint(dir);
-const items = buildEvalSets(1, 300).story;
+const items = buildEvalSets(1, 300, trace).story;
 const rs = rollouts(ck.model, ck.tokenizer, items, { groupSize: 1, maxNewTokens: 96, temperature: 0, batchSize: 128 });
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!]+$/, '');
-const kinds = new Map<string, number>(), perPlace = new Map<string, [number, number]>();
-const bump = (k: string) => kinds.set(k, (kinds.get(k) ?? 0) + 1);
+const kinds = new Map<string, number>(), perPlace = new Map<string, [number, number]>(), walks = new Map<string, number>();
+const bump = (k: string, m = kinds) => m.set(k, (m.get(k) ?? 0) + 1);
+/** How a verbatim reasoning departs from the gold one: at the start, by skipping or adding a sentence, or only in its conclusion. */
+function departure(got: string[], gold: string[]): string {
+  const k = got.findIndex((s, i) => s !== gold[i]);
+  if (k < 0) return got.length === gold.length ? 'the gold walk, wrong conclusion' : 'stops early';
+  if (k < 2) return 'wrong start (first take or where its taker stood)';
+  return gold.slice(k).includes(got[k]!) ? 'skips a sentence it should copy' : 'copies a sentence it should skip';
+}
 rs.forEach((r, i) => {
   const item = items[i]!, story = item.question.split('\n')[0]!;
   const words = new Set(story.toLowerCase().replace(/\./g, '').split(' '));
@@ -30,9 +40,15 @@ rs.forEach((r, i) => {
   const ok = norm(r.parsed.answer) === norm(item.answer);
   const kind = ok ? 'correct' : !place ? 'other' : words.has(place) ? 'select' : 'copy';
   const facts = (r.text.split('</think>')[0] ?? '').replace('<think>', '').trim().split(/(?<=\.) /).filter((s) => s && !s.startsWith('So '));
-  bump(kind === 'correct' ? kind : `${kind}, reasoning ${facts.every((s) => sentences.has(s)) ? 'verbatim' : 'mis-copied'}`);
+  const verbatim = facts.every((s) => sentences.has(s));
+  bump(kind === 'correct' ? kind : `${kind}, reasoning ${verbatim ? 'verbatim' : 'mis-copied'}`);
+  if (trace === 'walk' && verbatim) {
+    const gold = item.reasoning.split(/(?<=\.) /).filter((s) => !s.startsWith('So '));
+    bump(`${ok ? 'correct' : 'miss'}: ${facts.join(' ') === gold.join(' ') ? 'the gold walk' + (ok ? '' : ', wrong conclusion') : departure(facts, gold)}`, walks);
+  }
   const gold = /At the (\w+)/.exec(item.answer)![1]!, e = perPlace.get(gold) ?? [0, 0];
   perPlace.set(gold, [e[0] + Number(ok), e[1] + 1]);
 });
 console.log([...kinds].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+if (walks.size) console.log(`verbatim walks against the gold walk:\n  ${[...walks].sort().map(([k, n]) => `${k}: ${n}`).join('\n  ')}`);
 console.log(`correct by place: ${HELD_OUT.places.map((p) => `${p} ${perPlace.get(p)?.[0] ?? 0}/${perPlace.get(p)?.[1] ?? 0}`).join(', ')}`);

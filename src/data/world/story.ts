@@ -2,7 +2,8 @@
 // places and pick up and drop objects; the question asks where a person or an object is, or who
 // has an object. Several-step questions need facts chained ("Tom took the apple. Tom went to the
 // garden. Where is the apple?": the apple moved with Tom). The answer is checkable, so RL can
-// reward it; the reasoning written for training lists exactly the facts the answer follows from.
+// reward it; the reasoning written for training either lists exactly the facts the answer follows
+// from (the chain) or walks through the story in order tracking the object (story-walk.ts).
 import type { Problem, Task } from '../../tasks/types.ts';
 import type { Rng } from '../../tasks/rng.ts';
 import { pick, pickDistinct, cap, TRAIN, HELD_OUT, type Lexicon } from './lexicon.ts';
