@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { keepYoungGenerationSmall } from './young-generation.ts';
+import { collectLoadGarbage } from './load-garbage.ts';
 import { openGguf, type GgufFile } from '../io/gguf.ts';
 import { PonderError } from '../errors.ts';
 import { describeGguf, describeHf, loadAnyModel, loadTrainable, type LoadedModel } from '../model/load.ts';
@@ -83,11 +84,15 @@ export function loadServedModel(path: string, log: (line: string) => void = (l) 
     keepYoungGenerationSmall(); // (main.ts does it before the command loads; here for other callers)
     // A GGUF file is opened and its header read once, for the runner and for the tokenizer both.
     const gguf = statSync(path).isFile() ? openGguf(path) : null;
+    let served: ServedModel | null;
     try {
-      const served = onRunner(path, gguf, log);
-      if (served) return served;
+      served = onRunner(path, gguf, log);
     } finally {
       gguf?.close();
+    }
+    if (served) {
+      collectLoadGarbage(); // the header's and the tokenizer build's garbage (load-garbage.ts)
+      return served;
     }
   }
   return { ...loadChatModel(path), runner: null };

@@ -144,49 +144,61 @@ export class Runner {
 
   /**
    * Every layer over `rows` rows (leaving the residual stream in buf.x): the rows are split into
-   * sequences of lens[i] consecutive rows, sequence i appending to caches[i].
+   * sequences of lens[i] consecutive rows, sequence i appending to caches[i]. Each layer's two
+   * blocks are methods of their own: V8 optimises a hot function whole, and one function holding
+   * the whole layer took ~2.5 MiB of compiler memory at once, mid-generation (the peak of a bare
+   * `ponder generate`, docs/inference.md); the work itself is in the native kernels.
    */
   private layers(ids: Int32Array, rows: number, pos: Int32Array, caches: RunnerCache[], lens: number[]): void {
-    const c = this.cfg, b = this.buf, k = this.k, w = this.weights;
-    const D = c.headDim, qd = c.heads * D, kd = c.kvHeads * D, scale = 1 / Math.sqrt(D);
+    const c = this.cfg, b = this.buf;
     if (this.ids.length < rows) this.ids = new Int32Array(rows);
     this.ids.set(ids.subarray(0, rows));
-    this.qk.quantGetRows(w.embed.type, w.embed.bytes, c.d, this.ids, rows, b.x);
+    this.qk.quantGetRows(this.weights.embed.type, this.weights.embed.bytes, c.d, this.ids, rows, b.x);
     this.rotary.tables(pos, rows, b.cos, b.sin);
+    for (let l = 0; l < c.layers; l++) {
+      this.attentionBlock(l, rows, caches, lens);
+      this.mlpBlock(l, rows);
+    }
+  }
+
+  /** x += attention(rmsnorm(x)) for layer l, appending each sequence's keys and values to its cache. */
+  private attentionBlock(l: number, rows: number, caches: RunnerCache[], lens: number[]): void {
+    const c = this.cfg, b = this.buf, k = this.k, L = this.weights.layers[l];
+    const D = c.headDim, qd = c.heads * D, kd = c.kvHeads * D, scale = 1 / Math.sqrt(D);
     const x = b.x.subarray(0, rows * c.d), h = b.h.subarray(0, rows * c.d), o = b.o.subarray(0, rows * c.d);
     const q = b.q.subarray(0, rows * qd), kk = b.k.subarray(0, rows * kd), v = b.v.subarray(0, rows * kd);
-    const g = b.g, u = b.u;
-    for (let l = 0; l < c.layers; l++) {
-      const L = w.layers[l];
-      // attention
-      k.rmsnorm(x, L.attnNorm, rows, c.d, c.eps, h, b.rstd);
-      this.qk.quantMatmulMulti(h, rows, c.d, [[L.q.type, L.q.bytes, L.q.N, q], [L.k.type, L.k.bytes, L.k.N, kk], [L.v.type, L.v.bytes, L.v.N, v]]);
-      if (L.qBias) k.binary('add', q, rows * qd, L.qBias, qd, q);
-      if (L.kBias) k.binary('add', kk, rows * kd, L.kBias, kd, kk);
-      if (L.vBias) k.binary('add', v, rows * kd, L.vBias, kd, v);
-      if (L.qNorm) { k.rmsnorm(q, L.qNorm, rows * c.heads, D, c.eps, b.att, b.rstd); q.set(b.att.subarray(0, rows * qd)); }
-      if (L.kNorm) { k.rmsnorm(kk, L.kNorm, rows * c.kvHeads, D, c.eps, b.att, b.rstd); kk.set(b.att.subarray(0, rows * kd)); }
-      this.rotary.apply(q, rows, c.heads, b.cos, b.sin);
-      this.rotary.apply(kk, rows, c.kvHeads, b.cos, b.sin);
-      for (let s = 0, r0 = 0; s < caches.length; r0 += lens[s], s++) {
-        const cache = caches[s], n = lens[s], p = cache.length;
-        this.qk.cacheWriteF16(kk.subarray(r0 * kd, (r0 + n) * kd), v.subarray(r0 * kd, (r0 + n) * kd), n, kd, p, cache.k[l], cache.v[l]);
-        this.qk.attentionF16(q.subarray(r0 * qd, (r0 + n) * qd), cache.k[l], cache.v[l], n, c.heads, c.kvHeads, D, p, scale,
-          b.att.subarray(r0 * qd, (r0 + n) * qd));
-      }
-      this.matmul(L.o, b.att.subarray(0, rows * qd), rows, o);
-      k.binary('add', x, rows * c.d, o, rows * c.d, x);
-      // SwiGLU MLP, MLP_ROWS rows at a time: its (rows, d_ff) buffers are the largest
-      k.rmsnorm(x, L.ffnNorm, rows, c.d, c.eps, h, b.rstd);
-      for (let r0 = 0; r0 < rows; r0 += MLP_ROWS) {
-        const n = Math.min(MLP_ROWS, rows - r0), hr = h.subarray(r0 * c.d, (r0 + n) * c.d);
-        const gr = g.subarray(0, n * c.ff), ur = u.subarray(0, n * c.ff), or = o.subarray(r0 * c.d, (r0 + n) * c.d);
-        this.qk.quantMatmulMulti(hr, n, c.d, [[L.gate.type, L.gate.bytes, L.gate.N, gr], [L.up.type, L.up.bytes, L.up.N, ur]]);
-        k.swiglu(gr, ur, n * c.ff, gr);
-        this.matmul(L.down, gr, n, or);
-      }
-      k.binary('add', x, rows * c.d, o, rows * c.d, x);
+    k.rmsnorm(x, L.attnNorm, rows, c.d, c.eps, h, b.rstd);
+    this.qk.quantMatmulMulti(h, rows, c.d, [[L.q.type, L.q.bytes, L.q.N, q], [L.k.type, L.k.bytes, L.k.N, kk], [L.v.type, L.v.bytes, L.v.N, v]]);
+    if (L.qBias) k.binary('add', q, rows * qd, L.qBias, qd, q);
+    if (L.kBias) k.binary('add', kk, rows * kd, L.kBias, kd, kk);
+    if (L.vBias) k.binary('add', v, rows * kd, L.vBias, kd, v);
+    if (L.qNorm) { k.rmsnorm(q, L.qNorm, rows * c.heads, D, c.eps, b.att, b.rstd); q.set(b.att.subarray(0, rows * qd)); }
+    if (L.kNorm) { k.rmsnorm(kk, L.kNorm, rows * c.kvHeads, D, c.eps, b.att, b.rstd); kk.set(b.att.subarray(0, rows * kd)); }
+    this.rotary.apply(q, rows, c.heads, b.cos, b.sin);
+    this.rotary.apply(kk, rows, c.kvHeads, b.cos, b.sin);
+    for (let s = 0, r0 = 0; s < caches.length; r0 += lens[s], s++) {
+      const cache = caches[s], n = lens[s], p = cache.length;
+      this.qk.cacheWriteF16(kk.subarray(r0 * kd, (r0 + n) * kd), v.subarray(r0 * kd, (r0 + n) * kd), n, kd, p, cache.k[l], cache.v[l]);
+      this.qk.attentionF16(q.subarray(r0 * qd, (r0 + n) * qd), cache.k[l], cache.v[l], n, c.heads, c.kvHeads, D, p, scale,
+        b.att.subarray(r0 * qd, (r0 + n) * qd));
     }
+    this.matmul(L.o, b.att.subarray(0, rows * qd), rows, o);
+    k.binary('add', x, rows * c.d, o, rows * c.d, x);
+  }
+
+  /** x += SwiGLU MLP(rmsnorm(x)) for layer l, MLP_ROWS rows at a time: its (rows, d_ff) buffers are the largest. */
+  private mlpBlock(l: number, rows: number): void {
+    const c = this.cfg, b = this.buf, k = this.k, L = this.weights.layers[l];
+    const x = b.x.subarray(0, rows * c.d), h = b.h.subarray(0, rows * c.d), o = b.o.subarray(0, rows * c.d);
+    k.rmsnorm(x, L.ffnNorm, rows, c.d, c.eps, h, b.rstd);
+    for (let r0 = 0; r0 < rows; r0 += MLP_ROWS) {
+      const n = Math.min(MLP_ROWS, rows - r0), hr = h.subarray(r0 * c.d, (r0 + n) * c.d);
+      const gr = b.g.subarray(0, n * c.ff), ur = b.u.subarray(0, n * c.ff), or = o.subarray(r0 * c.d, (r0 + n) * c.d);
+      this.qk.quantMatmulMulti(hr, n, c.d, [[L.gate.type, L.gate.bytes, L.gate.N, gr], [L.up.type, L.up.bytes, L.up.N, ur]]);
+      k.swiglu(gr, ur, n * c.ff, gr);
+      this.matmul(L.down, gr, n, or);
+    }
+    k.binary('add', x, rows * c.d, o, rows * c.d, x);
   }
 
   /** Logits of rows [r0, r0 + n) of the residual stream into out (n, V). */
