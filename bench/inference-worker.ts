@@ -123,14 +123,22 @@ async function llama(): Promise<Record<string, unknown>> {
   const pp = (performance.now() - t0) / 1000;
   const pcpu = process.cpuUsage(pcpu0);
   n = 0;
+  const steps: number[] = [];
   const cpu0 = process.cpuUsage();
   t0 = performance.now();
-  for await (const t of seq.evaluate([ids[0]], { temperature: 0 })) { void t; if (++n >= G) break; }
+  let s0 = t0;
+  for await (const t of seq.evaluate([ids[0]], { temperature: 0 })) {
+    void t;
+    const s1 = performance.now();
+    steps.push(s1 - s0);
+    s0 = s1;
+    if (++n >= G) break;
+  }
   const tg = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const mem = memory();
   await ctx.dispose(); await model.dispose(); await ll.dispose();
-  return { ppTokS: P / pp, tgTokS: G / tg, ppCpuMsPerToken: (pcpu.user + pcpu.system) / 1000 / P, cpuMsPerToken: (cpu.user + cpu.system) / 1000 / G, rss: mem.rss, peakRss: mem.peak, baselineRss: base };
+  return { ppTokS: P / pp, tgTokS: G / tg, ppCpuMsPerToken: (pcpu.user + pcpu.system) / 1000 / P, cpuMsPerToken: (cpu.user + cpu.system) / 1000 / G, msPerToken: median(steps), rss: mem.rss, peakRss: mem.peak, baselineRss: base };
 }
 
 const result = side === 'ponder' ? await ponder() : side === 'llama' ? await llama() : (() => { throw new Error('--side ponder|llama'); })();

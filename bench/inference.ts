@@ -22,9 +22,11 @@ import { parseArgs } from 'node:util';
 import { writeRandomQwen2, QWEN25_05B, R1_DISTILL_15B, type ModelShape, type Quantisation } from '../src/infer/runner/random-gguf.ts';
 import { memoryBandwidth } from '../src/backend/native/quant.ts';
 import { kvCacheBytes } from '../src/infer/runner/cache.ts';
+import type { PairedResult } from './inference-paired.ts';
 
 const SHAPES: Record<string, ModelShape> = { '0.5b': QWEN25_05B, '1.5b': R1_DISTILL_15B };
 const worker = fileURLToPath(new URL('./inference-worker.ts', import.meta.url));
+const pairedWorker = fileURLToPath(new URL('./inference-paired.ts', import.meta.url));
 
 export interface InferenceOptions {
   shapes?: string[];
@@ -43,8 +45,17 @@ export interface InferenceRow {
   ponder: Side; llama: Side | { error: string };
   ppRatio: number | null; tgRatio: number | null;
   /** Per repeat (llama.cpp, then ponder, each in its own process): the two ratios; the row's ratios are their medians. */
-  repeats: { ppRatio: number | null; tgRatio: number | null; ponderPp: number; ponderTg: number; llamaPp: number | null; llamaTg: number | null }[];
+  repeats: { ppRatio: number | null; tgRatio: number | null; tgStepRatio: number | null; ponderPp: number; ponderTg: number; llamaPp: number | null; llamaTg: number | null;
+    ponderStepMs: number; llamaStepMs: number | null }[];
   ppRatioRange: [number, number] | null; tgRatioRange: [number, number] | null;
+  /**
+   * Generation compared by each side's median time per token (llama.cpp's ÷ ponder's): a burst of
+   * load from outside (another process, another VM's memory traffic) lengthens some steps of one
+   * side only and moves the mean rate of 128 tokens by tens of percent, the median hardly.
+   */
+  tgStepRatio: number | null; tgStepRatioRange: [number, number] | null;
+  /** Both engines in one process taking turns (bench/inference-paired.ts): the ratios least moved by load from outside. */
+  paired: PairedResult | { error: string };
   /** Generation tok/s ÷ (triad bandwidth ÷ bytes per token), each side. */
   bandwidthFraction: { ponder: number; llama: number | null };
   /** Resident memory while generating ÷ (file + KV cache), ponder (1.15 is the target's limit). */
@@ -63,6 +74,16 @@ function run(side: 'ponder' | 'llama', path: string, shape: ModelShape, o: Requi
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{')) throw new Error(`${side} on ${path} failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(line) as Side;
+}
+
+/** The turn-taking measurement of one file (both engines in one process). */
+function runPaired(path: string, shape: ModelShape, o: Required<InferenceOptions>): PairedResult | { error: string } {
+  const args = ['--import', 'tsx', pairedWorker, '--model', path, '--threads', String(o.threads),
+    '--prompt', String(o.prompt), '--gen', String(o.gen), '--vocab', String(shape.vocab)];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, PONDER_THREADS: String(o.threads) }, maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) return { error: `exit ${r.status}: ${r.stderr.slice(-1000)}` };
+  return JSON.parse(line) as PairedResult;
 }
 
 /** The GGUF of shape × quant in dir, written (atomically) when missing. */
@@ -102,18 +123,23 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
         try { llama = run('llama', path, shape, o, false); } catch (e) { llama = { error: (e as Error).message }; }
         ponder = run('ponder', path, shape, o, key === '1.5b' && r === 0);
         const l = 'ppTokS' in llama ? llama : null;
+        const ponderStepMs = ponder.msPerToken as number, llamaStepMs = l ? l.msPerToken as number : null;
         repeats.push({ ppRatio: l ? ponder.ppTokS / l.ppTokS : null, tgRatio: l ? ponder.tgTokS / l.tgTokS : null,
-          ponderPp: ponder.ppTokS, ponderTg: ponder.tgTokS, llamaPp: l?.ppTokS ?? null, llamaTg: l?.tgTokS ?? null });
+          tgStepRatio: llamaStepMs !== null ? llamaStepMs / ponderStepMs : null,
+          ponderPp: ponder.ppTokS, ponderTg: ponder.tgTokS, llamaPp: l?.ppTokS ?? null, llamaTg: l?.tgTokS ?? null, ponderStepMs, llamaStepMs });
       }
       if (!ponder) throw new Error('--repeats must be at least 1');
+      const paired = runPaired(path, shape, o);
       const ok = 'ppTokS' in llama;
       const bytesPerToken = ponder.bytesPerToken as number, fileBytes = ponder.fileBytes as number;
       const kvBytes = kvCacheBytes({ layers: shape.layers, kvHeads: shape.kvHeads, headDim: shape.d / shape.heads } as never, o.prompt + o.gen + 8);
-      const pp = repeats.map((x) => x.ppRatio).filter((x): x is number => x !== null), tg = repeats.map((x) => x.tgRatio).filter((x): x is number => x !== null);
+      const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
+      const pp = known(repeats.map((x) => x.ppRatio)), tg = known(repeats.map((x) => x.tgRatio)), step = known(repeats.map((x) => x.tgStepRatio));
       const row: InferenceRow = {
         shape: shape.name, quant, threads: o.threads, fileBytes, kvBytes, bytesPerToken, ponder, llama,
         ppRatio: pp.length ? median(pp) : null, tgRatio: tg.length ? median(tg) : null, repeats,
         ppRatioRange: pp.length ? [Math.min(...pp), Math.max(...pp)] : null, tgRatioRange: tg.length ? [Math.min(...tg), Math.max(...tg)] : null,
+        tgStepRatio: step.length ? median(step) : null, tgStepRatioRange: step.length ? [Math.min(...step), Math.max(...step)] : null, paired,
         bandwidthFraction: { ponder: ponder.tgTokS * bytesPerToken / (limit * 1e9), llama: ok ? (llama as Side).tgTokS * bytesPerToken / (limit * 1e9) : null },
         memoryRatio: ponder.rss / (fileBytes + kvBytes),
         memoryRatioAboveBaseline: (ponder.rss - ponder.baselineRss) / (fileBytes + kvBytes),
@@ -140,6 +166,11 @@ function printRow(r: InferenceRow): void {
   // CPU time per token: comparable even when other processes share the cores
   console.log(`${''.padEnd(30)} CPU ms/token: prompt ${f(r.ponder.ppCpuMsPerToken as number, 2)} vs ${f(l?.ppCpuMsPerToken as number | undefined, 2)}, ` +
     `generation ${f(r.ponder.cpuMsPerToken as number, 2)} vs ${f(l?.cpuMsPerToken as number | undefined, 2)}`);
+  if (r.tgStepRatio !== null) console.log(`${''.padEnd(30)} median ms/token: ${f(r.ponder.msPerToken as number, 1)} vs ${f(l?.msPerToken as number | undefined, 1)} (${f(r.tgStepRatio, 2)}x` +
+    `${r.repeats.length > 1 ? `, repeats ${f(r.tgStepRatioRange?.[0], 2)}-${f(r.tgStepRatioRange?.[1], 2)}` : ''})`);
+  if ('tgRatio' in r.paired) console.log(`${''.padEnd(30)} taking turns in one process: prompt ${f(r.paired.ppRatio, 2)}x (${f(r.paired.ppRatioRange[0], 2)}-${f(r.paired.ppRatioRange[1], 2)}), ` +
+    `generation ${f(r.paired.tgRatio, 2)}x (blocks ${f(r.paired.tgRatioRange[0], 2)}-${f(r.paired.tgRatioRange[1], 2)}); ${f(r.paired.ponderTgTokS)} vs ${f(r.paired.llamaTgTokS)} tok/s`);
+  else console.log(`  paired run failed: ${r.paired.error.slice(0, 300)}`);
   if (r.repeats.length > 1) console.log(`${''.padEnd(30)} ${r.repeats.length} repeats: prompt ratio ${f(r.ppRatioRange?.[0], 2)}-${f(r.ppRatioRange?.[1], 2)}, generation ratio ${f(r.tgRatioRange?.[0], 2)}-${f(r.tgRatioRange?.[1], 2)}`);
   if (!l) console.log(`  llama.cpp failed: ${(r.llama as { error: string }).error.slice(0, 300)}`);
   const p = r.ponder.profile as Record<string, number> | undefined;
