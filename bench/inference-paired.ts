@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setThreads } from '../src/backend/native/index.ts';
 import { createRunner } from '../src/infer/runner/index.ts';
-import { Rng } from '../src/tensor/random.ts';
+import { argmax, median, openLlama, promptIds } from './inference-common.ts';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string' }, threads: { type: 'string' }, vocab: { type: 'string' },
@@ -34,19 +34,9 @@ export interface PairedResult {
   ponderTgTokS: number; llamaTgTokS: number; ponderPpTokS: number; llamaPpTokS: number;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
 
-function promptIds(): number[] {
-  const r = new Rng(42);
-  return Array.from({ length: P }, () => Math.floor(r.next() * (V - 256)) + 256);
-}
 
-function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
-}
 
 /** ponder's side: a prompt turn (fresh cache) and generation blocks continuing from it. */
 function ponderSide() {
@@ -75,12 +65,8 @@ function ponderSide() {
 
 /** llama.cpp's side through node-llama-cpp, the same calls as bench/inference-worker.ts. */
 async function llamaSide() {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   type Token = import('node-llama-cpp').Token;
-  const ll = await getLlama({ gpu: false, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error });
-  const model = await ll.loadModel({ modelPath: path, useMmap: true, gpuLayers: 0 });
-  const ctx = await model.createContext({ contextSize: P + G + 64, threads, batchSize: P, sequences: 1 });
-  const seq = ctx.getSequence();
+  const { ll, model, ctx, seq } = await openLlama(path, threads, P, G);
   let next: Token = 0 as Token;
   return {
     async prompt(ids: number[]): Promise<number> {
@@ -106,7 +92,7 @@ async function llamaSide() {
 }
 
 async function main(): Promise<PairedResult> {
-  const ids = promptIds();
+  const ids = promptIds(P, V);
   const ponder = ponderSide(), llama = await llamaSide();
   // warm-up: every weight page touched by both, and both sides' threads started
   ponder.prompt(ids.slice(0, 32)); ponder.block(4);

@@ -10,6 +10,7 @@ import { setThreads } from '../src/backend/native/index.ts';
 import { createRunner } from '../src/infer/runner/index.ts';
 import { quantKernels } from '../src/backend/quant.ts';
 import { sampleToken } from '../src/infer/sampling.ts';
+import { argmax, median, openLlama, promptIds } from './inference-common.ts';
 import { Rng } from '../src/tensor/random.ts';
 
 const { values } = parseArgs({ options: {
@@ -26,24 +27,14 @@ function memory(): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-function promptIds(V: number): number[] {
-  const r = new Rng(42);
-  return Array.from({ length: P }, () => Math.floor(r.next() * (V - 256)) + 256);
-}
 
-function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
-}
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function ponder(): Promise<Record<string, unknown>> {
   setThreads(threads);
   const base = memory().rss;
   const { runner, model, bytesPerToken } = createRunner(path);
-  const ids = promptIds(model.config.vocab);
+  const ids = promptIds(P, model.config.vocab);
   // warm-up: touches every weight page (the file is then in the page cache for both sides)
   const warm = runner.newCache(1, 64);
   let lg = runner.forward(Int32Array.from(ids.slice(0, 32)), 1, 32, { cache: warm, lastOnly: true }).data;
@@ -105,13 +96,9 @@ function profile(w: ReturnType<typeof createRunner>['runner']['weights'], c: Ret
 
 async function llama(): Promise<Record<string, unknown>> {
   const base = memory().rss;
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   type Token = import('node-llama-cpp').Token;
-  const ll = await getLlama({ gpu: false, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error });
-  const model = await ll.loadModel({ modelPath: path, useMmap: true, gpuLayers: 0 });
-  const ctx = await model.createContext({ contextSize: P + G + 64, threads, batchSize: P, sequences: 1 });
-  const seq = ctx.getSequence();
-  const ids = promptIds(Number(values.vocab ?? 151936)) as Token[];
+  const { ll, model, ctx, seq } = await openLlama(path, threads, P, G);
+  const ids = promptIds(P, Number(values.vocab ?? 151936)) as Token[];
   await seq.evaluateWithoutGeneratingNewTokens(ids.slice(0, 32));
   let n = 0;
   for await (const t of seq.evaluate([ids[32]], { temperature: 0 })) { void t; if (++n >= 4) break; }
