@@ -2,7 +2,7 @@
 // reasoning itself.
 //   1. problems: held-out sets by shape (trained shapes, shapes longer than any training problem,
 //      multiplicands never written in any training line), training problems checked clean
-//   2. tokenizer (one token per character by default, or BPE; one token per digit either way) and a
+//   2. tokenizer (BPE by default, or one token per character; one token per digit either way) and a
 //      base model pretrained on column traces of products up to 3x2 digits and sums/differences up
 //      to 7 digits, every document reasoning
 //   3. evaluation per shape with thinking forced on (base)
