@@ -1,16 +1,10 @@
-// What the inference workers share: the prompt both engines read, greedy picking, the median.
+// What the inference benchmark's files share: the prompt both engines read, the median, opening llama.cpp.
 import { Rng } from '../src/tensor/random.ts';
 
 /** A seeded random prompt of P token ids above the byte tokens (the same for both engines). */
 export function promptIds(P: number, V: number): number[] {
   const r = new Rng(42);
   return Array.from({ length: P }, () => Math.floor(r.next() * (V - 256)) + 256);
-}
-
-export function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
 }
 
 export function median(xs: number[]): number {

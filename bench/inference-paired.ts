@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setThreads } from '../src/backend/native/index.ts';
 import { createRunner } from '../src/infer/runner/index.ts';
-import { argmax, median, openLlama, promptIds } from './inference-common.ts';
+import { argmax } from '../src/infer/sampling.ts';
+import { median, openLlama, promptIds } from './inference-common.ts';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string' }, threads: { type: 'string' }, vocab: { type: 'string' },
@@ -35,8 +36,6 @@ export interface PairedResult {
 }
 
 const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
-
-
 
 /** ponder's side: a prompt turn (fresh cache) and generation blocks continuing from it. */
 function ponderSide() {

@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { setThreads } from '../src/backend/native/index.ts';
 import { createRunner } from '../src/infer/runner/index.ts';
 import { quantKernels } from '../src/backend/quant.ts';
-import { sampleToken } from '../src/infer/sampling.ts';
-import { argmax, median, openLlama, promptIds } from './inference-common.ts';
+import { argmax, sampleToken } from '../src/infer/sampling.ts';
+import { median, openLlama, promptIds } from './inference-common.ts';
 import { Rng } from '../src/tensor/random.ts';
 
 const { values } = parseArgs({ options: {
@@ -26,9 +26,6 @@ function memory(): { rss: number; peak: number } {
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
-
-
-
 
 async function ponder(): Promise<Record<string, unknown>> {
   setThreads(threads);

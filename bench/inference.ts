@@ -23,6 +23,7 @@ import { writeRandomQwen2, QWEN25_05B, R1_DISTILL_15B, type ModelShape, type Qua
 import { memoryBandwidth } from '../src/backend/native/quant.ts';
 import { kvCacheBytes } from '../src/infer/runner/cache.ts';
 import type { PairedResult } from './inference-paired.ts';
+import { median } from './inference-common.ts';
 
 const SHAPES: Record<string, ModelShape> = { '0.5b': QWEN25_05B, '1.5b': R1_DISTILL_15B };
 const worker = fileURLToPath(new URL('./inference-worker.ts', import.meta.url));
@@ -153,7 +154,6 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
   return { bandwidth, rows };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
 
 function printRow(r: InferenceRow): void {
