@@ -92,6 +92,28 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
     evalTokens: 96,
   },
+  // The probe with 8 heads of 16 dimensions (4 of 32 in probe): more parallel copy circuits for
+  // held-out names and objects at about the same FLOPs (story-errors.md, "More heads").
+  'probe-heads8': {
+    vocabSize: 768, model: { ...MODEL, n_heads: 8, n_kv_heads: 8 },
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  },
+  // The probe with a 512-token BPE vocabulary (768 in probe): held-out words split into smaller
+  // pieces that training words use more often, at the cost of longer traces (story-errors.md).
+  'probe-vocab512': {
+    vocabSize: 512, model: MODEL,
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  },
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
   // Syllable words only (englishLikeShare 0): this model reads no stories, and with English-like
   // words its safety margins moved (benign look-alikes refused 57% after SFT, 11% after DPO;
