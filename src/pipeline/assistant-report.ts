@@ -56,7 +56,7 @@ export function writeAssistantReport(outDir: string, r: AssistantReportInput): v
   const L: string[] = [
     '# ponder assistant speedrun', '',
     `The whole recipe in miniature, from nothing to an assistant of a tiny world: pretraining, instruction tuning, alignment ` +
-      `from preference pairs, reasoning RL. Model: ${r.params.toLocaleString()} parameters (d_model ${p.model.d_model}, ${p.model.n_layers} layers, ` +
+      `from preference pairs, reasoning RL. Model: ${r.params.toLocaleString()} parameters (d_model ${p.model.d_model}, ${p.model.n_layers} layers, ${p.model.n_heads} heads, ` +
       `context ${p.model.max_seq_len}); tokenizer ${p.vocabSize} tokens. Wall time: ${formatDuration(r.seconds)} ` +
       `(${r.stages.map((s) => `${s.name} ${formatDuration(s.seconds)}`).join(', ')}; the rest is data, tokenizer and evaluation).`, '',
     `Held-out sets (${p.world.heldOut} items each, disjoint in code from every training text: story questions use names, places and ` +
