@@ -126,6 +126,26 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
     evalTokens: 96,
   },
+  // Sixteen heads of 8 dimensions: whether more, smaller heads go on helping.
+  'probe-heads16': {
+    vocabSize: 768, model: { ...MODEL, n_heads: 16, n_kv_heads: 16 },
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  },
+  // Eight heads and six layers (4 in probe-heads8): depth for chaining the right facts.
+  'probe-heads8-layers6': {
+    vocabSize: 768, model: { ...MODEL, n_heads: 8, n_kv_heads: 8, n_layers: 6 },
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  },
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
   // Syllable words only (englishLikeShare 0): this model reads no stories, and with English-like
   // words its safety margins moved (benign look-alikes refused 57% after SFT, 11% after DPO;
