@@ -41,6 +41,24 @@ export interface AssistantPreset {
 
 const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 256, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
 
+/**
+ * A shortened full-size run (about 15 minutes on one thread) for comparing variants fairly: the
+ * full world and the probe's model (4 heads), fewer pretraining and instruction-tuning steps, a
+ * token alignment and RL stage (the story numbers to compare are the instruction-tuned model's).
+ * `change` gives the variant: the vocabulary, or fields of the model or the world.
+ */
+function probe(change: { vocabSize?: number; model?: Partial<ModelConfig>; world?: Partial<AssistantPreset['world']> } = {}): AssistantPreset {
+  return {
+    vocabSize: change.vocabSize ?? 768, model: { ...MODEL, ...change.model },
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX, ...change.world },
+    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
+    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
+    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
+    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
+    evalTokens: 96,
+  };
+}
+
 export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   // The full run (`npm run speedrun`). The stages' time budgets add up to 17 minutes (plus data,
   // evaluation and report); a stage that runs out of time stops early with what it has learnt.
@@ -61,91 +79,24 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     rl: { steps: 140, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 180, languageReward: 0 },
     evalTokens: 96,
   },
-  // A shortened full-size run (about 15 minutes on one thread) for comparing data variants
-  // fairly: the full model and world, fewer pretraining and instruction-tuning steps, a token
-  // alignment and RL stage (the story numbers to compare are the instruction-tuned model's).
-  probe: {
-    vocabSize: 768, model: MODEL,
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
+  probe: probe(),
   // The same with the syllable-only invented words of the run before letters.ts (the baseline).
-  'probe-syllables': {
-    vocabSize: 768, model: MODEL,
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX, englishLikeShare: 0 },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
+  'probe-syllables': probe({ world: { englishLikeShare: 0 } }),
   // The probe with the walk trace for several-step story questions (story-walk.ts): the story,
   // in order, tracking the object; against probe's chain of selected facts (story-errors.md).
-  'probe-walk': {
-    vocabSize: 768, model: MODEL,
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX, storyTrace: 'walk' },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
-  // The probe with 8 heads of 16 dimensions (4 of 32 in probe): more parallel copy circuits for
-  // held-out names and objects at about the same FLOPs (story-errors.md, "More heads").
-  'probe-heads8': {
-    vocabSize: 768, model: { ...MODEL, n_heads: 8, n_kv_heads: 8 },
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
-  // The probe with a 512-token BPE vocabulary (768 in probe): held-out words split into smaller
-  // pieces that training words use more often, at the cost of longer traces (story-errors.md).
-  'probe-vocab512': {
-    vocabSize: 512, model: MODEL,
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
+  'probe-walk': probe({ world: { storyTrace: 'walk' } }),
+  // 8 heads of 16 dimensions (4 of 32 in probe): more parallel copy circuits for held-out names
+  // and objects at about the same FLOPs (story-errors.md, "More heads").
+  'probe-heads8': probe({ model: { n_heads: 8, n_kv_heads: 8 } }),
+  // A 512-token BPE vocabulary (768 in probe): held-out words split into smaller pieces that
+  // training words use more often, at the cost of longer traces (story-errors.md).
+  'probe-vocab512': probe({ vocabSize: 512 }),
   // Both together: eight heads and the 512-token vocabulary.
-  'probe-heads8-vocab512': {
-    vocabSize: 512, model: { ...MODEL, n_heads: 8, n_kv_heads: 8 },
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
+  'probe-heads8-vocab512': probe({ vocabSize: 512, model: { n_heads: 8, n_kv_heads: 8 } }),
   // Sixteen heads of 8 dimensions: whether more, smaller heads go on helping.
-  'probe-heads16': {
-    vocabSize: 768, model: { ...MODEL, n_heads: 16, n_kv_heads: 16 },
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
+  'probe-heads16': probe({ model: { n_heads: 16, n_kv_heads: 16 } }),
   // Eight heads and six layers (4 in probe-heads8): depth for chaining the right facts.
-  'probe-heads8-layers6': {
-    vocabSize: 768, model: { ...MODEL, n_heads: 8, n_kv_heads: 8, n_layers: 6 },
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SKILLS_SFT_MIX },
-    pretrain: { steps: 800, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 1500 },
-    sft: { steps: 1200, batch: 16, lr: 1.5e-3, maxSeconds: 1500 },
-    align: { steps: 10, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 60 },
-    rl: { steps: 3, prompts: 8, group: 4, lr: 5e-5, maxNewTokens: 96, maxSeconds: 60, languageReward: 0 },
-    evalTokens: 96,
-  },
+  'probe-heads8-layers6': probe({ model: { n_heads: 8, n_kv_heads: 8, n_layers: 6 } }),
   // CI's shortened pipeline: a few minutes on one thread; each stage's effect asserted with margins.
   // Syllable words only (englishLikeShare 0): this model reads no stories, and with English-like
   // words its safety margins moved (benign look-alikes refused 57% after SFT, 11% after DPO;
