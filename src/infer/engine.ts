@@ -11,8 +11,7 @@ import { Rng } from '../tensor/random.ts';
 import type { StepModel } from './runner/index.ts';
 import { PonderError } from '../errors.ts';
 import { END_THINK_ID, THINK_ID } from '../tokenizer/special.ts';
-import { backend } from '../backend/index.ts';
-import { sampleToken, topLogprobs } from './sampling.ts';
+import { sampleToken, tokenLogprob, topLogprobs } from './sampling.ts';
 
 const PONDER_THINK = { open: THINK_ID, close: END_THINK_ID };
 
@@ -130,8 +129,6 @@ export class Engine<C = unknown> {
   private readonly order: Int32Array;
   /** One tick's logits (N x V), kept between ticks: a 151,936-token row is 600 KB to allocate per token. */
   private logits = new Float32Array(0);
-  /** Scratch of logprob(): the chosen token, its log-probability and the row's log-sum-exp. */
-  private readonly lp = { target: new Int32Array(1), logp: new Float32Array(1), lse: new Float32Array(1) };
   /** Totals since start, for metrics. */
   readonly totals = { promptTokens: 0, completionTokens: 0, requests: 0, cancelled: 0, ticks: 0 };
 
@@ -144,16 +141,6 @@ export class Engine<C = unknown> {
     this.V = model.config.vocab_size;
     this.probs = new Float32Array(this.V);
     this.order = new Int32Array(this.V);
-  }
-
-  /**
-   * log p(token) under a logits row at temperature 1, by the backend's kernel: a pass of exp over a
-   * 151,936-token row in JavaScript was ~3 ms a token, about a tenth of a 0.5B model's decode step.
-   */
-  private logprob(row: Float32Array, token: number): number {
-    this.lp.target[0] = token;
-    backend().kernels.tokenLogprobs(row, this.lp.target, 1, row.length, this.lp.logp, this.lp.lse);
-    return this.lp.logp[0];
   }
 
   get queueDepth(): number { return this.queue.length; }
@@ -258,7 +245,7 @@ export class Engine<C = unknown> {
     s.tokens.push(token);
     this.totals.completionTokens++;
     if (s.firstTokenMs === null) s.firstTokenMs = performance.now() - s.t0;
-    const ev: TokenEvent = { token, logprob: this.logprob(row, token), reasoning, forced, ...(k > 0 ? { top: topLogprobs(row, k) } : {}) };
+    const ev: TokenEvent = { token, logprob: tokenLogprob(row, token), reasoning, forced, ...(k > 0 ? { top: topLogprobs(row, k) } : {}) };
     let keep: boolean | void = true;
     try {
       keep = s.req.onToken?.(ev);

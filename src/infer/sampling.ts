@@ -1,4 +1,5 @@
 // Choosing the next token from a row of logits: greedy, temperature, top-k, top-p (nucleus).
+import { backend } from '../backend/index.ts';
 import type { Rng } from '../tensor/random.ts';
 
 export interface SamplingOptions {
@@ -126,11 +127,15 @@ export function topLogprobs(logits: Float32Array, k: number): { token: number; l
   return best.map((token) => ({ token, logprob: logits[token] - lse }));
 }
 
-/** log p(token) under a row of logits at temperature 1. */
+/** The chosen token, its log-probability and the row's log-sum-exp, for tokenLogprob's kernel call. */
+const one = { target: new Int32Array(1), logp: new Float32Array(1), lse: new Float32Array(1) };
+
+/**
+ * log p(token) under a row of logits at temperature 1, by the backend's kernel: a pass of exp
+ * over a 151,936-token row in JavaScript was ~3 ms a token, a tenth of a 0.5B model's decode step.
+ */
 export function tokenLogprob(logits: Float32Array, token: number): number {
-  let m = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > m) m = logits[i];
-  let s = 0;
-  for (let i = 0; i < logits.length; i++) s += Math.exp(logits[i] - m);
-  return logits[token] - m - Math.log(s);
+  one.target[0] = token;
+  backend().kernels.tokenLogprobs(logits, one.target, 1, logits.length, one.logp, one.lse);
+  return one.logp[0];
 }
