@@ -14,6 +14,8 @@
         "native/threads.c",
         "native/threads_addon.c",
         "native/quant.c",
+        "native/quant_blocks.c",
+        "native/quant_portable.c",
         "native/quant_attn.c",
         "native/quant_addon.c",
         "native/quant_gemm.c",

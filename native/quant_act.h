@@ -3,6 +3,71 @@
 #ifndef PONDER_QUANT_ACT_H
 #define PONDER_QUANT_ACT_H
 #include <stdint.h>
+#include <string.h>
+#ifdef __F16C__
+#include <immintrin.h>
+#endif
+
+// The AVX-512 kernels (quant.c, quant_gemm.c, quant_attn.c) need VNNI, BW, BF16 and F16C; on any
+// other CPU quant_portable.c provides the same functions, computing the same products.
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512BF16__) && defined(__F16C__)
+#define PONDER_QUANT_AVX512 1
+#else
+#define PONDER_QUANT_AVX512 0
+#endif
+
+// IEEE half <-> f32, rounding to nearest even (F16C where the CPU has it).
+static inline float half_to_float(uint16_t h) {
+#ifdef __F16C__
+  return _cvtsh_ss(h);
+#else
+  const uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 31, mant = h & 1023;
+  uint32_t u;
+  if (exp == 31) u = sign | 0x7f800000 | (mant << 13);
+  else if (exp) u = sign | ((exp + 112) << 23) | (mant << 13);
+  else if (!mant) u = sign;
+  else { // subnormal: normalise
+    int e = -1;
+    uint32_t m = mant;
+    do { m <<= 1; e++; } while (!(m & 1024));
+    u = sign | ((uint32_t)(112 - e) << 23) | ((m & 1023) << 13);
+  }
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+#endif
+}
+static inline uint16_t float_to_half(float x) {
+#ifdef __F16C__
+  return _cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT);
+#else
+  uint32_t u;
+  memcpy(&u, &x, 4);
+  const uint32_t sign = (u >> 16) & 0x8000, exp = (u >> 23) & 0xff, mant = u & 0x7fffff;
+  if (exp == 0xff) return (uint16_t)(sign | 0x7c00 | (mant ? 0x200 | (mant >> 13) : 0));
+  const int e = (int)exp - 127 + 15;
+  if (e >= 31) return (uint16_t)(sign | 0x7c00);
+  if (e <= 0) {
+    if (e < -10) return (uint16_t)sign;
+    const uint32_t m = mant | 0x800000, shift = (uint32_t)(14 - e), rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    uint32_t h = m >> shift;
+    if (rem > half || (rem == half && (h & 1))) h++;
+    return (uint16_t)(sign | h);
+  }
+  uint32_t h = ((uint32_t)e << 10) | (mant >> 13);
+  const uint32_t rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
+  return (uint16_t)(sign | h);
+#endif
+}
+static inline float half_at(const uint8_t *p) {
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return half_to_float(h);
+}
+
+// One row of K values of `type`, dequantised to f32, bit-exact with ggml (quant_blocks.c).
+void q_dequant_row(int type, const uint8_t *w, long K, float *y);
 
 // Row r of the activations: q + r·K (int8), d + r·(K/bs) (one scale per block of bs), sums
 // + r·(K/16) (Σq over each 16 values; k-quants subtract their offsets with them), h + r·K (bf16).

@@ -6,6 +6,9 @@
 #include <string.h>
 #include "common.h"
 #include "quant.h"
+#include "quant_act.h"
+
+#if PONDER_QUANT_AVX512 // else quant_portable.c
 
 #define TILE 32
 
@@ -178,3 +181,5 @@ void q_cache_write_f16(const float *k, const float *v, long T, long rowLen, long
     _mm256_mask_storeu_epi16(vd + i, mk, _mm512_cvtps_ph(_mm512_maskz_loadu_ps(mk, v + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
 }
+
+#endif // PONDER_QUANT_AVX512

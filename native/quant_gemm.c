@@ -17,6 +17,8 @@
 #include "quant_act.h"
 #include "kquant_scales.h"
 
+#if PONDER_QUANT_AVX512 // else quant_portable.c
+
 #define AI static inline __attribute__((always_inline))
 #define PR 16   // weight rows per panel: one per 32-bit lane
 #define MR 8    // tokens per micro-kernel pass (3·MR accumulators + weights fit the 32 registers)
@@ -250,3 +252,5 @@ void q_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, const act_t 
     }
   }
 }
+
+#endif // PONDER_QUANT_AVX512

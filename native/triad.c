@@ -32,6 +32,7 @@ static double bandwidth(long n, int nt, int reps, int mode) {
 #pragma omp for schedule(static)
       for (long i = 0; i < n; i++) a[i] = b[i] + 3.0 * c[i];
     } else {
+#ifdef __AVX512F__
       // four vector accumulators: a scalar sum would be bound by the add latency, not memory
       __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
 #pragma omp for schedule(static)
@@ -42,6 +43,17 @@ static double bandwidth(long n, int nt, int reps, int mode) {
         s3 = _mm512_add_pd(s3, _mm512_load_pd(b + i + 24));
       }
       double s = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(s0, s1), _mm512_add_pd(s2, s3)));
+#else
+      // a vectorised partial sum per 32 doubles: a scalar chain would be bound by the add latency
+      double s = 0;
+#pragma omp for schedule(static)
+      for (long i = 0; i < n; i += 32) {
+        double part = 0;
+#pragma omp simd reduction(+ : part)
+        for (int j = 0; j < 32; j++) part += b[i + j];
+        s += part;
+      }
+#endif
 #pragma omp atomic
       total += s;
     }

@@ -1,0 +1,243 @@
+// Quantised matrix products and attention over the f16 KV cache on CPUs without AVX-512 VNNI and
+// BF16 (AVX2 laptops and servers, other architectures): the functions of quant.c, quant_gemm.c
+// and quant_attn.c, computing the same products, as src/backend/ts/quant.ts defines them.
+//
+// The activation row is quantised as ggml's CPU backend quantises it (int8 blocks of 32 for
+// Q8_0/Q4_0/Q5_0 weights, of 256 for the k-quants, bf16 for BF16 weights) and kept dequantised;
+// each weight row is dequantised to f32 (quant_blocks.c, bit-exact with ggml) and dotted with it.
+// A few tokens (decode): the rows are split over threads, each dequantised into L1 and dotted with
+// every token. Many tokens (prefill): panels of rows are dequantised once and multiplied by all the
+// tokens with the f32 GEMM (gemm.c). Slower than quant.c's integer dot products, which never
+// unpack a weight to a float, but the same numbers to rounding, on any CPU the compiler targets.
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include "common.h"
+#include "quant.h"
+#include "quant_act.h"
+
+#if !PONDER_QUANT_AVX512
+
+#define TILE_ROWS 16  // rows dequantised together for the token loop (decode), per thread
+#define PANEL_ROWS 64 // rows dequantised per GEMM call (prefill)
+
+typedef struct { void *p; size_t cap; } scratch_t;
+
+// Grown, never shrunk: no allocation per token once the largest product has run.
+static void *grow(scratch_t *s, size_t bytes) {
+  if (s->cap < bytes) {
+    free(s->p);
+    s->p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    s->cap = s->p ? bytes : 0;
+  }
+  return s->p;
+}
+
+static long gemm_min_m = 8;
+long q_set_gemm_min_tokens(long n) { long old = gemm_min_m; gemm_min_m = n; return old; }
+
+// ---- activations, as each weight type's kernel sees them ----
+
+enum { EA_F32, EA_Q32, EA_Q32_FINE, EA_Q256, EA_BF16, EA_COUNT };
+
+static int act_format(int type) {
+  switch (type) {
+    case QT_Q8_0: case QT_Q4_0: case QT_Q5_0: return EA_Q32;
+    case QT_Q8_0_FINE: return EA_Q32_FINE;
+    case QT_Q4_K: case QT_Q5_K: case QT_Q6_K: return EA_Q256;
+    case QT_BF16: return EA_BF16;
+    default: return EA_F32;
+  }
+}
+
+// Blocks of bs values: q = round-to-even(x·id) with id = 127 / max|x| in f32; the scale d is
+// max|x| / 127 rounded to f16 for 32-value blocks (block_q8_0), 1 / id for 256 (block_q8_K).
+// out = d·q, or with fine (Q8_0 only) d·q + (d/128)·q2, q2 the residual's int8 (~15 bits).
+__attribute__((optimize("fp-contract=off"))) static void quantized_row(const float *x, long K, long bs, int fine, float *out) {
+  for (long b = 0; b < K / bs; b++) {
+    const float *xb = x + b * bs;
+    float *ob = out + b * bs, amax = 0;
+    for (long i = 0; i < bs; i++) amax = fabsf(xb[i]) > amax ? fabsf(xb[i]) : amax;
+    const float id = amax != 0 ? 127.0f / amax : 0.0f;
+    const float d = bs == 32 ? half_to_float(float_to_half(amax / 127.0f)) : id != 0 ? 1.0f / id : 0.0f;
+    const float id2 = d != 0 ? 128.0f / d : 0.0f;
+    for (long i = 0; i < bs; i++) {
+      const float q = nearbyintf(xb[i] * id); // the default rounding mode: half to even
+      if (!fine) { ob[i] = d * q; continue; }
+      const float r = (float)((double)xb[i] - (double)d * q), q2 = nearbyintf(r * id2);
+      ob[i] = (float)((double)d * q + (double)d / 128.0 * q2);
+    }
+  }
+}
+
+// x rounded to bf16 (ggml_compute_fp32_to_bf16: to nearest even, NaN kept quiet).
+static void bf16_row(const float *x, long K, float *out) {
+  for (long i = 0; i < K; i++) {
+    uint32_t u;
+    memcpy(&u, x + i, 4);
+    const uint32_t h = (u & 0x7fffffff) > 0x7f800000 ? (u >> 16) | 64 : (u + 0x7fff + ((u >> 16) & 1)) >> 16;
+    u = h << 16;
+    memcpy(out + i, &u, 4);
+  }
+}
+
+static scratch_t s_act[EA_COUNT];
+
+// The M activation rows in format f (f32 formats return X itself); NULL when memory is short.
+static const float *activations(int f, const float *X, long K, long M) {
+  if (f == EA_F32) return X;
+  float *a = grow(&s_act[f], (size_t)(M * K) * sizeof(float));
+  if (!a) return NULL;
+  int nt = par_threads(M * K, PAR_ELEMS);
+  if (nt > M) nt = (int)M;
+  PAR_REGION(nt)
+#pragma omp for schedule(static)
+  for (long m = 0; m < M; m++) {
+    if (f == EA_BF16) bf16_row(X + m * K, K, a + m * K);
+    else quantized_row(X + m * K, K, f == EA_Q256 ? 256 : 32, f == EA_Q32_FINE, a + m * K);
+  }
+  PAR_REGION_END
+  return a;
+}
+
+// ---- products ----
+
+// Σ w·a over K floats: 32 independent lanes (four AVX2 vectors), so the sum is not bound by the
+// add latency; the lanes are added in a fixed order, so the result does not depend on threads.
+static inline float dot(const float *w, const float *a, long K) {
+  float acc[32] = {0};
+  long k = 0;
+  for (; k + 32 <= K; k += 32)
+    for (int j = 0; j < 32; j++) acc[j] += w[k + j] * a[k + j];
+  for (; k < K; k++) acc[k & 31] += w[k] * a[k];
+  for (int j = 16; j >= 1; j /= 2)
+    for (int i = 0; i < j; i++) acc[i] += acc[i + j];
+  return acc[0];
+}
+
+static scratch_t s_panel, s_out;
+static _Thread_local scratch_t t_tile;
+
+static int weight_type(int type) { return type == QT_Q8_0_FINE ? QT_Q8_0 : type; }
+
+// Rows [n0, n1) of Y (M, N), dequantised TILE_ROWS at a time into this thread's buffer.
+static int rows_by_tile(int type, const uint8_t *W, long rowBytes, long N, long K, const float *A, long M, long n0,
+                        long n1, float *Y) {
+  float *tile = grow(&t_tile, (size_t)(TILE_ROWS * K) * sizeof(float));
+  if (!tile) return -1;
+  for (long t0 = n0; t0 < n1; t0 += TILE_ROWS) {
+    const long nr = n1 - t0 < TILE_ROWS ? n1 - t0 : TILE_ROWS;
+    for (long r = 0; r < nr; r++) q_dequant_row(weight_type(type), W + (t0 + r) * rowBytes, K, tile + r * K);
+    for (long m = 0; m < M; m++)
+      for (long r = 0; r < nr; r++) Y[m * N + t0 + r] = dot(tile + r * K, A + m * K, K);
+  }
+  return 0;
+}
+
+// Decode: the rows over threads in contiguous chunks (each thread streams its own rows).
+static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long K, const float *A, long M, float *Y) {
+  int nt = par_threads(N * K * (M < 4 ? M : 4), 65536);
+  if (nt > 1 && M == 1) nt = team_small(nt); // per-row results: the same bits on any thread count
+  if (nt <= 1) return rows_by_tile(type, W, rowBytes, N, K, A, M, 0, N, Y);
+  const long chunks = 8L * nt, per = ((N + chunks - 1) / chunks + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS;
+  int failed = 0;
+  PAR_REGION(nt)
+#pragma omp for schedule(dynamic, 1)
+  for (long c = 0; c < N; c += per)
+    if (rows_by_tile(type, W, rowBytes, N, K, A, M, c, c + per < N ? c + per : N, Y) != 0) failed = 1;
+  PAR_REGION_END
+  return failed ? -1 : 0;
+}
+
+// Prefill: PANEL_ROWS rows at a time dequantised once, then Y[:, panel] = A · panelᵀ by the f32
+// GEMM (which splits the tokens over threads itself).
+static int product_panels(int type, const uint8_t *W, long rowBytes, long N, long K, const float *A, long M, float *Y) {
+  float *panel = grow(&s_panel, (size_t)(PANEL_ROWS * K) * sizeof(float));
+  float *out = grow(&s_out, (size_t)(M * PANEL_ROWS) * sizeof(float));
+  if (!panel || !out) return -1;
+  for (long p0 = 0; p0 < N; p0 += PANEL_ROWS) {
+    const long np = N - p0 < PANEL_ROWS ? N - p0 : PANEL_ROWS;
+    int nt = par_threads(np * K, PAR_ELEMS);
+    PAR_REGION(nt)
+#pragma omp for schedule(static)
+    for (long r = 0; r < np; r++) q_dequant_row(weight_type(type), W + (p0 + r) * rowBytes, K, panel + r * K);
+    PAR_REGION_END
+    k_gemm(1, M, np, K, A, 0, 0, panel, 0, 1, out, 0, 0);
+    for (long m = 0; m < M; m++) memcpy(Y + m * N + p0, out + m * np, (size_t)np * sizeof(float));
+  }
+  return 0;
+}
+
+int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
+  if (n < 1 || n > 16) return -2;
+  for (int i = 0; i < n; i++) {
+    const float *A = activations(act_format(mats[i].type), X, K, M);
+    if (!A) return -1;
+    const long rowBytes = qt_row_bytes(weight_type(mats[i].type), K);
+    const int r = M >= gemm_min_m ? product_panels(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, A, M, mats[i].Y)
+                                  : product_rows(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, A, M, mats[i].Y);
+    if (r != 0) return r;
+  }
+  return 0;
+}
+
+int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
+  qmat_t one = {type, W, N, Y};
+  return q_matmul_multi(1, &one, K, X, M);
+}
+
+int q_matmul_fine(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y, int fine) {
+  qmat_t one = {fine && type == QT_Q8_0 ? QT_Q8_0_FINE : type, W, N, Y};
+  return q_matmul_multi(1, &one, K, X, M);
+}
+
+// ---- attention over the f16 KV cache ----
+
+static _Thread_local scratch_t t_scores;
+
+// Query (t, h) against positions [0, n): softmax(q·k · scale) · v, the keys and values of KV head g.
+static void attend(const float *q, const uint16_t *kc, const uint16_t *vc, long row, long g, long D, long n, float scale,
+                   float *out) {
+  float *s = grow(&t_scores, (size_t)(n + D) * sizeof(float)), *kv = s + n;
+  if (!s) { for (long d = 0; d < D; d++) out[d] = NAN; return; }
+  float mx = -INFINITY;
+  for (long j = 0; j < n; j++) {
+    const uint16_t *k = kc + j * row + g * D;
+    for (long d = 0; d < D; d++) kv[d] = half_to_float(k[d]);
+    s[j] = dot(q, kv, D) * scale;
+    mx = s[j] > mx ? s[j] : mx;
+  }
+  float sum = 0;
+  for (long j = 0; j < n; j++) { s[j] = expf(s[j] - mx); sum += s[j]; }
+  for (long d = 0; d < D; d++) out[d] = 0;
+  for (long j = 0; j < n; j++) {
+    const uint16_t *v = vc + j * row + g * D;
+    for (long d = 0; d < D; d++) out[d] += s[j] * half_to_float(v[d]);
+  }
+  const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+  for (long d = 0; d < D; d++) out[d] *= inv;
+}
+
+void q_attention_f16(const float *q, const uint16_t *kc, const uint16_t *vc, long T, long Hq, long Hkv, long D,
+                     long qOffset, float scale, float *out) {
+  const long G = Hq / Hkv, row = Hkv * D, items = T * Hq;
+  int nt = par_threads((qOffset + T) * T * Hq * D, PAR_FLOPS);
+  if (nt > items) nt = (int)items;
+  if (nt > 1 && T == 1) nt = team_small(nt);
+  PAR_REGION(nt)
+#pragma omp for schedule(dynamic, 1)
+  for (long i = items - 1; i >= 0; i--) { // the longest rows (last queries) first
+    const long t = i / Hq, h = i % Hq;
+    attend(q + (t * Hq + h) * D, kc, vc, row, h / G, D, qOffset + t + 1, scale, out + (t * Hq + h) * D);
+  }
+  PAR_REGION_END
+}
+
+void q_cache_write_f16(const float *k, const float *v, long T, long rowLen, long pos, uint16_t *kc, uint16_t *vc) {
+  for (long i = 0; i < T * rowLen; i++) {
+    kc[pos * rowLen + i] = float_to_half(k[i]);
+    vc[pos * rowLen + i] = float_to_half(v[i]);
+  }
+}
+
+#endif // !PONDER_QUANT_AVX512
