@@ -15,8 +15,15 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef __AVX512F__
 #define MR 14
 #define NR 32
+#else
+// AVX2: a 6×16 tile, 12 ymm accumulators + 2 of B + 1 broadcast A of the 16 registers (BLIS's
+// Haswell shape); the packing below is written for any MR and NR.
+#define MR 6
+#define NR 16
+#endif
 #ifndef KC
 #define KC 512   // A micro-panel 14×512×4 = 28 KiB in L1; the B micro-panel (64 KiB) streams from L2
 #endif
@@ -168,6 +175,33 @@ static inline __attribute__((always_inline)) void ukernel(long kc, const float *
       _mm512_storeu_ps(c + i * ldc, c0[i]);
       _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
     }
+  }
+}
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+static inline __attribute__((always_inline)) void ukernel(long kc, const float *restrict a, const float *restrict b,
+                                                          float *restrict c, long ldc, int add) {
+  __m256 c0[MR], c1[MR];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; i++) { c0[i] = _mm256_setzero_ps(); c1[i] = _mm256_setzero_ps(); }
+  for (long k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+      c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+      c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+    }
+    a += MR; b += NR;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; i++) {
+    if (add) {
+      c0[i] = _mm256_add_ps(_mm256_loadu_ps(c + i * ldc), c0[i]);
+      c1[i] = _mm256_add_ps(_mm256_loadu_ps(c + i * ldc + 8), c1[i]);
+    }
+    _mm256_storeu_ps(c + i * ldc, c0[i]);
+    _mm256_storeu_ps(c + i * ldc + 8, c1[i]);
   }
 }
 #else

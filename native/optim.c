@@ -75,18 +75,23 @@ double k_peak_gflops(double seconds) {
     (void)sink;
     total += (double)it * 12 * 16 * 2;
 #else
-    float a[8];
-    for (int j = 0; j < 8; j++) a[j] = 1.0f + j * 1e-3f;
+    // 12 independent chains of PONDER_SIMD lanes (8 on AVX2): enough to cover the FMA latency
+    typedef float vf __attribute__((vector_size(PONDER_SIMD * 4)));
+    vf a[12];
+    for (int j = 0; j < 12; j++) for (int l = 0; l < PONDER_SIMD; l++) a[j][l] = 1.0f + j * 1e-3f;
+    const vf x = (vf){0} + 0.999999f, y = (vf){0} + 1e-7f;
     long it = 0;
     double t = now_s();
     while (now_s() - t < seconds) {
-      for (int r = 0; r < 1000; r++)
-        for (int j = 0; j < 8; j++) a[j] = a[j] * 0.999999f + 1e-7f;
+      for (int r = 0; r < 1000; r++) {
+#pragma GCC unroll 12
+        for (int j = 0; j < 12; j++) a[j] = a[j] * x + y;
+      }
       it += 1000;
     }
-    volatile float sink = a[0] + a[7];
+    volatile float sink = a[0][0] + a[11][PONDER_SIMD - 1];
     (void)sink;
-    total += (double)it * 8 * 2;
+    total += (double)it * 12 * PONDER_SIMD * 2;
 #endif
     flops[omp_get_thread_num()] = total;
   PAR_REGION_END
