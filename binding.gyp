@@ -16,6 +16,7 @@
         "native/quant.c",
         "native/quant_blocks.c",
         "native/quant_portable.c",
+        "native/quant_avx2.c",
         "native/quant_attn.c",
         "native/quant_addon.c",
         "native/quant_gemm.c",

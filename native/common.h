@@ -97,6 +97,33 @@ static inline __mmask16 tail_mask(long left) {
 }
 #endif
 
+#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+// exp on 8 lanes, exp16's polynomial; 2^n as two factors (AVX2 has no scalef), so n may reach 128.
+// x below the float range's exp gives 0 (-inf too), above it inf; NaN propagates.
+static inline __m256 exp8(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.7228394f), lo = _mm256_set1_ps(-87.3365478f);
+  const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ), over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
+  x = _mm256_min_ps(hi, _mm256_max_ps(lo, x)); // operands ordered so a NaN x passes through
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i ni = _mm256_cvtps_epi32(n), n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  p = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23)));
+  p = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23)));
+  p = _mm256_blendv_ps(p, _mm256_setzero_ps(), under);
+  return _mm256_blendv_ps(p, _mm256_set1_ps(INFINITY), over);
+}
+#endif
+
 // out[i] = exp(x[i] - shift) (out may be NULL: sum only), returns Σ out[i] (float lanes; rows here are at most ~1e5 long).
 float exp_shift_sum(const float *x, long n, float shift, float *out);
 // max of x[0..n)
@@ -139,6 +166,8 @@ void team_policy_reset(void);
 void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA, const float *B, long sB, int tB,
             float *C, long sC, int acc);
 void gemm_init(void);
+// The same (batch 1, contiguous) on the calling thread only: for use inside a parallel region.
+void k_gemm_serial(long M, long N, long K, const float *A, int tA, const float *B, int tB, float *C, int acc);
 
 void k_binary(int op, const float *a, long na, const float *b, long nb, float *out);
 void k_unary(int op, const float *a, long n, float *out);

@@ -609,6 +609,17 @@ static void zero_or_keep(const gemm_t *g) {
   if (!g->acc) memset(g->C, 0, sizeof(float) * (size_t)g->M * (size_t)g->N);
 }
 
+// One product on the calling thread, for callers inside their own parallel region (attention.c's
+// portable path runs a (batch, head) item per thread): the thread's packing buffers, no team.
+void k_gemm_serial(long M, long N, long K, const float *A, int tA, const float *B, int tB, float *C, int acc) {
+  if (M <= 0 || N <= 0) return;
+  gemm_t g = {M, N, K, A, tA, B, tB, C, acc};
+  if (K == 0) { zero_or_keep(&g); return; }
+  int tid = omp_get_thread_num();
+  if (tid >= MAXT) abort();
+  gemm_single(&g, tid);
+}
+
 void k_gemm(long batch, long M, long N, long K, const float *A, long sA, int tA, const float *B, long sB, int tB,
             float *C, long sC, int acc) {
   if (batch <= 0 || M <= 0 || N <= 0) return;

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "quant.h"
 #include "quant_act.h"
+#include "quant_avx2.h"
 
 #if !PONDER_QUANT_AVX512
 
@@ -52,8 +53,10 @@ static int act_format(int type) {
 
 // Blocks of bs values: q = round-to-even(x·id) with id = 127 / max|x| in f32; the scale d is
 // max|x| / 127 rounded to f16 for 32-value blocks (block_q8_0), 1 / id for 256 (block_q8_K).
-// out = d·q, or with fine (Q8_0 only) d·q + (d/128)·q2, q2 the residual's int8 (~15 bits).
-__attribute__((optimize("fp-contract=off"))) static void quantized_row(const float *x, long K, long bs, int fine, float *out) {
+// out = d·q, or with fine (Q8_0 only) d·q + (d/128)·q2, q2 the residual's int8 (~15 bits); the
+// int8 q, the scales and (256-value blocks) Σq per 16 values are kept for quant_avx2.c.
+__attribute__((optimize("fp-contract=off"))) static void quantized_row(const float *x, long K, long bs, int fine, float *out,
+                                                                      int8_t *qs, float *ds, int16_t *sums) {
   for (long b = 0; b < K / bs; b++) {
     const float *xb = x + b * bs;
     float *ob = out + b * bs, amax = 0;
@@ -61,12 +64,20 @@ __attribute__((optimize("fp-contract=off"))) static void quantized_row(const flo
     const float id = amax != 0 ? 127.0f / amax : 0.0f;
     const float d = bs == 32 ? half_to_float(float_to_half(amax / 127.0f)) : id != 0 ? 1.0f / id : 0.0f;
     const float id2 = d != 0 ? 128.0f / d : 0.0f;
+    ds[b] = d;
     for (long i = 0; i < bs; i++) {
       const float q = nearbyintf(xb[i] * id); // the default rounding mode: half to even
+      qs[b * bs + i] = (int8_t)q;
       if (!fine) { ob[i] = d * q; continue; }
       const float r = (float)((double)xb[i] - (double)d * q), q2 = nearbyintf(r * id2);
       ob[i] = (float)((double)d * q + (double)d / 128.0 * q2);
     }
+    if (bs == 256)
+      for (int g = 0; g < 16; g++) {
+        int t = 0;
+        for (int i = 0; i < 16; i++) t += qs[b * bs + 16 * g + i];
+        sums[b * 16 + g] = (int16_t)t;
+      }
   }
 }
 
@@ -81,23 +92,33 @@ static void bf16_row(const float *x, long K, float *out) {
   }
 }
 
-static scratch_t s_act[EA_COUNT];
+// The activations in one format: f (M rows of K values as the kernel sees them), and for the
+// quantised formats the int8 values q, one scale d per block and Σq per 16 values.
+typedef struct { const float *f; const int8_t *q; const float *d; const int16_t *sums; } acts_t;
 
-// The M activation rows in format f (f32 formats return X itself); NULL when memory is short.
-static const float *activations(int f, const float *X, long K, long M) {
-  if (f == EA_F32) return X;
+static scratch_t s_act[EA_COUNT], s_q[EA_COUNT], s_d[EA_COUNT], s_sums[EA_COUNT];
+
+// The M activation rows in format f (f32 formats are X itself); 0 when memory is short.
+static int activations(int f, const float *X, long K, long M, acts_t *out) {
+  *out = (acts_t){.f = X};
+  if (f == EA_F32) return 1;
+  const long bs = f == EA_Q256 ? 256 : 32;
   float *a = grow(&s_act[f], (size_t)(M * K) * sizeof(float));
-  if (!a) return NULL;
+  int8_t *q = f == EA_BF16 ? NULL : grow(&s_q[f], (size_t)(M * K));
+  float *d = f == EA_BF16 ? NULL : grow(&s_d[f], (size_t)(M * (K / bs)) * sizeof(float));
+  int16_t *sums = f == EA_BF16 ? NULL : grow(&s_sums[f], (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
+  if (!a || (f != EA_BF16 && (!q || !d || !sums))) return 0;
   int nt = par_threads(M * K, PAR_ELEMS);
   if (nt > M) nt = (int)M;
   PAR_REGION(nt)
 #pragma omp for schedule(static)
   for (long m = 0; m < M; m++) {
     if (f == EA_BF16) bf16_row(X + m * K, K, a + m * K);
-    else quantized_row(X + m * K, K, f == EA_Q256 ? 256 : 32, f == EA_Q32_FINE, a + m * K);
+    else quantized_row(X + m * K, K, bs, f == EA_Q32_FINE, a + m * K, q + m * K, d + m * (K / bs), sums + m * (K / 16));
   }
   PAR_REGION_END
-  return a;
+  *out = (acts_t){a, q, d, sums};
+  return 1;
 }
 
 // ---- products ----
@@ -120,22 +141,52 @@ static _Thread_local scratch_t t_tile;
 
 static int weight_type(int type) { return type == QT_Q8_0_FINE ? QT_Q8_0 : type; }
 
-// Rows [n0, n1) of Y (M, N), dequantised TILE_ROWS at a time into this thread's buffer.
-static int rows_by_tile(int type, const uint8_t *W, long rowBytes, long N, long K, const float *A, long M, long n0,
+// Weight types with an AVX2 integer or widening dot product (quant_avx2.c).
+static int has_fast_dot(int type) {
+#if PONDER_QUANT_AVX2
+  return type == QT_Q8_0 || type == QT_Q4_K || type == QT_Q6_K || type == QT_BF16 || type == QT_F16;
+#else
+  (void)type;
+  return 0;
+#endif
+}
+
+#if PONDER_QUANT_AVX2
+static inline float fast_dot(int type, const uint8_t *w, const acts_t *a, long m, long K) {
+  switch (type) {
+    case QT_Q8_0: return avx2_dot_q8_0(w, a->q + m * K, a->d + m * (K / 32), K);
+    case QT_Q4_K: return avx2_dot_q4_k(w, a->q + m * K, a->d + m * (K / 256), a->sums + m * (K / 16), K);
+    case QT_Q6_K: return avx2_dot_q6_k(w, a->q + m * K, a->d + m * (K / 256), a->sums + m * (K / 16), K);
+    case QT_BF16: return avx2_dot_bf16(w, a->f + m * K, K);
+    default: return avx2_dot_f16(w, a->f + m * K, K);
+  }
+}
+#endif
+
+// Rows [n0, n1) of Y (M, N): with a fast dot straight from the weights, else dequantised
+// TILE_ROWS at a time into this thread's buffer and dotted with every token.
+static int rows_by_tile(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *a, long M, long n0,
                         long n1, float *Y) {
+#if PONDER_QUANT_AVX2
+  if (has_fast_dot(type)) {
+    for (long n = n0; n < n1; n++)
+      for (long m = 0; m < M; m++) Y[m * N + n] = fast_dot(type, W + n * rowBytes, a, m, K);
+    return 0;
+  }
+#endif
   float *tile = grow(&t_tile, (size_t)(TILE_ROWS * K) * sizeof(float));
   if (!tile) return -1;
   for (long t0 = n0; t0 < n1; t0 += TILE_ROWS) {
     const long nr = n1 - t0 < TILE_ROWS ? n1 - t0 : TILE_ROWS;
     for (long r = 0; r < nr; r++) q_dequant_row(weight_type(type), W + (t0 + r) * rowBytes, K, tile + r * K);
     for (long m = 0; m < M; m++)
-      for (long r = 0; r < nr; r++) Y[m * N + t0 + r] = dot(tile + r * K, A + m * K, K);
+      for (long r = 0; r < nr; r++) Y[m * N + t0 + r] = dot(tile + r * K, a->f + m * K, K);
   }
   return 0;
 }
 
 // Decode: the rows over threads in contiguous chunks (each thread streams its own rows).
-static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long K, const float *A, long M, float *Y) {
+static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
   int nt = par_threads(N * K * (M < 4 ? M : 4), 65536);
   if (nt > 1 && M == 1) nt = team_small(nt); // per-row results: the same bits on any thread count
   if (nt <= 1) return rows_by_tile(type, W, rowBytes, N, K, A, M, 0, N, Y);
@@ -151,7 +202,7 @@ static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long 
 
 // Prefill: PANEL_ROWS rows at a time dequantised once, then Y[:, panel] = A · panelᵀ by the f32
 // GEMM (which splits the tokens over threads itself).
-static int product_panels(int type, const uint8_t *W, long rowBytes, long N, long K, const float *A, long M, float *Y) {
+static int product_panels(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
   float *panel = grow(&s_panel, (size_t)(PANEL_ROWS * K) * sizeof(float));
   float *out = grow(&s_out, (size_t)(M * PANEL_ROWS) * sizeof(float));
   if (!panel || !out) return -1;
@@ -162,7 +213,7 @@ static int product_panels(int type, const uint8_t *W, long rowBytes, long N, lon
 #pragma omp for schedule(static)
     for (long r = 0; r < np; r++) q_dequant_row(weight_type(type), W + (p0 + r) * rowBytes, K, panel + r * K);
     PAR_REGION_END
-    k_gemm(1, M, np, K, A, 0, 0, panel, 0, 1, out, 0, 0);
+    k_gemm(1, M, np, K, A->f, 0, 0, panel, 0, 1, out, 0, 0);
     for (long m = 0; m < M; m++) memcpy(Y + m * N + p0, out + m * np, (size_t)np * sizeof(float));
   }
   return 0;
@@ -171,11 +222,11 @@ static int product_panels(int type, const uint8_t *W, long rowBytes, long N, lon
 int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
   if (n < 1 || n > 16) return -2;
   for (int i = 0; i < n; i++) {
-    const float *A = activations(act_format(mats[i].type), X, K, M);
-    if (!A) return -1;
+    acts_t A;
+    if (!activations(act_format(mats[i].type), X, K, M, &A)) return -1;
     const long rowBytes = qt_row_bytes(weight_type(mats[i].type), K);
-    const int r = M >= gemm_min_m ? product_panels(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, A, M, mats[i].Y)
-                                  : product_rows(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, A, M, mats[i].Y);
+    const int r = M >= gemm_min_m ? product_panels(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, &A, M, mats[i].Y)
+                                  : product_rows(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, &A, M, mats[i].Y);
     if (r != 0) return r;
   }
   return 0;

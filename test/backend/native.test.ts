@@ -245,6 +245,9 @@ describe('native attention', { skip }, () => {
     { B: 2, Tq: 3, Tk: 3, Hq: 3, Hkv: 3, D: 16, qOffset: 0, keyStart: null },
     { B: 1, Tq: 6, Tk: 10, Hq: 2, Hkv: 1, D: 8, qOffset: 4, keyStart: Int32Array.of(7) }, // early queries see nothing
     { B: 1, Tq: 300, Tk: 300, Hq: 2, Hkv: 1, D: 33, qOffset: 0, keyStart: null }, // several key blocks
+    // many queries (the GEMM path without AVX-512): GQA, an offset, left padding past some queries
+    { B: 2, Tq: 40, Tk: 50, Hq: 4, Hkv: 2, D: 17, qOffset: 10, keyStart: Int32Array.of(0, 25) },
+    { B: 1, Tq: 130, Tk: 130, Hq: 2, Hkv: 2, D: 16, qOffset: 0, keyStart: Int32Array.of(70) }, // several query blocks
     { B: 3, Tq: 1, Tk: 17, Hq: 8, Hkv: 2, D: 64, qOffset: 16, keyStart: Int32Array.of(0, 5, 16) }, // decode step
     { B: 2, Tq: 1, Tk: 150, Hq: 3, Hkv: 1, D: 20, qOffset: 140, keyStart: Int32Array.of(0, 139) }, // decode: key blocks, D tail
     { B: 2, Tq: 1, Tk: 10, Hq: 2, Hkv: 2, D: 8, qOffset: 3, keyStart: Int32Array.of(5, 0) }, // decode: a row that sees nothing

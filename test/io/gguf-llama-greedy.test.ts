@@ -1,7 +1,7 @@
 // llama.cpp as referee for ponder-written GGUF files: the trained R1-Zero multiplier (peaked
 // predictions) exported as f32, f16, bf16 and q8_0 loads in llama.cpp, tokenises text as ponder
 // does (pre-tokenizer "qwen2"), and continues prompts greedily (64 tokens) as ponder does on the
-// same file: identically for f32/f16, on at least 95% of tokens for bf16 and q8_0.
+// same file: identically for f32, on at least 95% of tokens for f16, bf16 and q8_0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,12 +40,13 @@ test('llama.cpp tokenises mixed text exactly as ponder (pre-tokenizer qwen2: sin
   } finally { await model.dispose(); }
 });
 
-// f32 and f16: the 64-token continuations are identical. bf16 and q8_0 round the weights (and
-// llama.cpp the activations, for q8_0): the answers, through the end of text, must be identical;
+// f32: the 64-token continuations are identical. f16, bf16 and q8_0 round the weights, and
+// llama.cpp the activations too (to f16 for f16 weights, its vec_dot_type; to int8 blocks for
+// q8_0), while ponder multiplies f32 activations: the answers, through the end of text, must be identical;
 // past it the model invents the next question's digits from near-ties, where one rounding can
 // pick another digit. At least 95% of the 64 tokens must agree, both free-running and with the
 // continuation held fixed (teacher forcing along ponder's tokens, where one flip cannot cascade).
-for (const [dtype, exact] of [['f32', true], ['f16', true], ['bf16', false], ['q8_0', false]] as const) {
+for (const [dtype, exact] of [['f32', true], ['f16', false], ['bf16', false], ['q8_0', false]] as const) {
   test(`${dtype}: llama.cpp's greedy continuations ${exact ? 'equal' : 'agree with'} ponder's on the same file`, async (t) => {
     const path = exportAs(dtype);
     const g = openGguf(path);

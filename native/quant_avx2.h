@@ -1,0 +1,20 @@
+// AVX2 row dot products (quant_avx2.c) for quant_portable.c. Internal to the quant*.c files.
+#ifndef PONDER_QUANT_AVX2_H
+#define PONDER_QUANT_AVX2_H
+#include <stdint.h>
+#include "quant_act.h"
+
+#if !PONDER_QUANT_AVX512 && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define PONDER_QUANT_AVX2 1
+// One weight row of K values against one activation row: qa int8, da one scale per block (32
+// values for Q8_0, 256 for the k-quants), bsum16 Σqa per 16 values; a f32 (bf16-rounded for BF16).
+float avx2_dot_q8_0(const uint8_t *w, const int8_t *qa, const float *da, long K);
+float avx2_dot_q4_k(const uint8_t *w, const int8_t *qa, const float *da, const int16_t *bsum16, long K);
+float avx2_dot_q6_k(const uint8_t *w, const int8_t *qa, const float *da, const int16_t *bsum16, long K);
+float avx2_dot_bf16(const uint8_t *w, const float *a, long K);
+float avx2_dot_f16(const uint8_t *w, const float *a, long K);
+#else
+#define PONDER_QUANT_AVX2 0
+#endif
+
+#endif
