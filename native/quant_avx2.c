@@ -40,6 +40,60 @@ float avx2_dot_q8_0(const uint8_t *w, const int8_t *qa, const float *da, long K)
   return hsum8(acc);
 }
 
+// The 32 nibbles of 16 bytes as bytes: low nibbles first (values 0-15), then high (16-31).
+static inline __m256i nibbles_32(const uint8_t *x) {
+  const __m128i t = _mm_loadu_si128((const __m128i *)x);
+  return _mm256_and_si256(_mm256_setr_m128i(t, _mm_srli_epi16(t, 4)), _mm256_set1_epi8(0x0f));
+}
+
+// Bit i of the 32 bits at x as byte i: 0xff where set, 0 where clear.
+static inline __m256i bytes_from_bits_32(const uint8_t *x) {
+  uint32_t u;
+  memcpy(&u, x, 4);
+  const __m256i shuf = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
+  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)u), shuf); // byte i holds byte i/8 of u
+  return _mm256_cmpeq_epi8(_mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)), _mm256_set1_epi64x(-1));
+}
+
+// Q4_0: q = nibble - 8. Q5_0: q = nibble + 16·(bit i of qh) - 16, i.e. the nibble with 0xf0 or-ed
+// in where the bit is clear (a signed byte).
+float avx2_dot_q4_0(const uint8_t *w, const int8_t *qa, const float *da, long K) {
+  __m256 acc = _mm256_setzero_ps();
+  for (long b = 0; b < K / 32; b++) {
+    const uint8_t *x = w + b * 18;
+    const __m256i q = _mm256_sub_epi8(nibbles_32(x + 2), _mm256_set1_epi8(8));
+    const __m256i s = dot_i8(q, _mm256_loadu_si256((const __m256i *)(qa + b * 32)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(x) * da[b]), _mm256_cvtepi32_ps(s), acc);
+  }
+  return hsum8(acc);
+}
+
+float avx2_dot_q5_0(const uint8_t *w, const int8_t *qa, const float *da, long K) {
+  __m256 acc = _mm256_setzero_ps();
+  for (long b = 0; b < K / 32; b++) {
+    const uint8_t *x = w + b * 22;
+    const __m256i hi = _mm256_andnot_si256(bytes_from_bits_32(x + 2), _mm256_set1_epi8((char)0xf0));
+    const __m256i q = _mm256_or_si256(nibbles_32(x + 6), hi);
+    const __m256i s = dot_i8(q, _mm256_loadu_si256((const __m256i *)(qa + b * 32)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(x) * da[b]), _mm256_cvtepi32_ps(s), acc);
+  }
+  return hsum8(acc);
+}
+
+// Q8_0 against ~15-bit activations (the LM head): x ≈ d·(q + q2/128), two int8 dots a block.
+float avx2_dot_q8_0_fine(const uint8_t *w, const int8_t *qa, const int8_t *qa2, const float *da, long K) {
+  __m256 acc = _mm256_setzero_ps();
+  for (long b = 0; b < K / 32; b++) {
+    const uint8_t *x = w + b * 34;
+    const __m256i wq = _mm256_loadu_si256((const __m256i *)(x + 2));
+    const __m256 s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_i8(wq, _mm256_loadu_si256((const __m256i *)(qa2 + b * 32)))),
+                                     _mm256_set1_ps(1.0f / 128.0f),
+                                     _mm256_cvtepi32_ps(dot_i8(wq, _mm256_loadu_si256((const __m256i *)(qa + b * 32)))));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(x) * da[b]), s, acc);
+  }
+  return hsum8(acc);
+}
+
 // Q4_K: 8 sub-blocks of 32 with 6-bit scales and mins; w = d·sc·q - dmin·m, q a nibble. Value
 // 64j + l is the low nibble of byte 32j + l, value 64j + 32 + l its high nibble.
 float avx2_dot_q4_k(const uint8_t *w, const int8_t *qa, const float *da, const int16_t *bsum16, long K) {

@@ -56,7 +56,7 @@ static int act_format(int type) {
 // out = d·q, or with fine (Q8_0 only) d·q + (d/128)·q2, q2 the residual's int8 (~15 bits); the
 // int8 q, the scales and (256-value blocks) Σq per 16 values are kept for quant_avx2.c.
 __attribute__((optimize("fp-contract=off"))) static void quantized_row(const float *x, long K, long bs, int fine, float *out,
-                                                                      int8_t *qs, float *ds, int16_t *sums) {
+                                                                      int8_t *qs, int8_t *q2s, float *ds, int16_t *sums) {
   for (long b = 0; b < K / bs; b++) {
     const float *xb = x + b * bs;
     float *ob = out + b * bs, amax = 0;
@@ -70,6 +70,7 @@ __attribute__((optimize("fp-contract=off"))) static void quantized_row(const flo
       qs[b * bs + i] = (int8_t)q;
       if (!fine) { ob[i] = d * q; continue; }
       const float r = (float)((double)xb[i] - (double)d * q), q2 = nearbyintf(r * id2);
+      q2s[b * bs + i] = (int8_t)q2;
       ob[i] = (float)((double)d * q + (double)d / 128.0 * q2);
     }
     if (bs == 256)
@@ -93,10 +94,11 @@ static void bf16_row(const float *x, long K, float *out) {
 }
 
 // The activations in one format: f (M rows of K values as the kernel sees them), and for the
-// quantised formats the int8 values q, one scale d per block and Σq per 16 values.
-typedef struct { const float *f; const int8_t *q; const float *d; const int16_t *sums; } acts_t;
+// quantised formats the int8 values q (and the fine format's residual q2), one scale d per block
+// and Σq per 16 values.
+typedef struct { const float *f; const int8_t *q, *q2; const float *d; const int16_t *sums; } acts_t;
 
-static scratch_t s_act[EA_COUNT], s_q[EA_COUNT], s_d[EA_COUNT], s_sums[EA_COUNT];
+static scratch_t s_act[EA_COUNT], s_q[EA_COUNT], s_d[EA_COUNT], s_sums[EA_COUNT], s_q2;
 
 // The M activation rows in format f (f32 formats are X itself); 0 when memory is short.
 static int activations(int f, const float *X, long K, long M, acts_t *out) {
@@ -107,17 +109,19 @@ static int activations(int f, const float *X, long K, long M, acts_t *out) {
   int8_t *q = f == EA_BF16 ? NULL : grow(&s_q[f], (size_t)(M * K));
   float *d = f == EA_BF16 ? NULL : grow(&s_d[f], (size_t)(M * (K / bs)) * sizeof(float));
   int16_t *sums = f == EA_BF16 ? NULL : grow(&s_sums[f], (size_t)(M * (K / 16) + 1) * sizeof(int16_t));
-  if (!a || (f != EA_BF16 && (!q || !d || !sums))) return 0;
+  int8_t *q2 = f == EA_Q32_FINE ? grow(&s_q2, (size_t)(M * K)) : NULL;
+  if (!a || (f != EA_BF16 && (!q || !d || !sums)) || (f == EA_Q32_FINE && !q2)) return 0;
   int nt = par_threads(M * K, PAR_ELEMS);
   if (nt > M) nt = (int)M;
   PAR_REGION(nt)
 #pragma omp for schedule(static)
   for (long m = 0; m < M; m++) {
     if (f == EA_BF16) bf16_row(X + m * K, K, a + m * K);
-    else quantized_row(X + m * K, K, bs, f == EA_Q32_FINE, a + m * K, q + m * K, d + m * (K / bs), sums + m * (K / 16));
+    else quantized_row(X + m * K, K, bs, f == EA_Q32_FINE, a + m * K, q + m * K, q2 ? q2 + m * K : NULL, d + m * (K / bs),
+                       sums + m * (K / 16));
   }
   PAR_REGION_END
-  *out = (acts_t){a, q, d, sums};
+  *out = (acts_t){a, q, q2, d, sums};
   return 1;
 }
 
@@ -144,7 +148,10 @@ static int weight_type(int type) { return type == QT_Q8_0_FINE ? QT_Q8_0 : type;
 // Weight types with an AVX2 integer or widening dot product (quant_avx2.c).
 static int has_fast_dot(int type) {
 #if PONDER_QUANT_AVX2
-  return type == QT_Q8_0 || type == QT_Q4_K || type == QT_Q6_K || type == QT_BF16 || type == QT_F16;
+  switch (type) { // Q5_K and f32 rows take the dequantising path
+    case QT_Q8_0: case QT_Q8_0_FINE: case QT_Q4_0: case QT_Q5_0: case QT_Q4_K: case QT_Q6_K: case QT_BF16: case QT_F16: return 1;
+    default: return 0;
+  }
 #else
   (void)type;
   return 0;
@@ -155,10 +162,14 @@ static int has_fast_dot(int type) {
 static inline float fast_dot(int type, const uint8_t *w, const acts_t *a, long m, long K) {
   switch (type) {
     case QT_Q8_0: return avx2_dot_q8_0(w, a->q + m * K, a->d + m * (K / 32), K);
+    case QT_Q8_0_FINE: return avx2_dot_q8_0_fine(w, a->q + m * K, a->q2 + m * K, a->d + m * (K / 32), K);
+    case QT_Q4_0: return avx2_dot_q4_0(w, a->q + m * K, a->d + m * (K / 32), K);
+    case QT_Q5_0: return avx2_dot_q5_0(w, a->q + m * K, a->d + m * (K / 32), K);
     case QT_Q4_K: return avx2_dot_q4_k(w, a->q + m * K, a->d + m * (K / 256), a->sums + m * (K / 16), K);
     case QT_Q6_K: return avx2_dot_q6_k(w, a->q + m * K, a->d + m * (K / 256), a->sums + m * (K / 16), K);
     case QT_BF16: return avx2_dot_bf16(w, a->f + m * K, K);
-    default: return avx2_dot_f16(w, a->f + m * K, K);
+    case QT_F16: return avx2_dot_f16(w, a->f + m * K, K);
+    default: return 0; // not reached: has_fast_dot
   }
 }
 #endif
