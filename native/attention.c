@@ -105,32 +105,50 @@ static float softmax_row(float *s, long n, long visible, float scale, float L) {
   return L;
 }
 
+// Keys of batch row b that any of the Tq queries sees: [lo, lo + n).
+static inline void key_span(const int32_t *keyStart, long b, long qOffset, long Tq, long Tk, long *lo, long *n) {
+  const long last = qOffset + Tq - 1 < Tk - 1 ? qOffset + Tq - 1 : Tk - 1;
+  *lo = keyStart && keyStart[b] > 0 ? keyStart[b] : 0;
+  *n = last >= *lo ? last - *lo + 1 : 0;
+}
+
+// Of those, the keys the block of queries [i0, i0 + qn) sees: the first n.
+static inline long block_keys(long i0, long qn, long qOffset, long lo, long nAll) {
+  const long n = qOffset + i0 + qn - lo;
+  return n < 0 ? 0 : n < nAll ? n : nAll;
+}
+
+// Keys query i0 + r sees, counted from lo, capped at n.
+static inline long row_keys(long i0, long r, long qOffset, long lo, long n) {
+  const long v = qOffset + i0 + r - lo + 1;
+  return v < n ? v : n;
+}
+
+static int attention_threads(long B, long Tq, long Tk, long Hq, long D, long qOffset) {
+  return par_threads(B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D, PAR_FLOPS);
+}
+
 static void attention_gemm(const float *q, const float *k, const float *v, long B, long Tq, long Tk, long Hq, long Hkv,
                            long D, long qOffset, const int32_t *keyStart, float scale, float *out, float *lse) {
   const long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D;
-  long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
-  int nt = par_threads(work, PAR_FLOPS);
-  PAR_REGION(nt)
+  PAR_REGION(attention_threads(B, Tq, Tk, Hq, D, qOffset))
 #pragma omp for collapse(2) schedule(dynamic, 1)
   for (long b = 0; b < B; b++)
     for (long h = 0; h < Hq; h++) {
-      const long lo = keyStart && keyStart[b] > 0 ? keyStart[b] : 0, last = qOffset + Tq - 1 < Tk - 1 ? qOffset + Tq - 1 : Tk - 1;
-      const long nkAll = last >= lo ? last - lo + 1 : 0;
+      long lo, nkAll;
+      key_span(keyStart, b, qOffset, Tq, Tk, &lo, &nkAll);
       float *Kc = att_scratch((size_t)(2 * nkAll * D + 2 * QBLK * D + QBLK * (nkAll + 1))), *Vc = Kc + nkAll * D;
       float *Qc = Vc + nkAll * D, *Oc = Qc + QBLK * D, *S = Oc + QBLK * D;
       gather(k + b * Tk * ldk, ldk, lo, nkAll, (h / G) * D, D, Kc);
       gather(v + b * Tk * ldk, ldk, lo, nkAll, (h / G) * D, D, Vc);
       for (long i0 = 0; i0 < Tq; i0 += QBLK) {
-        const long qn = Tq - i0 < QBLK ? Tq - i0 : QBLK, hiMax = qOffset + i0 + qn - 1 < last ? qOffset + i0 + qn - 1 : last;
-        const long nk = hiMax >= lo ? hiMax - lo + 1 : 0;
+        const long qn = Tq - i0 < QBLK ? Tq - i0 : QBLK, nk = block_keys(i0, qn, qOffset, lo, nkAll);
         if (nk > 0) {
           gather(q + b * Tq * ldq, ldq, i0, qn, h * D, D, Qc);
           k_gemm_serial(qn, nk, D, Qc, 0, Kc, 1, S, 0);
         }
-        for (long r = 0; r < qn; r++) {
-          const long pos = qOffset + i0 + r, hi = pos < Tk - 1 ? pos : Tk - 1;
-          lse[(b * Hq + h) * Tq + i0 + r] = softmax_row(S + r * nk, nk, hi - lo + 1 < nk ? hi - lo + 1 : nk, scale, NAN);
-        }
+        for (long r = 0; r < qn; r++)
+          lse[(b * Hq + h) * Tq + i0 + r] = softmax_row(S + r * nk, nk, row_keys(i0, r, qOffset, lo, nk), scale, NAN);
         if (nk > 0) k_gemm_serial(qn, D, nk, S, 0, Vc, 0, Oc, 0);
         for (long r = 0; r < qn; r++) {
           float *o = out + (b * Tq + i0 + r) * ldq + h * D;
@@ -147,14 +165,12 @@ static void attention_gemm_backward(const float *dout, const float *q, const flo
                                     const float *lse, long B, long Tq, long Tk, long Hq, long Hkv, long D, long qOffset,
                                     const int32_t *keyStart, float scale, float *dq, float *dk, float *dv) {
   const long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D;
-  long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
-  int nt = par_threads(work, PAR_FLOPS);
-  PAR_REGION(nt)
+  PAR_REGION(attention_threads(B, Tq, Tk, Hq, D, qOffset))
 #pragma omp for collapse(2) schedule(dynamic, 1)
   for (long b = 0; b < B; b++)
     for (long hk = 0; hk < Hkv; hk++) {
-      const long lo = keyStart && keyStart[b] > 0 ? keyStart[b] : 0, last = qOffset + Tq - 1 < Tk - 1 ? qOffset + Tq - 1 : Tk - 1;
-      const long nkAll = last >= lo ? last - lo + 1 : 0;
+      long lo, nkAll;
+      key_span(keyStart, b, qOffset, Tq, Tk, &lo, &nkAll);
       if (nkAll == 0) continue;
       float *Kc = att_scratch((size_t)(4 * nkAll * D + 4 * QBLK * D + 2 * QBLK * nkAll + QBLK));
       float *Vc = Kc + nkAll * D, *dKc = Vc + nkAll * D, *dVc = dKc + nkAll * D;
@@ -165,8 +181,7 @@ static void attention_gemm_backward(const float *dout, const float *q, const flo
       memset(dKc, 0, sizeof(float) * (size_t)(2 * nkAll * D));
       for (long h = hk * G; h < (hk + 1) * G; h++)
         for (long i0 = 0; i0 < Tq; i0 += QBLK) {
-          const long qn = Tq - i0 < QBLK ? Tq - i0 : QBLK, hiMax = qOffset + i0 + qn - 1 < last ? qOffset + i0 + qn - 1 : last;
-          const long nk = hiMax >= lo ? hiMax - lo + 1 : 0;
+          const long qn = Tq - i0 < QBLK ? Tq - i0 : QBLK, nk = block_keys(i0, qn, qOffset, lo, nkAll);
           if (nk == 0) continue;
           gather(q + b * Tq * ldq, ldq, i0, qn, h * D, D, Qc);
           gather(dout + b * Tq * ldq, ldq, i0, qn, h * D, D, dOc);
@@ -175,9 +190,8 @@ static void attention_gemm_backward(const float *dout, const float *q, const flo
           k_gemm_serial(qn, nk, D, Qc, 0, Kc, 1, P, 0);
           k_gemm_serial(qn, nk, D, dOc, 0, Vc, 1, dS, 0);
           for (long r = 0; r < qn; r++) {
-            const long pos = qOffset + i0 + r, hi = pos < Tk - 1 ? pos : Tk - 1;
             const float L = lse[(b * Hq + h) * Tq + i0 + r];
-            const long vis = L == -INFINITY ? 0 : hi - lo + 1 < nk ? hi - lo + 1 : nk;
+            const long vis = L == -INFINITY ? 0 : row_keys(i0, r, qOffset, lo, nk);
             float *p = P + r * nk, *ds = dS + r * nk;
             softmax_row(p, nk, vis, scale, L);
             for (long j = 0; j < nk; j++) ds[j] = p[j] * (ds[j] - Di[r]) * scale;
@@ -202,8 +216,7 @@ void k_attention(const float *q, const float *k, const float *v, long B, long Tq
                  long D, long qOffset, const int32_t *keyStart, float scale, float *out, float *lse) {
   if (Tq >= GEMM_MIN_TQ) { attention_gemm(q, k, v, B, Tq, Tk, Hq, Hkv, D, qOffset, keyStart, scale, out, lse); return; }
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D;
-  long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
-  int nt = par_threads(work, PAR_FLOPS);
+  int nt = attention_threads(B, Tq, Tk, Hq, D, qOffset);
   PAR_REGION(nt)
 #pragma omp for collapse(3)  schedule(dynamic, 4)
   for (long b = 0; b < B; b++)
@@ -250,8 +263,7 @@ void k_attention_backward(const float *dout, const float *q, const float *k, con
     return;
   }
   long G = Hq / Hkv, ldq = Hq * D, ldk = Hkv * D;
-  long work = B * Hq * Tq * (Tk < qOffset + Tq ? Tk : qOffset + Tq) * D;
-  int nt = par_threads(work, PAR_FLOPS);
+  int nt = attention_threads(B, Tq, Tk, Hq, D, qOffset);
   PAR_REGION(nt)
 #pragma omp for collapse(2)  schedule(dynamic, 1)
   for (long b = 0; b < B; b++)

@@ -1,6 +1,6 @@
 // Block sizes and dequantisation of GGML block types, bit-exact with ggml's reference C (and
-// src/quant/blocks.ts): plain C, built on every CPU; the matrix products live in quant.c (AVX-512)
-// and quant_portable.c (any other CPU).
+// src/quant/blocks.ts), and the one-matrix product entry points: plain C, built on every CPU; the
+// products themselves live in quant.c (AVX-512) and quant_portable.c (any other CPU).
 #include <string.h>
 #include "quant.h"
 #include "quant_act.h"
@@ -123,4 +123,14 @@ __attribute__((optimize("fp-contract=off"))) void q_dequant_row(int type, const 
 void q_get_rows(int type, const uint8_t *W, long K, const int32_t *ids, long n, float *out) {
   const long rowBytes = qt_row_bytes(type, K);
   for (long i = 0; i < n; i++) q_dequant_row(type, W + ids[i] * rowBytes, K, out + i * K);
+}
+
+int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
+  qmat_t one = {type, W, N, Y};
+  return q_matmul_multi(1, &one, K, X, M);
+}
+
+int q_matmul_fine(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y, int fine) {
+  qmat_t one = {fine && type == QT_Q8_0 ? QT_Q8_0_FINE : type, W, N, Y};
+  return q_matmul_multi(1, &one, K, X, M);
 }

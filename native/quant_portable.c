@@ -243,16 +243,6 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
   return 0;
 }
 
-int q_matmul(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y) {
-  qmat_t one = {type, W, N, Y};
-  return q_matmul_multi(1, &one, K, X, M);
-}
-
-int q_matmul_fine(int type, const uint8_t *W, long N, long K, const float *X, long M, float *Y, int fine) {
-  qmat_t one = {fine && type == QT_Q8_0 ? QT_Q8_0_FINE : type, W, N, Y};
-  return q_matmul_multi(1, &one, K, X, M);
-}
-
 // ---- attention over the f16 KV cache ----
 
 static _Thread_local scratch_t t_scores;
