@@ -3,12 +3,13 @@
 // and quant_attn.c, computing the same products, as src/backend/ts/quant.ts defines them.
 //
 // The activation row is quantised as ggml's CPU backend quantises it (int8 blocks of 32 for
-// Q8_0/Q4_0/Q5_0 weights, of 256 for the k-quants, bf16 for BF16 weights) and kept dequantised;
-// each weight row is dequantised to f32 (quant_blocks.c, bit-exact with ggml) and dotted with it.
-// A few tokens (decode): the rows are split over threads, each dequantised into L1 and dotted with
-// every token. Many tokens (prefill): panels of rows are dequantised once and multiplied by all the
-// tokens with the f32 GEMM (gemm.c). Slower than quant.c's integer dot products, which never
-// unpack a weight to a float, but the same numbers to rounding, on any CPU the compiler targets.
+// Q8_0/Q4_0/Q5_0 weights, of 256 for the k-quants, bf16 for BF16 weights).
+// A few tokens (decode): the rows are split over threads. With AVX2 each row meets each token in
+// an integer (or widening) dot product straight from its blocks (quant_avx2.c); otherwise, and
+// for Q5_K and f32 rows, it is dequantised to f32 (quant_blocks.c, bit-exact with ggml) and
+// dotted with the dequantised activations. Many tokens (prefill): panels of rows are dequantised
+// once and multiplied by all the tokens with the f32 GEMM (gemm.c). The same numbers as quant.c to
+// rounding, on any CPU the compiler targets; slower than quant.c's VNNI kernels.
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
