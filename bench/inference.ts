@@ -3,8 +3,9 @@
 // of Qwen2.5-0.5B and DeepSeek-R1-Distill-Qwen-1.5B in Q8_0, Q4_K_M and BF16 (speed does not
 // depend on the values). Per model: prompt processing tok/s (a 512-token prompt in one batch),
 // generation tok/s (128 tokens, batch 1, greedy), resident memory against file + KV cache, and
-// each decode as a fraction of the memory-bandwidth limit (bytes read per token ÷ the bandwidth a
-// STREAM triad measures here). Each side runs in its own process (bench/inference-worker.ts), so
+// each decode as a fraction of the memory-bandwidth limit (bytes read per token ÷ the best
+// bandwidth a STREAM triad or a read-only sum reached in this run: measured before the first model
+// and again after each, because a shared machine's bandwidth moves by tens of percent in minutes). Each side runs in its own process (bench/inference-worker.ts), so
 // its resident memory is its own. Writes bench/results/inference.json.
 //
 //   npx tsx bench/inference.ts [--shapes 0.5b,1.5b] [--quants q8_0,q4_k_m,bf16] [--threads 2]
@@ -98,19 +99,15 @@ function modelFile(dir: string, shape: ModelShape, quant: Quantisation): string 
   return path;
 }
 
-export async function benchInference(opts: InferenceOptions = {}): Promise<{ bandwidth: Record<string, number>; rows: InferenceRow[] }> {
+export async function benchInference(opts: InferenceOptions = {}): Promise<{ bandwidth: Record<string, number>; bandwidthSamples: Bandwidth[]; rows: InferenceRow[] }> {
   const o: Required<InferenceOptions> = {
     shapes: opts.shapes ?? ['0.5b', '1.5b'], quants: opts.quants ?? ['q8_0', 'q4_k_m', 'bf16'], threads: opts.threads ?? 2,
     prompt: opts.prompt ?? 512, gen: opts.gen ?? 128, dir: opts.dir ?? join(tmpdir(), 'ponder-bench-gguf'), repeats: opts.repeats ?? 1,
   };
   mkdirSync(o.dir, { recursive: true });
-  const n = 1 << 25; // 3 arrays of 256 MiB: far beyond the L3 cache
-  const bandwidth = {
-    triad1: memoryBandwidth('triad', n, 1, 5), triad2: memoryBandwidth('triad', n, 2, 5),
-    read1: memoryBandwidth('read', n, 1, 5), read2: memoryBandwidth('read', n, 2, 5),
-  };
+  const bandwidth = measureBandwidth();
+  const samples = [bandwidth];
   console.log(`memory bandwidth, GB/s: triad ${bandwidth.triad1.toFixed(1)} (1 thread), ${bandwidth.triad2.toFixed(1)} (2); read ${bandwidth.read1.toFixed(1)}, ${bandwidth.read2.toFixed(1)}`);
-  const limit = o.threads >= 2 ? bandwidth.triad2 : bandwidth.triad1;
   const rows: InferenceRow[] = [];
   for (const key of o.shapes) {
     const shape = SHAPES[key];
@@ -141,7 +138,7 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
         ppRatio: pp.length ? median(pp) : null, tgRatio: tg.length ? median(tg) : null, repeats,
         ppRatioRange: pp.length ? [Math.min(...pp), Math.max(...pp)] : null, tgRatioRange: tg.length ? [Math.min(...tg), Math.max(...tg)] : null,
         tgStepRatio: step.length ? median(step) : null, tgStepRatioRange: step.length ? [Math.min(...step), Math.max(...step)] : null, paired,
-        bandwidthFraction: { ponder: ponder.tgTokS * bytesPerToken / (limit * 1e9), llama: ok ? (llama as Side).tgTokS * bytesPerToken / (limit * 1e9) : null },
+        bandwidthFraction: { ponder: NaN, llama: null }, // set below, against the run's best bandwidth
         memoryRatio: ponder.rss / (fileBytes + kvBytes),
         memoryRatioAboveBaseline: (ponder.rss - ponder.baselineRss) / (fileBytes + kvBytes),
         llamaMemoryRatio: ok ? (llama as Side).rss / (fileBytes + kvBytes) : null,
@@ -149,9 +146,29 @@ export async function benchInference(opts: InferenceOptions = {}): Promise<{ ban
       };
       rows.push(row);
       printRow(row);
+      samples.push(measureBandwidth());
     }
   }
-  return { bandwidth, rows };
+  const limit = Math.max(...samples.map((b) => o.threads >= 2 ? Math.max(b.triad2, b.read2) : Math.max(b.triad1, b.read1)));
+  console.log(`decode against the best bandwidth of the run, ${limit.toFixed(1)} GB/s (${o.threads >= 2 ? 2 : 1} thread${o.threads >= 2 ? 's' : ''}; ` +
+    `${samples.length} measurements, ${f(Math.min(...samples.map((b) => b.read2)))}-${f(Math.max(...samples.map((b) => b.read2)))} GB/s read with 2):`);
+  for (const r of rows) {
+    const l = 'ppTokS' in r.llama ? r.llama : null;
+    r.bandwidthFraction = { ponder: r.ponder.tgTokS * r.bytesPerToken / (limit * 1e9), llama: l ? l.tgTokS * r.bytesPerToken / (limit * 1e9) : null };
+    console.log(`${r.shape.padEnd(22)}${r.quant.padEnd(8)} ${(r.bandwidthFraction.ponder * 100).toFixed(0)}% / ${l ? (r.bandwidthFraction.llama! * 100).toFixed(0) : '-'}% of bandwidth (ponder / llama.cpp)`);
+  }
+  return { bandwidth: { ...bandwidth, limit }, bandwidthSamples: samples, rows };
+}
+
+type Bandwidth = { triad1: number; triad2: number; read1: number; read2: number };
+
+/** GB/s of the STREAM triad and of a read-only sum, on 1 and 2 threads (3 arrays of 256 MiB: far beyond the L3 cache). */
+function measureBandwidth(): Bandwidth {
+  const n = 1 << 25;
+  return {
+    triad1: memoryBandwidth('triad', n, 1, 5), triad2: memoryBandwidth('triad', n, 2, 5),
+    read1: memoryBandwidth('read', n, 1, 5), read2: memoryBandwidth('read', n, 2, 5),
+  };
 }
 
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
@@ -160,7 +177,6 @@ function printRow(r: InferenceRow): void {
   const l = 'ppTokS' in r.llama ? r.llama : null;
   console.log(`${r.shape.padEnd(22)}${r.quant.padEnd(8)} pp ${f(r.ponder.ppTokS).padStart(7)} vs ${f(l?.ppTokS).padStart(7)} tok/s (${f(r.ppRatio, 2)}x)` +
     `   tg ${f(r.ponder.tgTokS).padStart(6)} vs ${f(l?.tgTokS).padStart(6)} tok/s (${f(r.tgRatio, 2)}x)` +
-    `   ${(r.bandwidthFraction.ponder * 100).toFixed(0)}% / ${l ? (r.bandwidthFraction.llama! * 100).toFixed(0) : '-'}% of bandwidth` +
     `   RSS ${(r.ponder.rss / 2 ** 20).toFixed(0)} MiB = ${f(r.memoryRatio, 2)}x (file + KV), ${f(r.memoryRatioAboveBaseline, 2)}x above Node's own` +
     ` (llama.cpp ${l ? (l.rss / 2 ** 20).toFixed(0) : '-'} MiB = ${f(r.llamaMemoryRatio, 2)}x, ${f(r.llamaMemoryRatioAboveBaseline, 2)}x)`);
   // CPU time per token: comparable even when other processes share the cores

@@ -12,6 +12,7 @@ import type { StepModel } from './runner/index.ts';
 import { PonderError } from '../errors.ts';
 import { END_THINK_ID, THINK_ID } from '../tokenizer/special.ts';
 import { sampleToken, tokenLogprob, topLogprobs } from './sampling.ts';
+import { backend } from '../backend/index.ts';
 
 const PONDER_THINK = { open: THINK_ID, close: END_THINK_ID };
 
@@ -117,6 +118,9 @@ export type EngineHandle = Pick<Engine, 'submit' | 'queueDepth' | 'activeCount' 
  * C is the model's cache type: the autograd Transformer's KVCache or the quantised runner's
  * RunnerCache (src/infer/runner), both driven through StepModel.
  */
+/** The greedy pick's outputs (one row at a time; generation is single-threaded JavaScript). */
+const greedy = { token: new Int32Array(1), logprob: new Float32Array(1) };
+
 export class Engine<C = unknown> {
   readonly maxActive: number;
   readonly maxQueue: number;
@@ -125,10 +129,8 @@ export class Engine<C = unknown> {
   private active: Sequence<C>[] = [];
   private running = false;
   private readonly V: number;
-  private readonly probs: Float32Array;
-  private readonly order: Int32Array;
-  /** One tick's logits (N x V), kept between ticks: a 151,936-token row is 600 KB to allocate per token. */
-  private logits = new Float32Array(0);
+  /** Sampling's scratch (V each), made when a request first samples: greedy decoding never needs it. */
+  private scratch: { probs: Float32Array; order: Int32Array } | null = null;
   /** Totals since start, for metrics. */
   readonly totals = { promptTokens: 0, completionTokens: 0, requests: 0, cancelled: 0, ticks: 0 };
 
@@ -139,8 +141,6 @@ export class Engine<C = unknown> {
     if (!(Number.isInteger(this.maxActive) && this.maxActive >= 1)) throw new PonderError(`engine maxActive must be a positive integer, got ${this.maxActive}`);
     if (!(Number.isInteger(this.maxQueue) && this.maxQueue >= 0)) throw new PonderError(`engine maxQueue must be a non-negative integer, got ${this.maxQueue}`);
     this.V = model.config.vocab_size;
-    this.probs = new Float32Array(this.V);
-    this.order = new Int32Array(this.V);
   }
 
   get queueDepth(): number { return this.queue.length; }
@@ -212,19 +212,18 @@ export class Engine<C = unknown> {
     if (batch.length === 0) return;
     const N = batch.length, V = this.V;
     const last = Int32Array.from(batch, (s) => s.tokens[s.tokens.length - 1]);
-    if (this.logits.length < N * V) this.logits = new Float32Array(N * V);
-    const logits = this.logits;
-    noGrad(() => withScope(() => logits.set(this.model.decodeStep(last, batch.map((s) => s.cache!)).data)));
-    batch.forEach((s, i) => { if (!s.done) this.advance(s, logits.subarray(i * V, (i + 1) * V)); });
+    // The model's logits are read where they lie (valid until its next call): no copy per token.
+    noGrad(() => withScope(() => {
+      const logits = this.model.decodeStep(last, batch.map((s) => s.cache!)).data;
+      batch.forEach((s, i) => { if (!s.done) this.advance(s, logits.subarray(i * V, (i + 1) * V)); });
+    }));
   }
 
   private prefill(s: Sequence<C>): void {
     const T = s.req.prompt.length;
     s.cache = this.model.newCache(1, T + s.maxNew);
-    const logits = new Float32Array(this.V);
-    noGrad(() => withScope(() => logits.set(this.model.forward(Int32Array.from(s.req.prompt), 1, T, { cache: s.cache!, lastOnly: true }).data)));
     this.totals.promptTokens += T;
-    this.advance(s, logits);
+    noGrad(() => withScope(() => this.advance(s, this.model.forward(Int32Array.from(s.req.prompt), 1, T, { cache: s.cache!, lastOnly: true }).data)));
   }
 
   /** Picks the next token of s from its logits row (V), reports it, and ends s when it is done. */
@@ -234,7 +233,16 @@ export class Engine<C = unknown> {
     const budget = s.req.thinkingBudget;
     const tags = s.req.thinkIds === undefined ? PONDER_THINK : s.req.thinkIds;
     const forced = tags !== null && s.inThink && budget !== undefined && s.thinkTokens >= budget;
-    const token = forced ? tags.close : sampleToken(row, { temperature: s.req.temperature ?? 1, topP: s.req.topP, topK: s.req.topK }, s.rng, this.probs, this.order);
+    const temperature = s.req.temperature ?? 1;
+    let token: number, logprob: number;
+    if (!forced && temperature <= 0) {
+      // Greedy: the first maximum and its log-probability in one native pass over the row.
+      backend().kernels.sampleRows(row, 1, row.length, 0, null, greedy.token, greedy.logprob);
+      token = greedy.token[0]; logprob = greedy.logprob[0];
+    } else {
+      token = forced ? tags.close : sampleToken(row, { temperature, topP: s.req.topP, topK: s.req.topK }, s.rng, ...this.samplingScratch());
+      logprob = tokenLogprob(row, token);
+    }
     const k = s.req.topLogprobs ?? 0;
     const wasInThink = s.inThink;
     if (token === tags?.open && !s.inThink) s.inThink = true;
@@ -245,7 +253,7 @@ export class Engine<C = unknown> {
     s.tokens.push(token);
     this.totals.completionTokens++;
     if (s.firstTokenMs === null) s.firstTokenMs = performance.now() - s.t0;
-    const ev: TokenEvent = { token, logprob: tokenLogprob(row, token), reasoning, forced, ...(k > 0 ? { top: topLogprobs(row, k) } : {}) };
+    const ev: TokenEvent = { token, logprob, reasoning, forced, ...(k > 0 ? { top: topLogprobs(row, k) } : {}) };
     let keep: boolean | void = true;
     try {
       keep = s.req.onToken?.(ev);
@@ -264,6 +272,11 @@ export class Engine<C = unknown> {
     const qi = this.queue.indexOf(s);
     if (qi >= 0) this.queue.splice(qi, 1);
     this.end(s, 'cancelled');
+  }
+
+  private samplingScratch(): [Float32Array, Int32Array] {
+    this.scratch ??= { probs: new Float32Array(this.V), order: new Int32Array(this.V) };
+    return [this.scratch.probs, this.scratch.order];
   }
 
   /** Ends a sequence: frees its slot and cache, settles its promise. */

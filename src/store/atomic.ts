@@ -1,7 +1,6 @@
 // Atomic file writes: write a temp file beside the target, fsync, rename over it. A reader sees
 // the old file or the new one, never half of one.
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { PonderError } from '../errors.ts';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -16,8 +15,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  * Streams a file into place atomically: `fill` writes the contents piece by piece through `write`.
  * On any error the temp file is removed and the original error rethrown, so callers word it.
  */
+// The temp name is unique by process, time and a counter (no node:crypto: loading it costs a model
+// server ~2 MiB of resident memory for one random number); a stale temp file left by a crash under
+// the same name fails the exclusive open and is reported, never overwritten.
+let written = 0;
+
 export function writeFileAtomicWith(path: string, fill: (write: (bytes: Uint8Array) => void) => void): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${++written}`;
   let fd = -1;
   try {
     fd = openSync(tmp, 'wx');
