@@ -21,7 +21,13 @@
 #if !PONDER_QUANT_AVX512
 
 #define TILE_ROWS 16  // rows dequantised together for the token loop (decode), per thread
-#define PANEL_ROWS 64 // rows dequantised per GEMM call (prefill)
+#define PANEL_ROWS 64 // rows dequantised per GEMM call (prefill), at least
+// A long prompt's panels grow to this size: each GEMM call repacks every token's activations, so
+// 64-row panels spent a third of a 512-token product on that (4 MiB: 1.3-1.4x the GFLOP/s of
+// 64 rows for the 0.5B shape, bench/quant-gemm.ts on an AVX2 build). Short prompts keep 64 rows,
+// and their scratch stays small.
+#define PANEL_MAX_BYTES (4L << 20)
+#define PANEL_GROW_TOKENS 64
 
 typedef struct { void *p; size_t cap; } scratch_t;
 
@@ -212,14 +218,20 @@ static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long 
   return failed ? -1 : 0;
 }
 
-// Prefill: PANEL_ROWS rows at a time dequantised once, then Y[:, panel] = A · panelᵀ by the f32
+// Prefill: panels of rows (PANEL_ROWS, or up to PANEL_MAX_BYTES for long prompts) dequantised once, then Y[:, panel] = A · panelᵀ by the f32
 // GEMM (which splits the tokens over threads itself).
 static int product_panels(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
-  float *panel = grow(&s_panel, (size_t)(PANEL_ROWS * K) * sizeof(float));
-  float *out = grow(&s_out, (size_t)(M * PANEL_ROWS) * sizeof(float));
+  long rows = PANEL_ROWS;
+  if (M >= PANEL_GROW_TOKENS) {
+    const long fit = PANEL_MAX_BYTES / (K * (long)sizeof(float)) / 16 * 16;
+    if (fit > rows) rows = fit;
+    if (rows > (N + 15) / 16 * 16) rows = (N + 15) / 16 * 16;
+  }
+  float *panel = grow(&s_panel, (size_t)(rows * K) * sizeof(float));
+  float *out = grow(&s_out, (size_t)(M * rows) * sizeof(float));
   if (!panel || !out) return -1;
-  for (long p0 = 0; p0 < N; p0 += PANEL_ROWS) {
-    const long np = N - p0 < PANEL_ROWS ? N - p0 : PANEL_ROWS;
+  for (long p0 = 0; p0 < N; p0 += rows) {
+    const long np = N - p0 < rows ? N - p0 : rows;
     int nt = par_threads(np * K, PAR_ELEMS);
     PAR_REGION(nt)
 #pragma omp for schedule(static)

@@ -65,10 +65,10 @@ function absScale(type: number, W: Uint8Array, N: number, K: number, X: Float32A
 }
 
 for (const [name, type, K] of TYPES) {
-  test(`quantMatmul ${name}: native equals the reference for M = 1, 3, 4 (row kernels), 9, 21 (panel GEMM)`, { skip }, () => {
+  test(`quantMatmul ${name}: native equals the reference for M = 1, 3, 4 (row kernels), 9, 21, 70 (panel GEMM; 70 tokens take the long-prompt panels)`, { skip }, () => {
     const N = 37;
     for (const [W, how] of [[weights(type, N, K, 7), 'quantised'], ...(type === GGML_TYPE.BF16 || type === GGML_TYPE.F16 || type === GGML_TYPE.F32 ? [] : [[randomBlocks(type, N, K, 8), 'random blocks'] as const])] as const) {
-      for (const M of [1, 3, 4, 9, 21]) {
+      for (const M of [1, 3, 4, 9, 21, 70]) {
         const X = randn(M * K, 100 + M), want = new Float32Array(M * N), got = new Float32Array(M * N).fill(NaN);
         tsQuantKernels.quantMatmul(type, W, N, K, X, M, want);
         native!.quantMatmul(type, W, N, K, X, M, got);
