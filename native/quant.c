@@ -28,17 +28,6 @@ AI float fp16(const uint8_t *p) {
 
 // ---- quantised activations (act_t: quant_act.h) ----
 
-typedef struct { void *p; size_t cap; } scratch_t;
-
-static void *grow(scratch_t *s, size_t bytes) {
-  if (s->cap < bytes) {
-    free(s->p);
-    s->p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    s->cap = s->p ? bytes : 0;
-  }
-  return s->p;
-}
-
 // One row of K floats into int8 blocks of bs values, exactly as ggml's CPU backend quantises
 // activations: q = round-to-even(x · id) with id = 127 / max|x|; the scale is max|x| / 127 rounded
 // to f16 for Q8_0 blocks (block_q8_0 stores it as f16), 1 / id for Q8_K blocks (f32). With perm

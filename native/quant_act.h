@@ -3,6 +3,7 @@
 #ifndef PONDER_QUANT_ACT_H
 #define PONDER_QUANT_ACT_H
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __F16C__
 #include <immintrin.h>
@@ -15,6 +16,19 @@
 #else
 #define PONDER_QUANT_AVX512 0
 #endif
+
+// Scratch of the quantised kernels: grown, never shrunk, so no allocation per token once the
+// largest product has run.
+typedef struct { void *p; size_t cap; } scratch_t;
+
+static inline void *grow(scratch_t *s, size_t bytes) {
+  if (s->cap < bytes) {
+    free(s->p);
+    s->p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    s->cap = s->p ? bytes : 0;
+  }
+  return s->p;
+}
 
 // IEEE half <-> f32, rounding to nearest even (F16C where the CPU has it).
 static inline float half_to_float(uint16_t h) {

@@ -29,17 +29,6 @@
 #define PANEL_MAX_BYTES (4L << 20)
 #define PANEL_GROW_TOKENS 64
 
-typedef struct { void *p; size_t cap; } scratch_t;
-
-// Grown, never shrunk: no allocation per token once the largest product has run.
-static void *grow(scratch_t *s, size_t bytes) {
-  if (s->cap < bytes) {
-    free(s->p);
-    s->p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    s->cap = s->p ? bytes : 0;
-  }
-  return s->p;
-}
 
 static long gemm_min_m = 8;
 long q_set_gemm_min_tokens(long n) { long old = gemm_min_m; gemm_min_m = n; return old; }

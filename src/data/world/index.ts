@@ -74,6 +74,12 @@ export const SKILLS_SFT_MIX: SftMix = [['story', 0.34], ['arithmetic', 0.26], ['
  */
 export const STORY_SUMS_SFT_MIX: SftMix = [['story', 0.36], ['arithmetic', 0.28], ['smalltalk', 0.05], ['benign', 0.08], ['harmful', 0.04], ['norwegian', 0.07], ['english', 0.03], ['instructions', 0.09]];
 
+/**
+ * More products for the six-layer model, whose extra depth went to stories with STORY_SUMS_SFT_MIX
+ * (products 84% -> 76% after SFT); with this mix, 94% (the full preset).
+ */
+export const SUMS_SFT_MIX: SftMix = [['story', 0.31], ['arithmetic', 0.36], ['smalltalk', 0.05], ['benign', 0.07], ['harmful', 0.04], ['norwegian', 0.06], ['english', 0.03], ['instructions', 0.08]];
+
 const turn = (q: string, a: string, reasoning = ''): ChatMessage[] => [{ role: 'user', content: q }, { role: 'assistant', content: a, reasoning }];
 
 /** n distinct items from gen (by question). */
