@@ -5,8 +5,9 @@
 // generation tok/s (128 tokens, batch 1, greedy), resident memory against file + KV cache, and
 // each decode as a fraction of the memory-bandwidth limit (bytes read per token ÷ the best
 // bandwidth a STREAM triad or a read-only sum reached in this run: measured before the first model
-// and again after each, because a shared machine's bandwidth moves by tens of percent in minutes). Each side runs in its own process (bench/inference-worker.ts), so
-// its resident memory is its own. Writes bench/results/inference.json.
+// and again after each, because a shared machine's bandwidth moves by tens of percent in minutes).
+// Each side runs in its own process (bench/inference-worker.ts), so its resident memory is its
+// own. Writes bench/results/inference.json.
 //
 //   npx tsx bench/inference.ts [--shapes 0.5b,1.5b] [--quants q8_0,q4_k_m,bf16] [--threads 2]
 //                              [--prompt 512] [--gen 128] [--dir /tmp/ponder-bench-gguf]

@@ -22,13 +22,12 @@
 
 #define TILE_ROWS 16  // rows dequantised together for the token loop (decode), per thread
 #define PANEL_ROWS 64 // rows dequantised per GEMM call (prefill), at least
-// A long prompt's panels grow to this size: each GEMM call repacks every token's activations, so
-// 64-row panels spent a third of a 512-token product on that (4 MiB: 1.3-1.4x the GFLOP/s of
-// 64 rows for the 0.5B shape, bench/quant-gemm.ts on an AVX2 build). Short prompts keep 64 rows,
-// and their scratch stays small.
+// A long prompt's panels grow to this size: each GEMM call repacks every token's activations, which
+// 64-row panels paid for every 64 rows (4 MiB panels: 1.7-2.0x the row kernels' GFLOP/s against
+// 1.5-1.6x, 0.5B shape, bench/quant-gemm.ts on an AVX2 build). Short prompts keep 64 rows, and
+// their scratch stays small.
 #define PANEL_MAX_BYTES (4L << 20)
 #define PANEL_GROW_TOKENS 64
-
 
 static long gemm_min_m = 8;
 long q_set_gemm_min_tokens(long n) { long old = gemm_min_m; gemm_min_m = n; return old; }
@@ -207,8 +206,8 @@ static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long 
   return failed ? -1 : 0;
 }
 
-// Prefill: panels of rows (PANEL_ROWS, or up to PANEL_MAX_BYTES for long prompts) dequantised once, then Y[:, panel] = A · panelᵀ by the f32
-// GEMM (which splits the tokens over threads itself).
+// Prefill: panels of rows (PANEL_ROWS, or up to PANEL_MAX_BYTES for long prompts) dequantised once,
+// then Y[:, panel] = A · panelᵀ by the f32 GEMM (which splits the tokens over threads itself).
 static int product_panels(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
   long rows = PANEL_ROWS;
   if (M >= PANEL_GROW_TOKENS) {

@@ -114,13 +114,13 @@ interface Sequence<C> {
 /** What the server needs of an engine, whatever its model's cache type. */
 export type EngineHandle = Pick<Engine, 'submit' | 'queueDepth' | 'activeCount' | 'contextLength' | 'totals' | 'maxActive' | 'maxQueue'>;
 
+/** The greedy pick's outputs (one row at a time; generation is single-threaded JavaScript). */
+const greedy = { token: new Int32Array(1), logprob: new Float32Array(1) };
+
 /**
  * C is the model's cache type: the autograd Transformer's KVCache or the quantised runner's
  * RunnerCache (src/infer/runner), both driven through StepModel.
  */
-/** The greedy pick's outputs (one row at a time; generation is single-threaded JavaScript). */
-const greedy = { token: new Int32Array(1), logprob: new Float32Array(1) };
-
 export class Engine<C = unknown> {
   readonly maxActive: number;
   readonly maxQueue: number;

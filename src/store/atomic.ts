@@ -11,15 +11,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+// The temp name is unique by process, time and a counter (no node:crypto: loading it costs a model
+// server ~1 MiB of resident memory for one random number); a stale temp file left by a crash under
+// the same name fails the exclusive open and is reported, never overwritten.
+let written = 0;
+
 /**
  * Streams a file into place atomically: `fill` writes the contents piece by piece through `write`.
  * On any error the temp file is removed and the original error rethrown, so callers word it.
  */
-// The temp name is unique by process, time and a counter (no node:crypto: loading it costs a model
-// server ~2 MiB of resident memory for one random number); a stale temp file left by a crash under
-// the same name fails the exclusive open and is reported, never overwritten.
-let written = 0;
-
 export function writeFileAtomicWith(path: string, fill: (write: (bytes: Uint8Array) => void) => void): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${++written}`;
   let fd = -1;
