@@ -14,7 +14,7 @@ import { Transformer } from '../model/transformer.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { trainBpe, BOS_ID, EOS_ID, type Tokenizer } from '../tokenizer/index.ts';
 import { rollouts } from '../rl/rollout.ts';
-import { buildWorld, SKILLS_SFT_MIX, STORY_SUMS_SFT_MIX, SUMS_SFT_MIX, type World, type WorldOptions } from '../data/world/index.ts';
+import { buildWorld, SKILLS_SFT_MIX, STORY_SUMS_SFT_MIX, SUMS_SFT_MIX, STORY_FIRST_SFT_MIX, type World, type WorldOptions } from '../data/world/index.ts';
 import { languageConsistencyReward } from '../data/world/language.ts';
 import { pretrain } from '../train/pretrain.ts';
 import { trainSft } from '../train/sft.ts';
@@ -60,9 +60,12 @@ function probe(change: { vocabSize?: number; model?: Partial<ModelConfig>; world
 }
 
 export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
-  // The full run (`npm run speedrun`). The stages' time budgets add up to 17 minutes (plus data,
-  // evaluation and report); a stage that runs out of time stops early with what it has learnt.
-  // A busy machine can stretch them with --budget-scale.
+  // The full run (`npm run speedrun`). The stages' time budgets add up to 26m40s; with data,
+  // tokenizer, four evaluations and the report (about 1 minute on 2 Zen 4 cores, 2.5 on a machine
+  // 2.4x slower) the run stays within 30 minutes on the slowest machine of this kind, where the
+  // budgets cut pretraining and instruction tuning short. On 2 Zen 4 cores (445 GFLOP/s measured)
+  // the step counts end pretraining, SFT and DPO first: about 23 minutes. A busy machine can
+  // stretch the budgets with --budget-scale.
   full: {
     // Eight heads of 16 dimensions (MODEL has 4 of 32): copying held-out names into the reasoning
     // needs more attention patterns; the probes (story-errors.md) went 38.3% -> 59.3% after SFT.
@@ -70,16 +73,19 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     // lifted stories and cost products (full-layers6); with SUMS_SFT_MIX it keeps the stories and
     // reaches 94% on products after SFT (story-errors.md, "Six layers, full run").
     vocabSize: 768, model: { ...MODEL, n_heads: 8, n_kv_heads: 8, n_layers: 6 },
-    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SUMS_SFT_MIX, rlStoryShare: 0.4 },
-    pretrain: { steps: 2000, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 300 },
+    // The lookup trace (story.ts lookupOrder): the chain's facts, the take first; 69.0% against the
+    // chain's 63.0% in probes of this model (story-errors.md, "The lookup trace").
+    world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SUMS_SFT_MIX, rlStoryShare: 0.4, storyTrace: 'lookup' },
+    pretrain: { steps: 2000, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 480 },
     // One row in 16 of pretraining prose: without it the assistant forgot raw text ("The boy went
     // to the" -> "bo" 57.7% in the last run, where the base predicted places).
-    sft: { steps: 3000, batch: 16, lr: 1.5e-3, maxSeconds: 420, proseShare: 1 / 16 },
+    sft: { steps: 3000, batch: 16, lr: 1.5e-3, maxSeconds: 780, proseShare: 1 / 16 },
     align: { steps: 150, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 100 },
     // 96 tokens: a three-fact chain about held-out words, split into BPE pieces, needs up to ~71.
     // GRPO mostly on products (rlStoryShare 0.4): with English-like story words, 80 steps at 0.6
     // added 0.3 points of stories over SFT and 5.7 of products over DPO (report.md's header).
-    rl: { steps: 140, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 180, languageReward: 0 },
+    // 80 steps (about 230 s on 2 Zen 4 cores) end by their count, so a run there is repeatable.
+    rl: { steps: 80, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 240, languageReward: 0 },
     evalTokens: 96,
   },
   probe: probe(),
@@ -88,6 +94,10 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   // The probe with the walk trace for several-step story questions (story-walk.ts): the story,
   // in order, tracking the object; against probe's chain of selected facts (story-errors.md).
   'probe-walk': probe({ world: { storyTrace: 'walk' } }),
+  // The full model (8 heads, 6 layers) with the lookup trace against the chain (story.ts lookupOrder):
+  // the same facts, the take first, so no sentence needs look-ahead to choose.
+  'probe-full-model': probe({ model: { n_heads: 8, n_kv_heads: 8, n_layers: 6 } }),
+  'probe-full-model-lookup': probe({ model: { n_heads: 8, n_kv_heads: 8, n_layers: 6 }, world: { storyTrace: 'lookup' } }),
   // 8 heads of 16 dimensions (4 of 32 in probe): more parallel copy circuits for held-out names
   // and objects at about the same FLOPs (story-errors.md, "More heads").
   'probe-heads8': probe({ model: { n_heads: 8, n_kv_heads: 8 } }),
@@ -115,15 +125,30 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   },
 };
 
-// The run installed before this one (docs/speedrun/four-layers/): four layers, STORY_SUMS_SFT_MIX.
+// The earlier full runs were made with --budget-scale 2 of these budgets and 140 GRPO steps; the
+// presets below keep them, so their reports' commands still reproduce them.
 const full = ASSISTANT_PRESETS.full!;
-ASSISTANT_PRESETS['full-layers4'] = { ...full, model: { ...full.model, n_layers: 4 }, world: { ...full.world, sftMix: STORY_SUMS_SFT_MIX } };
+const earlier: AssistantPreset = {
+  ...full, world: { ...full.world, storyTrace: 'chain' },
+  pretrain: { ...full.pretrain, maxSeconds: 300 }, sft: { ...full.sft, maxSeconds: 420 },
+  rl: { ...full.rl, steps: 140, maxSeconds: 180 },
+};
+// The run installed before the lookup trace (docs/speedrun/chain/): the chain, earlier budgets.
+ASSISTANT_PRESETS['full-chain'] = earlier;
+// The run installed before six layers (docs/speedrun/four-layers/): four layers, STORY_SUMS_SFT_MIX.
+ASSISTANT_PRESETS['full-layers4'] = { ...earlier, model: { ...full.model, n_layers: 4 }, world: { ...earlier.world, sftMix: STORY_SUMS_SFT_MIX } };
 // Six layers with the older mix (docs/speedrun/layers6/): the probes gave +3.7 points of stories
 // and products 5% -> 24% at 1,200 SFT steps for 1.3x the time a step (story-errors.md).
-ASSISTANT_PRESETS['full-layers6'] = { ...full, world: { ...full.world, sftMix: STORY_SUMS_SFT_MIX } };
+ASSISTANT_PRESETS['full-layers6'] = { ...earlier, world: { ...earlier.world, sftMix: STORY_SUMS_SFT_MIX } };
 // The same with twice the GRPO (280 steps, 300 s budget): in full-layers6 GRPO lifted products
 // 74.3% -> 79.7% in 130 steps and was still rising when its budget cut it.
-ASSISTANT_PRESETS['full-layers6-rl280'] = { ...ASSISTANT_PRESETS['full-layers6']!, rl: { ...full.rl, steps: 280, maxSeconds: 300 } };
+ASSISTANT_PRESETS['full-layers6-rl280'] = { ...ASSISTANT_PRESETS['full-layers6']!, rl: { ...earlier.rl, steps: 280, maxSeconds: 300 } };
+
+// More distinct instruction-tuning conversations (30,000 in full): 3,000 steps of 16 packed rows
+// see each of 30,000 conversations several times; fresh ones are free to generate (story-errors.md).
+ASSISTANT_PRESETS['full-sft90k'] = { ...earlier, world: { ...earlier.world, sftConversations: 90000 } };
+// The same with stories taking what the skills met with room to spare give up (STORY_FIRST_SFT_MIX).
+ASSISTANT_PRESETS['full-sft90k-stories'] = { ...earlier, world: { ...earlier.world, sftConversations: 90000, sftMix: STORY_FIRST_SFT_MIX } };
 
 export interface AssistantOptions {
   preset: AssistantPreset;

@@ -9,32 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { storyItem, type StoryItem } from '../../src/data/world/story.ts';
 import { buildWorld } from '../../src/data/world/index.ts';
-import { TRAIN, HELD_OUT, type Lexicon } from '../../src/data/world/lexicon.ts';
-import { inventedLexicon } from '../../src/data/world/invented.ts';
+import { HELD_OUT } from '../../src/data/world/lexicon.ts';
 import { Rng } from '../../src/tasks/rng.ts';
-
-type Parsed = { kind: 'move' | 'take' | 'drop'; who: string; what: string };
-function parse(sentence: string): Parsed {
-  const m = /^(\w+) (went to|took|put down) the (\w+)\.$/.exec(sentence);
-  if (!m) throw new Error(`not a story sentence: ${sentence}`);
-  return { kind: m[2] === 'went to' ? 'move' : m[2] === 'took' ? 'take' : 'drop', who: m[1]!, what: m[3]! };
-}
-
-const split = (text: string) => text.split(/(?<=\.) /);
-const storyOf = (s: StoryItem) => split(s.question.split('\n')[0]!);
-const objectOf = (s: StoryItem) => /^Where is the (\w+)\?$/.exec(s.question.split('\n')[1]!)![1]!;
-
-/** Where an object is at the end, by replaying the story. */
-function simulate(story: string[], o: string): string | null {
-  const at = new Map<string, string>(), objAt = new Map<string, string>(), holder = new Map<string, string>();
-  for (const p of story.map(parse)) {
-    if (p.kind === 'move') at.set(p.who, p.what);
-    else if (p.kind === 'take') { assert.ok(!holder.has(p.what), 'a held object is not taken'); holder.set(p.what, p.who); }
-    else { assert.equal(holder.get(p.what), p.who, 'only the holder puts down'); holder.delete(p.what); objAt.set(p.what, at.get(p.who)!); }
-  }
-  const h = holder.get(o);
-  return h ? at.get(h) ?? null : objAt.get(o) ?? null;
-}
+import { lexicons, objectOf, parse, simulate, split, storyOf } from './story-reader.ts';
 
 /** Checks a walk against the story; returns the place its last copied move names. */
 function checkWalk(s: StoryItem): string {
@@ -64,8 +41,6 @@ function checkWalk(s: StoryItem): string {
   assert.ok(conclusion.endsWith(`at the ${place}.`), `the conclusion names the last copied move's place: ${s.reasoning}`);
   return place;
 }
-
-const lexicons: [string, (r: Rng) => Lexicon][] = [['training words', () => TRAIN], ['held-out words', () => HELD_OUT], ['invented words', (r) => inventedLexicon(r)]];
 
 for (const [name, lex] of lexicons) {
   test(`walk traces (${name}): verbatim, in story order, local, and their last move gives the grader's answer`, () => {

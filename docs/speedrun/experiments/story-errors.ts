@@ -8,8 +8,9 @@
 // and, for every miss, whether the reasoning's sentences are all verbatim sentences of the story
 // (else a name, object or place was mis-copied on the way). Also correct answers per held-out place.
 // With a second argument 'walk' (a model trained on the walk trace, story-walk.ts), each verbatim
-// reasoning is also compared with the gold walk: equal, or where it first departs from it.
-//   PONDER_THREADS=1 npx tsx docs/speedrun/experiments/story-errors.ts /tmp/sr2/run/sft/checkpoint [chain|walk]
+// reasoning is also compared with the gold walk: equal, or where it first departs from it; with
+// 'lookup' (story.ts lookupOrder), each verbatim miss by the first gold fact it gets wrong.
+//   PONDER_THREADS=1 npx tsx docs/speedrun/experiments/story-errors.ts /tmp/sr2/run/sft/checkpoint [chain|lookup|walk]
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { buildEvalSets } from '../../../src/data/world/index.ts';
 import { HELD_OUT } from '../../../src/data/world/lexicon.ts';
@@ -17,7 +18,7 @@ import { rollouts } from '../../../src/rl/rollout.ts';
 import type { StoryTrace } from '../../../src/data/world/story.ts';
 
 const dir = process.argv[2], trace = (process.argv[3] ?? 'chain') as StoryTrace;
-if (!dir || !['chain', 'walk'].includes(trace)) throw new Error('usage: story-errors.ts CHECKPOINT_DIR [chain|walk]');
+if (!dir || !['chain', 'lookup', 'walk'].includes(trace)) throw new Error('usage: story-errors.ts CHECKPOINT_DIR [chain|lookup|walk]');
 const ck = loadCheckpoint(dir);
 const items = buildEvalSets(1, 300, trace).story;
 const rs = rollouts(ck.model, ck.tokenizer, items, { groupSize: 1, maxNewTokens: 96, temperature: 0, batchSize: 128 });
@@ -46,9 +47,15 @@ rs.forEach((r, i) => {
     const gold = item.reasoning.split(/(?<=\.) /).filter((s) => !s.startsWith('So '));
     bump(`${ok ? 'correct' : 'miss'}: ${facts.join(' ') === gold.join(' ') ? 'the gold walk' + (ok ? '' : ', wrong conclusion') : departure(facts, gold)}`, walks);
   }
+  if (trace === 'lookup' && verbatim && !ok) {
+    const goldFacts = item.reasoning.split(/(?<=\.) /).filter((s) => !s.startsWith('So '));
+    const k = facts.findIndex((s, j) => s !== goldFacts[j]);
+    const what = (s: string | undefined) => (!s ? 'a fact too many' : s.includes(' took ') ? 'the take' : s.includes(' put down ') ? 'the put-down' : 'the move');
+    bump(k < 0 ? (facts.length < goldFacts.length ? 'stops before the move' : 'the gold facts, wrong conclusion') : `first wrong fact: ${what(goldFacts[k])}`, walks);
+  }
   const gold = /At the (\w+)/.exec(item.answer)![1]!, e = perPlace.get(gold) ?? [0, 0];
   perPlace.set(gold, [e[0] + Number(ok), e[1] + 1]);
 });
 console.log([...kinds].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
-if (walks.size) console.log(`verbatim walks against the gold walk:\n  ${[...walks].sort().map(([k, n]) => `${k}: ${n}`).join('\n  ')}`);
+if (walks.size) console.log(`verbatim ${trace === 'walk' ? 'walks against the gold walk' : 'misses, by the first gold fact missed'}:\n  ${[...walks].sort().map(([k, n]) => `${k}: ${n}`).join('\n  ')}`);
 console.log(`correct by place: ${HELD_OUT.places.map((p) => `${p} ${perPlace.get(p)?.[0] ?? 0}/${perPlace.get(p)?.[1] ?? 0}`).join(', ')}`);

@@ -80,6 +80,9 @@ export const STORY_SUMS_SFT_MIX: SftMix = [['story', 0.36], ['arithmetic', 0.28]
  */
 export const SUMS_SFT_MIX: SftMix = [['story', 0.31], ['arithmetic', 0.36], ['smalltalk', 0.05], ['benign', 0.07], ['harmful', 0.04], ['norwegian', 0.06], ['english', 0.03], ['instructions', 0.08]];
 
+/** Stories first: 40% of the conversations; small talk, Norwegian, English and instructions give a point or two each. */
+export const STORY_FIRST_SFT_MIX: SftMix = [['story', 0.40], ['arithmetic', 0.34], ['smalltalk', 0.04], ['benign', 0.06], ['harmful', 0.04], ['norwegian', 0.04], ['english', 0.02], ['instructions', 0.06]];
+
 const turn = (q: string, a: string, reasoning = ''): ChatMessage[] => [{ role: 'user', content: q }, { role: 'assistant', content: a, reasoning }];
 
 /** n distinct items from gen (by question). */

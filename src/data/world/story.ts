@@ -13,10 +13,12 @@ export const STORY_TASK = 'world-story';
 
 /**
  * The reasoning written for several-step questions: 'chain' lists only the facts the answer
- * follows from (choosing them needs look-ahead); 'walk' goes through the story in order,
- * tracking the object (story-walk.ts). Both tell the same stories and ask the same questions.
+ * follows from, in story order (choosing its first sentence needs look-ahead); 'lookup' lists the
+ * same facts in the order they can be found: the object's last take (who has it), its put-down if
+ * any, then the taker's last move before that (lookupOrder); 'walk' goes through the story in
+ * order, tracking the object (story-walk.ts). All tell the same stories and ask the same questions.
  */
-export type StoryTrace = 'chain' | 'walk';
+export type StoryTrace = 'chain' | 'lookup' | 'walk';
 
 export interface StoryItem extends Problem {
   /** The reasoning that answers it: the facts used, then the conclusion. */
@@ -86,7 +88,8 @@ export function storyItem(r: Rng, lex: Lexicon, multiStep: boolean, trace: Story
       const o = pick(r, cands);
       const place = whereObject(w, o)!;
       const facts = chainFor(trail.get(o)!)!;
-      const reasoning = trace === 'walk' ? walkReasoning(told, walkFor(told, o)!, o) : `${facts.join(' ')} So the ${o} is at the ${place}.`;
+      const written = trace === 'lookup' ? lookupOrder(facts) : facts;
+      const reasoning = trace === 'walk' ? walkReasoning(told, walkFor(told, o)!, o) : `${written.join(' ')} So the ${o} is at the ${place}.`;
       return { question: `${story}\nWhere is the ${o}?`, answer: `At the ${place}.`, task: STORY_TASK, reasoning, steps: facts.length };
     }
     const askPerson = r.int(0, 1) === 0;
@@ -116,6 +119,18 @@ function chainFor(trail: string[]): string[] | null {
     return moves.length ? [trail[1]!, moves[moves.length - 1]!, last] : [trail[0]!, trail[1]!, last];
   }
   return [trail[1]!, last];
+}
+
+/**
+ * The chain's facts in the order each can be looked up from what is already written: the take
+ * (who took the object last), the put-down (did they put it down), then the move that gives the
+ * place (the taker's last move before the put-down, or their last move). The chain starts with
+ * the move when the taker put the object down where they took it, so its first word already
+ * depends on the end of the story.
+ */
+export function lookupOrder(facts: string[]): string[] {
+  const rank = (f: string) => (f.includes(' took ') ? 0 : f.includes(' put down ') ? 1 : 2);
+  return [...facts].sort((a, b) => rank(a) - rank(b));
 }
 
 /** Story questions as a task for GRPO and evaluation (the default verifier: normalised text); lex may be drawn per story. */
