@@ -34,7 +34,8 @@ export interface AssistantPreset {
   /** proseShare: the share of each batch's rows that is pretraining prose (keeps raw-text prediction; default 0). */
   sft: { steps: number; batch: number; lr: number; maxSeconds: number; proseShare?: number };
   align: { steps: number; batch: number; beta: number; nllWeight: number; lr: number; maxSeconds: number };
-  rl: { steps: number; prompts: number; group: number; lr: number; maxNewTokens: number; maxSeconds: number; languageReward: number };
+  /** temperature: of the rollouts (GRPO's default, 1, unless given). */
+  rl: { steps: number; prompts: number; group: number; lr: number; maxNewTokens: number; maxSeconds: number; languageReward: number; temperature?: number };
   /** Generation budget of the story and sum evaluations (reasoning included). */
   evalTokens: number;
 }
@@ -64,7 +65,7 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
   // tokenizer, four evaluations and the report (about 1 minute on 2 Zen 4 cores, 2.5 on a machine
   // 2.4x slower) the run stays within 30 minutes on the slowest machine of this kind, where the
   // budgets cut pretraining and instruction tuning short. On 2 Zen 4 cores (445 GFLOP/s measured)
-  // the step counts end pretraining, SFT and DPO first: about 23 minutes. A busy machine can
+  // every stage ends by its step count: 24m28s (docs/speedrun/report.md). A busy machine can
   // stretch the budgets with --budget-scale.
   full: {
     // Eight heads of 16 dimensions (MODEL has 4 of 32): copying held-out names into the reasoning
@@ -149,6 +150,15 @@ ASSISTANT_PRESETS['full-layers6-rl280'] = { ...ASSISTANT_PRESETS['full-layers6']
 ASSISTANT_PRESETS['full-sft90k'] = { ...earlier, world: { ...earlier.world, sftConversations: 90000 } };
 // The same with stories taking what the skills met with room to spare give up (STORY_FIRST_SFT_MIX).
 ASSISTANT_PRESETS['full-sft90k-stories'] = { ...earlier, world: { ...earlier.world, sftConversations: 90000, sftMix: STORY_FIRST_SFT_MIX } };
+
+// GRPO variants on the installed run's aligned model (--reuse): the policy is nearly deterministic
+// at temperature 1 (entropy 0.02-0.04 a token; 44-81% of groups all right or all wrong), so 80
+// steps at 5e-5 moved stories by nothing. More prompts a step, mostly stories, 4x the rate; then
+// the same with hotter rollouts for more spread within groups; 50 steps of 32 prompts fit the
+// 240 s of 80 steps of 16 (story-errors.md).
+const rlStories = { ...full.rl, steps: 50, prompts: 32, lr: 2e-4 };
+ASSISTANT_PRESETS['full-rl-stories'] = { ...full, world: { ...full.world, rlStoryShare: 0.7 }, rl: rlStories };
+ASSISTANT_PRESETS['full-rl-stories-hot'] = { ...full, world: { ...full.world, rlStoryShare: 0.7 }, rl: { ...rlStories, temperature: 1.3 } };
 
 export interface AssistantOptions {
   preset: AssistantPreset;
@@ -259,7 +269,7 @@ export function assistantSpeedrun(o: AssistantOptions): AssistantResult {
   const rl = trainGrpo({
     policy: copyModel(al.policy), tokenizer: tok, task: world.rlTask, difficulty: 1, heldOut: [...world.eval.story, ...world.eval.arithmetic],
     outDir: join(o.outDir, 'rl'), steps: p.rl.steps, promptsPerStep: p.rl.prompts, groupSize: p.rl.group, lr: p.rl.lr,
-    maxNewTokens: p.rl.maxNewTokens, maxSeconds: p.rl.maxSeconds, seed, progress: o.progress, checkpointEvery: 100000, rewards,
+    maxNewTokens: p.rl.maxNewTokens, temperature: p.rl.temperature, maxSeconds: p.rl.maxSeconds, seed, progress: o.progress, checkpointEvery: 100000, rewards,
   });
   const rlSecs = secs(t);
   const evRl = evalStage(rl.policy);
