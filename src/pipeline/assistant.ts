@@ -75,7 +75,7 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     // reaches 94% on products after SFT (story-errors.md, "Six layers, full run").
     vocabSize: 768, model: { ...MODEL, n_heads: 8, n_kv_heads: 8, n_layers: 6 },
     // The lookup trace (story.ts lookupOrder): the chain's facts, the take first; 69.0% against the
-    // chain's 63.0% in probes of this model (story-errors.md, "The lookup trace").
+    // chain's 63.0% in probes of this model, equal at full length (story-errors.md, "The lookup trace").
     world: { pretrainDocs: 40000, sftConversations: 30000, pairs: 3000, heldOut: 300, sftMix: SUMS_SFT_MIX, rlStoryShare: 0.4, storyTrace: 'lookup' },
     pretrain: { steps: 2000, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 480 },
     // One row in 16 of pretraining prose: without it the assistant forgot raw text ("The boy went
@@ -83,9 +83,9 @@ export const ASSISTANT_PRESETS: Record<string, AssistantPreset> = {
     sft: { steps: 3000, batch: 16, lr: 1.5e-3, maxSeconds: 780, proseShare: 1 / 16 },
     align: { steps: 150, batch: 16, beta: 0.1, nllWeight: 1, lr: 2e-4, maxSeconds: 100 },
     // 96 tokens: a three-fact chain about held-out words, split into BPE pieces, needs up to ~71.
-    // GRPO mostly on products (rlStoryShare 0.4): with English-like story words, 80 steps at 0.6
-    // added 0.3 points of stories over SFT and 5.7 of products over DPO (report.md's header).
-    // 80 steps (about 230 s on 2 Zen 4 cores) end by their count, so a run there is repeatable.
+    // GRPO mostly on products (rlStoryShare 0.4): leaning on stories moved them within noise
+    // (story-errors.md, "GRPO that leans on the stories"). 80 steps (about 210 s on 2 Zen 4 cores)
+    // end by their count, so a run there is repeatable.
     rl: { steps: 80, prompts: 16, group: 8, lr: 5e-5, maxNewTokens: 96, maxSeconds: 240, languageReward: 0 },
     evalTokens: 96,
   },
