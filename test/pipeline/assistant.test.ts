@@ -59,7 +59,7 @@ test('assistant speedrun (assistant-ci): each stage does its job', { skip, timeo
 test('the full preset (npm run speedrun) budgets its stages within 30 minutes on the slowest machine of its kind', () => {
   const p = ASSISTANT_PRESETS.full!;
   const budgets = p.pretrain.maxSeconds + p.sft.maxSeconds + p.align.maxSeconds + p.rl.maxSeconds;
-  // Data, tokenizer, four evaluations and the report took 60 s on 2 Zen 4 cores (445 GFLOP/s);
-  // a machine 2.4x slower than the fastest of the kind (613 against 263 GFLOP/s) needs about 150 s.
+  // Data, tokenizer, four evaluations and the report took 60 s on 2 Zen 4 cores (445 GFLOP/s); a
+  // machine 2.4x slower than that (the spread between machines of the kind: 613 against 263) needs ~150 s.
   assert.ok(budgets + 150 <= 30 * 60, `stage budgets ${budgets} s + 150 s`);
 });

@@ -33,6 +33,8 @@ function departure(got: string[], gold: string[]): string {
   if (k < 2) return 'wrong start (first take or where its taker stood)';
   return gold.slice(k).includes(got[k]!) ? 'skips a sentence it should copy' : 'copies a sentence it should skip';
 }
+/** The fact sentences of a reasoning, without its conclusion ("So the ... is at the ..."). */
+const factsOf = (reasoning: string) => reasoning.trim().split(/(?<=\.) /).filter((s) => s && !s.startsWith('So '));
 rs.forEach((r, i) => {
   const item = items[i]!, story = item.question.split('\n')[0]!;
   const words = new Set(story.toLowerCase().replace(/\./g, '').split(' '));
@@ -40,15 +42,13 @@ rs.forEach((r, i) => {
   const place = /at the (\S+?)\.?$/i.exec(r.parsed.answer.trim())?.[1]?.toLowerCase();
   const ok = norm(r.parsed.answer) === norm(item.answer);
   const kind = ok ? 'correct' : !place ? 'other' : words.has(place) ? 'select' : 'copy';
-  const facts = (r.text.split('</think>')[0] ?? '').replace('<think>', '').trim().split(/(?<=\.) /).filter((s) => s && !s.startsWith('So '));
+  const facts = factsOf((r.text.split('</think>')[0] ?? '').replace('<think>', '')), goldFacts = factsOf(item.reasoning);
   const verbatim = facts.every((s) => sentences.has(s));
   bump(kind === 'correct' ? kind : `${kind}, reasoning ${verbatim ? 'verbatim' : 'mis-copied'}`);
   if (trace === 'walk' && verbatim) {
-    const gold = item.reasoning.split(/(?<=\.) /).filter((s) => !s.startsWith('So '));
-    bump(`${ok ? 'correct' : 'miss'}: ${facts.join(' ') === gold.join(' ') ? 'the gold walk' + (ok ? '' : ', wrong conclusion') : departure(facts, gold)}`, walks);
+    bump(`${ok ? 'correct' : 'miss'}: ${facts.join(' ') === goldFacts.join(' ') ? 'the gold walk' + (ok ? '' : ', wrong conclusion') : departure(facts, goldFacts)}`, walks);
   }
   if (trace === 'lookup' && verbatim && !ok) {
-    const goldFacts = item.reasoning.split(/(?<=\.) /).filter((s) => !s.startsWith('So '));
     const k = facts.findIndex((s, j) => s !== goldFacts[j]);
     const what = (s: string | undefined) => (!s ? 'a fact too many' : s.includes(' took ') ? 'the take' : s.includes(' put down ') ? 'the put-down' : 'the move');
     bump(k < 0 ? (facts.length < goldFacts.length ? 'stops before the move' : 'the gold facts, wrong conclusion') : `first wrong fact: ${what(goldFacts[k])}`, walks);
