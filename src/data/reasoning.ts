@@ -1,6 +1,6 @@
 // Training text for reasoning models, made from checkable problems: chat-formatted documents in
 // which the assistant either answers at once or first reasons inside <think>…</think>.
-import { encodeChat, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
+import { encodeChat, renderChat, PlaceDigitTokenizer, longestNumber, type Tokenizer, type ChatMessage } from '../tokenizer/index.ts';
 import type { Problem, Task } from '../tasks/types.ts';
 import { Rng } from '../tensor/random.ts';
 
@@ -25,12 +25,22 @@ export function documentTexts(task: Task, problems: Problem[]): string[] {
 
 /**
  * One token stream of chat documents; each problem reasons with probability thinkFraction.
- * Documents follow each other directly (each starts with <|begin_of_text|>).
+ * Documents follow each other directly (each starts with <|begin_of_text|>). With a place-digit
+ * tokenizer each document draws its own place offset, as high as its longest number allows, so
+ * that every place is trained; the tokenizer is left at offset 0.
  */
 export function reasoningStream(tok: Tokenizer, task: Task, problems: Problem[], thinkFraction: number, seed: number): Int32Array {
-  const rng = new Rng(seed);
+  const rng = new Rng(seed), offsets = new Rng(seed + 0x5eed);
   const ids: number[] = [];
-  for (const p of problems) ids.push(...encodeChat(tok, chatExample(task, p, rng.next() < thinkFraction)));
+  try {
+    for (const p of problems) {
+      const doc = chatExample(task, p, rng.next() < thinkFraction);
+      if (tok instanceof PlaceDigitTokenizer) tok.offset = Math.floor(offsets.next() * (Math.max(0, tok.places - longestNumber(renderChat(doc))) + 1));
+      ids.push(...encodeChat(tok, doc));
+    }
+  } finally {
+    if (tok instanceof PlaceDigitTokenizer) tok.offset = 0;
+  }
   return Int32Array.from(ids);
 }
 

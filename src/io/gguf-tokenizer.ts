@@ -81,6 +81,7 @@ export function tokenizerToGguf(tokJson: unknown, tokConfig: Json | undefined, h
   if (!tokJson || typeof tokJson !== 'object') return fail('tokenizer.json is not an object');
   const root = tokJson as Json, model = root.model as Json | undefined;
   if (!model || model.type !== 'BPE' || model.byte_fallback === true) fail('only byte-level BPE tokenizers can be written to GGUF');
+  if (root.ponder_place_digits !== undefined) fail('a place-digit tokenizer (digits with their places) has no GGUF form: llama.cpp would read plain digits');
   const tokens: (string | undefined)[] = new Array(vocabSize);
   const types = new Array<number>(vocabSize).fill(TOKEN_TYPE.UNUSED);
   for (const [piece, id] of Object.entries(model!.vocab as Json)) {

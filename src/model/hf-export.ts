@@ -2,7 +2,8 @@
 // LlamaForCausalLM (or the architecture they were imported as) with ponder's tokenizer in
 // tokenizer.json and ponder's chat format as a Jinja chat_template, so transformers, TRL or veRL
 // continue where ponder stopped; imported models keep the tokenizer files they came with.
-import { Tokenizer, toTokenizerJson, PONDER_CHAT_TEMPLATE, SPECIAL_TOKENS, BOS_ID, EOS_ID, PAD_ID } from '../tokenizer/index.ts';
+import { PonderError } from '../errors.ts';
+import { PlaceDigitTokenizer, Tokenizer, toTokenizerJson, PONDER_CHAT_TEMPLATE, SPECIAL_TOKENS, BOS_ID, EOS_ID, PAD_ID } from '../tokenizer/index.ts';
 import type { HfFolderContents } from '../io/hf.ts';
 import { hfConfigFromModel, type HfConfigExtras } from './hf-config.ts';
 import type { LoadedModel } from './load.ts';
@@ -12,6 +13,10 @@ type Json = Record<string, unknown>;
 /** config.json, weights, tokenizer and generation files for `loaded`. */
 export function hfFolderOf(loaded: LoadedModel): HfFolderContents {
   const ponderTokens = loaded.tokenizer instanceof Tokenizer;
+  if (loaded.tokenizer instanceof PlaceDigitTokenizer) {
+    // HF's tokenizers would read every digit as its plain byte token, which this model never saw.
+    throw new PonderError('this model reads digits with their places (a place-digit tokenizer), which Hugging Face and GGUF tokenizers cannot express: it runs in ponder only');
+  }
   const tensors = loaded.model.namedParameters().map(([n, t]): [string, { shape: number[]; data: Float32Array }] => [n, { shape: [...t.shape], data: t.data }]);
   if (ponderTokens) {
     const ids: HfConfigExtras = { bos_token_id: BOS_ID, eos_token_id: EOS_ID, pad_token_id: PAD_ID };

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { Transformer } from '../model/transformer.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
-import { encodeChat, MIN_VOCAB, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
+import { encodeChat, MIN_VOCAB, PlaceDigitTokenizer, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
+import { initPlaceRows } from '../tokenizer/place-digits.ts';
+import { Rng } from '../tensor/random.ts';
 import { chatExample, documentTexts, reasoningStream } from '../data/reasoning.ts';
 
 import { pretrain } from '../train/pretrain.ts';
@@ -31,8 +33,8 @@ import { writeArithmeticReport } from './arithmetic-report.ts';
 import { PonderError } from '../errors.ts';
 import { runCountdown, type CountdownPreset, type CountdownResult } from './arithmetic-countdown.ts';
 
-export type ArithmeticTokenizer = 'chars' | 'bpe';
-export const ARITHMETIC_TOKENIZERS: readonly ArithmeticTokenizer[] = ['chars', 'bpe'];
+export type ArithmeticTokenizer = 'chars' | 'bpe' | 'places';
+export const ARITHMETIC_TOKENIZERS: readonly ArithmeticTokenizer[] = ['chars', 'bpe', 'places'];
 
 export interface ArithmeticPreset {
   plan: ShapePlan;
@@ -40,9 +42,12 @@ export interface ArithmeticPreset {
   heldOut: number;
   /**
    * 'chars': one token per character (no merges; docs/reasoning/report.md, section 10 measured it
-   * against BPE); 'bpe': vocabSize pieces, the presets' tokenizer before that (digits still alone).
+   * against BPE); 'bpe': vocabSize pieces, the presets' tokenizer before that (digits still alone);
+   * 'places': the same BPE with digits that carry their place value (src/tokenizer/place-digits.ts).
    */
   tokenizer: ArithmeticTokenizer;
+  /** Place tokens per digit (tokenizer 'places'): the longest number with its offset. */
+  places?: number;
   /** BPE vocabulary (tokenizer 'bpe' only). */
   vocabSize: number;
   model: Omit<ModelConfig, 'vocab_size'>;
@@ -54,6 +59,7 @@ export interface ArithmeticPreset {
   countdown?: CountdownPreset;
 }
 
+const DEFAULT_PLACES = 12;
 const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 640, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
 
 export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
@@ -82,9 +88,10 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
 };
 
 /** The preset's tokenizer, trained on its documents: no merges at all for 'chars'. */
-export function arithmeticTokenizer(kind: ArithmeticTokenizer, vocabSize: number, texts: readonly string[]): Tokenizer {
+export function arithmeticTokenizer(kind: ArithmeticTokenizer, vocabSize: number, texts: readonly string[], places = DEFAULT_PLACES): Tokenizer {
   if (kind === 'chars') return trainBpe(texts, MIN_VOCAB);
   if (kind === 'bpe') return trainBpe(texts, vocabSize);
+  if (kind === 'places') return new PlaceDigitTokenizer(trainBpe(texts, vocabSize).merges, places);
   throw new PonderError(`arithmetic: tokenizer must be one of ${ARITHMETIC_TOKENIZERS.join(', ')}, got '${String(kind)}'`);
 }
 
@@ -168,13 +175,14 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
   log(`[${since()}] ${train.length} training problems; held out: ${Object.entries(sets).map(([k, v]) => `${k} ${v.length}`).join(', ')}`);
 
   // 2. Tokenizer and base model.
-  const tok = arithmeticTokenizer(p.tokenizer, p.vocabSize, documentTexts(task, train.slice(0, 5000)));
+  const tok = arithmeticTokenizer(p.tokenizer, p.vocabSize, documentTexts(task, train.slice(0, 5000)), p.places);
   assertDigitsAlone(tok);
   const longest = longestReference(tok, task, sets);
   const config = validateConfig({ ...p.model, vocab_size: Math.max(tok.vocabSize, 64) });
   const stream = reasoningStream(tok, task, train, 1, seed);
   const base = new Transformer(config, seed);
-  log(`[${since()}] tokenizer ${p.tokenizer} ${tok.vocabSize} tokens (one digit a token); longest held-out reference ${longest} tokens (window ${p.pretrain.seqLen}); base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
+  if (tok instanceof PlaceDigitTokenizer) initPlaceRows(base.embed.data as Float32Array, config.d_model, tok, new Rng(seed + 11));
+  log(`[${since()}] tokenizer ${p.tokenizer} ${tok.vocabSize} tokens (one digit a token${tok instanceof PlaceDigitTokenizer ? `, with its place: ${tok.places} places` : ''}); longest held-out reference ${longest} tokens (window ${p.pretrain.seqLen}); base ${base.paramCount().toLocaleString()} parameters, ${stream.length.toLocaleString()} tokens`);
   const pre = pretrain({
     model: base, tokenizer: tok, tokens: stream, outDir: join(o.outDir, 'base'), steps: p.pretrain.steps,
     batchSize: p.pretrain.batch, seqLen: p.pretrain.seqLen, lr: p.pretrain.lr, evalEvery: 100, checkpointEvery: 100000,

@@ -4,10 +4,11 @@
 // Special tokens sit in model.vocab at ids 0..7 and again in added_tokens with special: true.
 import { readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { PonderError } from '../errors.ts';
-import { bytesToLevel, levelToBytes } from './bytes.ts';
+import { levelToBytes } from './bytes.ts';
 import { SPLIT_PATTERN_ONIG } from './pretokenize.ts';
 import { BYTE_BASE, SPECIAL_TOKENS } from './special.ts';
 import { Tokenizer } from './tokenizer.ts';
+import { PlaceDigitTokenizer } from './place-digits.ts';
 
 const PRE_TOKENIZER = {
   type: 'Sequence',
@@ -18,12 +19,17 @@ const PRE_TOKENIZER = {
 };
 const DECODER = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
 
-/** The tokenizer as a tokenizer.json object. */
+/**
+ * The tokenizer as a tokenizer.json object. A place-digit tokenizer adds its digit tokens ("7@3")
+ * to model.vocab and `ponder_place_digits` (its places) at the top: only ponder reads it as one;
+ * HF's libraries would load the BPE and never produce those ids.
+ */
 export function toTokenizerJson(tok: Tokenizer): Record<string, unknown> {
   // No prototype: a token may be spelled "__proto__".
   const vocab: Record<string, number> = Object.create(null);
   for (let id = 0; id < tok.vocabSize; id++) vocab[tok.piece(id)] = id;
   return {
+    ...(tok instanceof PlaceDigitTokenizer ? { ponder_place_digits: tok.places } : {}),
     version: '1.0',
     truncation: null,
     padding: null,
@@ -125,14 +131,18 @@ export function fromTokenizerJson(json: unknown, source = 'tokenizer.json'): Tok
     if (a === undefined || b === undefined) fail(`merge ${r} (${JSON.stringify(m)}) names a token not in model.vocab`);
     return [a!, b!];
   });
+  const places = root.ponder_place_digits;
+  if (places !== undefined && (!Number.isInteger(places) || (places as number) < 1 || (places as number) > 64)) {
+    fail(`ponder_place_digits is ${JSON.stringify(places)}, expected an integer in 1..64`);
+  }
   let tok: Tokenizer;
-  try { tok = new Tokenizer(merges); } catch (e) { return fail((e as Error).message); }
-  // The vocabulary the merges imply must be the file's, id for id.
+  try { tok = places === undefined ? new Tokenizer(merges) : new PlaceDigitTokenizer(merges, places as number); } catch (e) { return fail((e as Error).message); }
+  // The vocabulary the merges (and places) imply must be the file's, id for id.
   if (Object.keys(vocab).length !== tok.vocabSize) {
-    fail(`model.vocab has ${Object.keys(vocab).length} tokens but the bytes and merges make ${tok.vocabSize}`);
+    fail(`model.vocab has ${Object.keys(vocab).length} tokens but the bytes and merges${places === undefined ? '' : ' and places'} make ${tok.vocabSize}`);
   }
   for (let id = BYTE_BASE; id < tok.vocabSize; id++) {
-    const piece = bytesToLevel(tok.tokens[id]);
+    const piece = tok.piece(id);
     if (vocab[piece] !== id) fail(`model.vocab gives ${JSON.stringify(piece)} id ${vocab[piece]}, but bytes and merges put it at ${id}`);
   }
   return tok;

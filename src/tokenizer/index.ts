@@ -11,3 +11,4 @@ export { type TextTokenizer } from './types.ts';
 export { PretrainedTokenizer, tokenizerFromJson } from './pretrained.ts';
 export { ChatTemplate, PONDER_CHAT_TEMPLATE, type RenderOptions } from './template.ts';
 export { chatFormatFor, decodeReply, opensThink, templateOf, type ChatFormat, type Thinking, type ThinkIds, type FormatSources } from './format.ts';
+export { PlaceDigitTokenizer, longestNumber } from './place-digits.ts';
