@@ -76,6 +76,8 @@ export interface ShapePlan {
   pretrain: readonly Shape[];
   rl: Shape;
   trained: readonly Shape[];
+  /** Shapes no training problem has whose operands are no longer than trained ones (scored, labelled so). */
+  between?: readonly Shape[];
   unseen: readonly Shape[];
   /** Digits of b in the held-multiplicand set (a is a 3-digit held value). */
   heldValueB: number;
@@ -83,17 +85,24 @@ export interface ShapePlan {
 
 export const DEFAULT_PLAN: ShapePlan = { pretrain: PRETRAIN_SHAPES, rl: RL_SHAPE, trained: TRAINED_SHAPES, unseen: UNSEEN_SHAPES, heldValueB: 2 };
 
-/**
- * CI's plan: small enough to learn in a few minutes on one thread. Every operation is trained up
- * to 6 digits, products by one digit included (1x1 to 6x1), so the never-trained shapes 7x1 and
- * 8x1 have an operand longer than any operand of any training problem (the issue's definition).
- * RL trains the hardest trained shape, 6x1.
- */
 const CI_PRODUCTS = [1, 2, 3, 4, 5, 6].map((a) => mul(a, 1));
+const CI_PRETRAIN: readonly Shape[] = [...CI_PRODUCTS, ...CI_PRODUCTS,
+  ...[1, 2, 3, 4, 5, 6].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: Math.max(1, a - 1) }])];
+
+/**
+ * CI's plan: small enough to learn in a few minutes on one thread. Pretraining has every operation
+ * up to 6 digits, products by one digit included (1x1 to 6x1); RL trains 8x1, longer than anything
+ * pretrained (the issue's "RL on harder shapes"). 7x1 is in no training problem but no longer than
+ * RL's operands; 9x1 and 10x1 have an operand longer than any operand of any training problem.
+ */
 export const CI_PLAN: ShapePlan = {
-  pretrain: [...CI_PRODUCTS, ...CI_PRODUCTS,
-    ...[1, 2, 3, 4, 5, 6].flatMap((a) => [{ op: '+' as const, a, b: a }, { op: '-' as const, a, b: Math.max(1, a - 1) }])],
-  rl: mul(6, 1), trained: [mul(3, 1), mul(6, 1)], unseen: [mul(7, 1), mul(8, 1)], heldValueB: 1,
+  pretrain: CI_PRETRAIN, rl: mul(8, 1), trained: [mul(3, 1), mul(6, 1), mul(8, 1)], between: [mul(7, 1)],
+  unseen: [mul(9, 1), mul(10, 1)], heldValueB: 1,
+};
+
+/** The CI plan before place digits (docs/reasoning/report.md, sections 4-10): RL on 6x1, 7x1 and 8x1 never trained. */
+export const CI_PLAN_6X1: ShapePlan = {
+  pretrain: CI_PRETRAIN, rl: mul(6, 1), trained: [mul(3, 1), mul(6, 1)], unseen: [mul(7, 1), mul(8, 1)], heldValueB: 1,
 };
 
 /** The longest operand (digits) of any problem a plan trains on, pretraining or RL, any operation. */
@@ -120,8 +129,14 @@ export const heldValueLabel = (plan: ShapePlan) => `3x${plan.heldValueB} held va
 /** Every held-out set of a plan, by label. */
 export function heldOutSets(n: number, seed: number, plan: ShapePlan = DEFAULT_PLAN): Record<string, Problem[]> {
   for (const s of plan.unseen) unseenKind(plan, s); // the check in code that they are unseen
+  const trainedNames = new Set([...plan.pretrain, plan.rl].map(shapeName));
+  for (const s of plan.between ?? []) {
+    if (trainedNames.has(shapeName(s))) throw new PonderError(`arithmetic plan: the 'between' shape ${shapeName(s)} is trained`);
+  }
   const sets: Record<string, Problem[]> = {};
-  for (const s of [...plan.trained, ...plan.unseen]) sets[shapeName(s)] = shapeHeldOut(s, n, seed);
+  // Shortest operands first, so tables read from trained to never trained.
+  const scored = [...plan.trained, ...(plan.between ?? []), ...plan.unseen].sort((x, y) => Math.max(x.a, x.b) - Math.max(y.a, y.b) || x.a - y.a || x.b - y.b);
+  for (const s of scored) sets[shapeName(s)] = shapeHeldOut(s, n, seed);
   sets[heldValueLabel(plan)] = heldValueSet(n, seed, plan.heldValueB);
   return sets;
 }

@@ -20,6 +20,12 @@ export function meanAccuracy(rs: readonly ShapeResult[], shapes: readonly string
 }
 
 
+function tokensLabel(t: ArithmeticResult['tokenizer']): string {
+  if (t.kind === 'chars') return `one token per character (${t.vocabSize} tokens, no merges)`;
+  if (t.kind === 'places') return `BPE whose digits carry their place value (${t.vocabSize} tokens: ten per place, places counted from the units plus an offset drawn per training document, 0 at evaluation)`;
+  return `BPE, ${t.vocabSize} tokens`;
+}
+
 function errorCell(e: Record<ErrorKind, number>): string {
   const parts = Object.entries(e).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
   return parts.length ? parts.join(', ') : '-';
@@ -31,13 +37,14 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
     const a = r.afterRl[i]!;
     const pretrained = r.plan.pretrain.some((s) => shapeName(s) === b.shape), rlShape = b.shape === shapeName(RL_SHAPE);
     const unseen = r.plan.unseen.find((s) => shapeName(s) === b.shape);
-    const kind = unseen ? `never trained (${unseenKind(r.plan, unseen)})` : b.shape.includes('held') ? 'held multiplicands'
+    const between = (r.plan.between ?? []).some((s) => shapeName(s) === b.shape);
+    const kind = unseen ? `never trained (${unseenKind(r.plan, unseen)})` : between ? 'in no training problem (no longer than trained operands)' : b.shape.includes('held') ? 'held multiplicands'
       : pretrained && rlShape ? 'pretrained + RL' : rlShape ? 'RL only' : 'pretrained';
     return `| ${b.shape} | ${kind} | ${pct(b.stats.accuracy)} | ${pct(a.stats.accuracy)} | ${signed(a.stats.accuracy - b.stats.accuracy)} | ` +
       `${b.stats.meanTokens.toFixed(0)} → ${a.stats.meanTokens.toFixed(0)} | ${b.stats.meanSteps.toFixed(1)} → ${a.stats.meanSteps.toFixed(1)} | ` +
       `${b.stats.meanChecks.toFixed(1)} → ${a.stats.meanChecks.toFixed(1)} | ${errorCell(b.stats.errors)} | ${errorCell(a.stats.errors)} |`;
   });
-  const trainedNames = r.base.map((x) => x.shape).filter((s) => !UNSEEN_NAMES.includes(s) && !s.includes('held'));
+  const trainedNames = r.plan.trained.map(shapeName);
   const rl = shapeName(RL_SHAPE);
   const find = (rs: ShapeResult[], s: string) => rs.find((x) => x.shape === s)!.stats.accuracy;
   const rlRows = MetricsLog.read(join(r.outDir, r.rlDir, 'metrics.jsonl'));
@@ -49,7 +56,7 @@ export function writeArithmeticReport(r: ArithmeticResult): string {
     `Held out (greedy, thinking forced on): ${Object.entries(r.heldOutCounts).map(([k, n]) => `${k} ${n}`).join(', ')}. ` +
       `Held multiplicands (never written in any training line, nor reversed): ${HELD_VALUES.join(', ')}. ` +
       `Longest operand of any training problem: ${longestTrainedOperand(r.plan)} digits.`, '',
-      `Tokens: ${r.tokenizer.kind === 'chars' ? `one token per character (${r.tokenizer.vocabSize} tokens, no merges)` : `BPE, ${r.tokenizer.vocabSize} tokens`}; every digit is its own token (checked in code). Positions: the longest held-out reference (prompt + trace) is ` +
+      `Tokens: ${tokensLabel(r.tokenizer)}; every digit is its own token (checked in code). Positions: the longest held-out reference (prompt + trace) is ` +
       `${r.context.longestReference} tokens; pretraining windows are ${r.context.seqLen} tokens of packed documents, so ` +
       `${r.context.longestReference <= r.context.seqLen ? 'no evaluated trace needs a position or distance that training did not have' : 'the longest traces need positions beyond the trained window'}.`, '',
     '| shape | in training | base | after RL | change (points) | tokens | lines | result lines right | base errors (first wrong line) | errors after RL |',

@@ -26,7 +26,7 @@ import { rollouts } from '../rl/rollout.ts';
 import type { Problem, Task } from '../tasks/types.ts';
 import { shapeName } from '../tasks/columns.ts';
 import {
-  CI_PLAN, DEFAULT_PLAN, assertClean, cleanShapesTask, heldOutSets, trainingProblems, type ShapePlan,
+  CI_PLAN, CI_PLAN_6X1, DEFAULT_PLAN, assertClean, cleanShapesTask, heldOutSets, trainingProblems, type ShapePlan,
 } from './arithmetic-data.ts';
 import { reasoningStats, type ReasoningStats } from './arithmetic-analysis.ts';
 import { writeArithmeticReport } from './arithmetic-report.ts';
@@ -76,8 +76,19 @@ export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
     },
   },
   'arithmetic-ci': {
-    // 900 steps leave the hardest trained shape (6x1) imperfect (about half right), so RL has room.
-    plan: CI_PLAN, heldOut: 100, tokenizer: 'bpe', vocabSize: 300,
+    // Place digits; pretraining products up to 6x1, then GRPO on 8x1, two digits longer than any
+    // pretrained operand (docs/reasoning/report.md, section 12). Windows of 320 tokens hold a 10x1
+    // trace (about 310), so no evaluated trace needs a position pretraining did not have.
+    plan: CI_PLAN, heldOut: 100, tokenizer: 'places', places: 12, vocabSize: 300,
+    model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
+    pretrain: { steps: 1500, batch: 16, seqLen: 320, lr: 3e-3, maxSeconds: 900 },
+    grpo: { steps: 60, prompts: 16, group: 8, lr: 5e-5, temperature: 0.7, maxNewTokens: 280, maxSeconds: 400 },
+    evalMaxTokens: 340,
+  },
+  'arithmetic-ci-bpe': {
+    // The CI preset before place digits (report sections 4-10): 900 steps leave the hardest trained
+    // shape (6x1) imperfect (about half right), so RL has room.
+    plan: CI_PLAN_6X1, heldOut: 100, tokenizer: 'bpe', vocabSize: 300,
     model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 320 },
     pretrain: { steps: 900, batch: 16, seqLen: 256, lr: 3e-3, maxSeconds: 900 },
     // Sampling at 0.7 keeps rollouts close to the greedy policy that is scored. lr 2e-4 collapsed
@@ -228,7 +239,7 @@ export function runArithmetic(o: ArithmeticOptions): ArithmeticResult {
 }
 
 /**
- * The `ponder speedrun --preset arithmetic[-ci] [--tokenizer chars|bpe]` entry: the run, then
+ * The `ponder speedrun --preset arithmetic[-ci] [--tokenizer chars|bpe|places]` entry: the run, then
  * report.md beside results.json. `tokenizer` overrides the preset's (bpe reproduces older runs).
  */
 export function runArithmeticSpeedrun(presetName: string, outDir: string, seed = 1, tokenizer?: string): ArithmeticResult {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  CI_PLAN, DEFAULT_PLAN, HELD_VALUES, PRETRAIN_SHAPES, RL_SHAPE, UNSEEN_SHAPES, assertClean, cleanShapesTask, heldOutSets,
+  CI_PLAN, CI_PLAN_6X1, DEFAULT_PLAN, HELD_VALUES, PRETRAIN_SHAPES, RL_SHAPE, UNSEEN_SHAPES, assertClean, cleanShapesTask, heldOutSets,
   longestTrainedOperand, mentionedHeldValue, traceOf, trainingProblems, unseenKind,
 } from '../../src/pipeline/arithmetic-data.ts';
 import { problemKey } from '../../src/tasks/heldout.ts';
@@ -64,10 +64,13 @@ test('the held-value set uses only held multiplicands, and the checks fire on a 
   assert.ok(hits > 0);
 });
 
-test('never-trained shapes are checked in code: the CI plan\'s are longer than any training operand, sums included', () => {
-  const longest = longestTrainedOperand(CI_PLAN);
-  assert.equal(longest, 6);
-  for (const s of CI_PLAN.unseen) assert.equal(unseenKind(CI_PLAN, s), 'longer than any training operand');
+test('never-trained shapes are checked in code: the CI plan\'s are longer than any training operand, sums and RL included', () => {
+  // RL trains 8x1, so 9x1 and 10x1 are never trained; 7x1 is in no training problem but no longer than RL's.
+  assert.equal(longestTrainedOperand(CI_PLAN), 8);
+  assert.equal(longestTrainedOperand(CI_PLAN_6X1), 6);
+  for (const plan of [CI_PLAN, CI_PLAN_6X1]) for (const s of plan.unseen) assert.equal(unseenKind(plan, s), 'longer than any training operand');
+  assert.throws(() => unseenKind(CI_PLAN, CI_PLAN.between![0]!), /no longer than a trained shape/);
+  assert.throws(() => heldOutSets(5, 1, { ...CI_PLAN, between: [{ op: '*', a: 6, b: 1 }] }), /'between' shape 6x1 is trained/);
   // The full plan trains 7-digit sums, so its 4-digit multiplicands are unseen only as products (said so in its report).
   for (const s of UNSEEN_SHAPES) assert.equal(unseenKind(DEFAULT_PLAN, s), 'longer multiplicand than any trained product');
   const bad = { ...CI_PLAN, unseen: [{ op: '*' as const, a: 6, b: 1 }] };
@@ -101,6 +104,6 @@ test("the 'chars' tokenizer is one token per character; 'bpe' merges; a wrong ki
   assert.equal(chars.vocabSize, MIN_VOCAB);
   assert.ok(bpe.vocabSize > MIN_VOCAB);
   assert.ok(bpe.encode(texts[0]!).length < chars.encode(texts[0]!).length, 'BPE merges some non-digit pieces (the question\'s words)');
-  assert.throws(() => arithmeticTokenizer('words' as ArithmeticTokenizer, 300, texts), /tokenizer must be one of chars, bpe, got 'words'/);
-  assert.throws(() => runArithmeticSpeedrun('arithmetic-ci', 'unused', 1, 'words'), /--tokenizer must be one of chars, bpe, got 'words'/);
+  assert.throws(() => arithmeticTokenizer('words' as ArithmeticTokenizer, 300, texts), /tokenizer must be one of chars, bpe, places, got 'words'/);
+  assert.throws(() => runArithmeticSpeedrun('arithmetic-ci', 'unused', 1, 'words'), /--tokenizer must be one of chars, bpe, places, got 'words'/);
 });

@@ -3,7 +3,8 @@
 // held-out questions are encoded at offset 0. Greedy, thinking forced on, every K steps.
 //   PONDER_THREADS=1 npx tsx docs/reasoning/experiments/place-digits.ts '{"name":"P1","pretrain":[...],"eval":["3x1","6x1","7x1","8x1"],"steps":1500}' [outDir]
 // "places": tokens per digit (default 12); "factorized": false starts place tokens from random
-// rows instead of digit row + place row; "offsetShare": fraction of documents with a random offset.
+// rows instead of digit row + place row; "offsetShare": fraction of documents with a random offset;
+// "nope": true for no positional encoding (identity rotation tables; this model is not saved usable).
 import { join } from 'node:path';
 import { writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { Transformer } from '../../../src/model/transformer.ts';
@@ -13,6 +14,7 @@ import { PlaceDigitTokenizer, longestNumber } from '../../../src/tokenizer/place
 import { BYTE_BASE } from '../../../src/tokenizer/special.ts';
 import { chatExample, documentTexts } from '../../../src/data/reasoning.ts';
 import { pretrain } from '../../../src/train/pretrain.ts';
+import { saveCheckpoint } from '../../../src/io/checkpoint.ts';
 import { shapeName, type Shape } from '../../../src/tasks/columns.ts';
 import { cleanShapesTask, trainingProblems, assertClean, shapeHeldOut, heldValueSet } from '../../../src/pipeline/arithmetic-data.ts';
 import { evaluateShapes } from '../../../src/pipeline/arithmetic.ts';
@@ -36,7 +38,11 @@ const held = Object.values(sets).flat();
 const steps = cfg.steps, B = cfg.batch ?? 16, T = cfg.seqLen ?? 256;
 const train = trainingProblems(pre, Math.ceil(steps * B * (T + 1) / 100) + 2000, seed, held);
 assertClean(train, held);
-const task = cleanShapesTask('column-arithmetic', pre, held);
+const clean = cleanShapesTask('column-arithmetic', pre, held);
+// "pad": up to this many spaces at the start of each reasoning line, drawn per line, so the distance
+// from a digit to its place in the line above varies in training (0: the traces as they are).
+const padRng = new Rng(seed + 13);
+const task = cfg.pad ? { ...clean, solveWithSteps: (p: Problem) => clean.solveWithSteps(p).split('\n').map((l, i, all) => (i === 0 || i === all.length - 1 ? l : ' '.repeat(padRng.int(0, cfg.pad)) + l)).join('\n') } : clean;
 const bpe = trainBpe(documentTexts(task, train.slice(0, 5000)), cfg.vocab ?? 300);
 const tok = new PlaceDigitTokenizer(bpe.merges, places);
 
@@ -66,6 +72,12 @@ if (cfg.factorized !== false) {
     }
   }
 }
+if (cfg.nope) {
+  // No positional encoding (Kazemnejad et al. 2023): RoPE's tables set to the identity rotation.
+  const half = (config.d_model / config.n_heads) / 2, len = config.max_seq_len * half;
+  const identity = { cos: new Float32Array(len).fill(1), sin: new Float32Array(len) };
+  for (const b of base.blocks) (b.attn as unknown as { rotary: unknown }).rotary = identity;
+}
 log(`${name}: ${train.length} problems, ${stream.length} tokens, ${base.paramCount()} params, vocab ${tok.vocabSize}`);
 const evalEvery = cfg.evalEvery ?? 500;
 const t0 = performance.now();
@@ -77,6 +89,7 @@ const evalNow = (m: Transformer, step: number) => {
 const r = pretrain({ model: base, tokenizer: tok, tokens: stream, outDir: join(out, 'base'), steps, batchSize: B, seqLen: T, lr: cfg.lr ?? 3e-3,
   evalEvery: 100, checkpointEvery: 100000, seed, progress: false,
   onStep: (s, loss) => { if (s % 100 === 0) log(`step ${s} loss ${loss.toFixed(3)} ${((performance.now() - t0) / 1000).toFixed(0)}s`); if (s % evalEvery === 0 && s < steps) evalNow(base, s); } });
+saveCheckpoint(join(out, 'model'), r.model, { tokenizer: tok });
 const rs = evalNow(r.model, steps);
 for (const x of rs) for (const e of x.examples) if (!e.correct) log(`--- ${x.shape}\n${e.completion}`);
 writeFileSync(join(out, 'final.json'), JSON.stringify(rs.map((x) => ({ shape: x.shape, stats: x.stats, examples: x.examples })), null, 1));

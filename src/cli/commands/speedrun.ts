@@ -27,7 +27,7 @@ export const command: Command = {
         '  r1-zero, ci   R1-Zero and R1 on products (src/pipeline/speedrun.ts)\n' +
         '  --budget-scale S  multiply the assistant stages\' time budgets by S (a slower or busier machine)\n' +
         '  --reuse  continue an interrupted assistant run in --out: stages with a finished checkpoint are loaded, not retrained\n' +
-        '  --tokenizer chars|bpe  the arithmetic presets\' tokenizer (default: the preset\'s; bpe reproduces runs before it changed)\n' +
+        '  --tokenizer chars|bpe|places  the arithmetic presets\' tokenizer (default: the preset\'s; bpe reproduces runs before it changed; places: digits that carry their place)\n' +
         '  --install  copy the final model to models/ponder-assistant (full) or models/ponder-r1-zero (r1-zero)');
       return 0;
     }
