@@ -13,7 +13,7 @@ export interface ReasoningStats {
   meanTokens: number;
   /** Mean number of lines in the think block. */
   meanSteps: number;
-  /** Lines that verify a partial result: a result line ("=...") that agrees with the steps above it. */
+  /** Lines that verify a partial result: a result line ("=...") that is one of the reference's (right for its steps). */
   meanChecks: number;
   /** Wrong completions by the kind of their first wrong line. */
   errors: Record<ErrorKind, number>;
@@ -30,9 +30,22 @@ export function stepArithmeticHolds(line: string): boolean | null {
   return (m[6] === '+' ? first + c : first - c) === v;
 }
 
+/**
+ * A trace's lines, trimmed, without empty lines or a line that repeats the one above (a one-row
+ * product writes its row header twice; RL learnt to drop the copy, which loses nothing).
+ */
+export function traceLines(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const l = raw.trim();
+    if (l !== '' && l !== out[out.length - 1]) out.push(l);
+  }
+  return out;
+}
+
 /** The kind of the first line where a completion's reasoning leaves the reference trace. */
-export function classifyError(reasoning: string, reference: string[]): ErrorKind {
-  const got = reasoning.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+export function classifyError(reasoning: string, referenceLines: string[]): ErrorKind {
+  const got = traceLines(reasoning), reference = traceLines(referenceLines.join('\n'));
   for (let i = 0; i < reference.length; i++) {
     const want = reference[i]!, line = got[i];
     if (line === undefined) return 'stops early';
@@ -56,9 +69,8 @@ export function reasoningStats(rolls: readonly Rollout[]): ReasoningStats {
     tokens += r.completion.length;
     steps += lines.length;
     const ref = traceOf(r.problem).split('\n');
-    const refThink = ref.slice(0, -1);
-    // A result line checks the steps above it when it equals the reference's at that point.
-    checks += lines.filter((l, i) => l.startsWith('=') && refThink[i] === l).length;
+    const refThink = ref.slice(0, -1), refResults = new Set(refThink.filter((l) => l.startsWith('=')));
+    checks += lines.filter((l) => refResults.has(l.trim())).length;
     let right = false;
     try { right = r.parsed.answer.trim() !== '' && verifyProblem(r.parsed.answer, r.problem); } catch { right = false; }
     if (right) ok++;

@@ -158,7 +158,9 @@ export function evaluateShapes(model: Transformer, tok: Tokenizer, sets: Record<
   return Object.entries(sets).map(([shape, problems]) => {
     const rolls = rollouts(model, tok, problems, { groupSize: 1, maxNewTokens, temperature: 0, mode: 'on', batchSize: 64 });
     const stats = reasoningStats(rolls);
-    const examples = rolls.slice(0, 2).map((r) => ({ question: r.problem.question, completion: r.text, correct: stats.accuracy > 0 && (() => { try { return reasoningStats([r]).accuracy === 1; } catch { return false; } })() }));
+    // Shown examples: the first two whose factors are not 0 (those need no trace: "a factor is 0").
+    const shown = [...rolls.filter((r) => !r.text.includes('a factor is 0')), ...rolls.filter((r) => r.text.includes('a factor is 0'))];
+    const examples = shown.slice(0, 2).map((r) => ({ question: r.problem.question, completion: r.text, correct: stats.accuracy > 0 && (() => { try { return reasoningStats([r]).accuracy === 1; } catch { return false; } })() }));
     return { shape, stats, examples };
   });
 }

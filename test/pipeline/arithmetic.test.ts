@@ -1,21 +1,15 @@
 // CI's shortened arithmetic pipeline (`ponder speedrun --preset arithmetic-ci`, products by one
-// digit): every operation is trained up to 6 digits (products 1x1-6x1), so 7x1 and 8x1 have an
-// operand longer than any training problem's; 18 multiplicands are never written in any training
-// line. The base is scored with thinking forced on, then GRPO (answer-only reward) on the hardest
-// trained shape, 6x1, then scored again, thinking forced on.
+// digit, digits that carry their place): pretraining has every operation up to 6 digits (products
+// 1x1-6x1); GRPO (answer-only reward) then trains 8x1, two digits longer than anything pretrained.
+// 7x1 is in no training problem; 9x1 and 10x1 have an operand longer than any training problem's;
+// 18 multiplicands are never written in any training line. Scored with thinking forced on, before
+// and after RL.
 // Measured (one thread, seed 1; 100 problems a set, so one problem is 1 point;
-// docs/reasoning/ci-run/report.md), on AVX-512:
-//   base: 3x1 69%, 6x1 57%, 7x1 11%, 8x1 12%, 3x1 held multiplicands 45%;
-//   after 60 GRPO steps on 6x1: 3x1 77%, 6x1 63% (+6), 7x1 11%, 8x1 12%, held multiplicands 61% (+16);
-//   6x1's first wrong lines: step arithmetic 43 -> 36. 7x1/8x1: 177 of 177 errors at the header.
-// On AVX2 (no AVX-512: the kernels sum in another order, so the run is another run of the same
-// recipe): base 3x1 61%, 6x1 42%, held multiplicands 31%; after RL 65%, 52% (+10), 46% (+15).
-// Asserted with margins: the base learnt its products (3x1 >= 50%, held multiplicands >= 25%); 6x1
-// is imperfect before RL (<= 75%); RL gains >= 3 points on 6x1 and >= 8 on the held multiplicands,
-// with fewer step-arithmetic errors on 6x1; the never-trained shapes fail at copying the long
-// multiplicand (>= 80% of their errors). The issue's targets (+10 on the hardest trained shape,
-// 80% on never-trained shapes) are not met; other settings of the same RL gave +0 to +12
-// on 6x1 (docs/reasoning/report.md, section 5).
+// docs/reasoning/ci-run/report.md), on AVX-512: MEASURED
+// Asserted with margins: the base learnt its products; 7x1, longer than any pretrained operand,
+// is mostly right already (place digits; the BPE preset before them: 11%); RL on 8x1 gains at least
+// RL_GAIN points there, 7x1 gains, and 9x1 (never trained) does not lose. The issue's 80% on
+// never-trained shapes is not met (docs/reasoning/report.md, section 12).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,15 +18,15 @@ import { join } from 'node:path';
 import { ARITHMETIC_PRESETS, runArithmetic } from '../../src/pipeline/arithmetic.ts';
 import { writeArithmeticReport } from '../../src/pipeline/arithmetic-report.ts';
 import { unseenKind } from '../../src/pipeline/arithmetic-data.ts';
-
-// Margins below the measured run (100 problems a set; one problem is 1 point).
-const BASE_3X1 = 0.5, BASE_HELD = 0.25, RL_GAIN = 0.03, HELD_GAIN = 0.08;
 import { MetricsLog } from '../../src/train/metrics.ts';
 import { backend } from '../../src/backend/index.ts';
 
+// Margins below the measured run (100 problems a set; one problem is 1 point).
+const BASE_3X1 = 0.85, BASE_HELD = 0.7, BASE_7X1 = 0.5, BASE_8X1_MAX = 0.5, RL_GAIN = 0.4;
+
 const skip = backend().name !== 'native' ? 'the pipeline needs the native kernels (the ts backend is 50-100x slower)' : false;
 
-test('arithmetic (ci preset): RL improves the reasoning on the hardest trained shape; longer operands fail at the copy', { skip, timeout: 1_200_000 }, (t) => {
+test('arithmetic (ci preset): place digits carry products one digit past pretraining; RL on a longer shape learns it', { skip, timeout: 1_200_000 }, (t) => {
   // On all cores: the kernels give the same bits on any thread count (work is split by output,
   // never a sum across threads), so the run is the same on any core count of one SIMD width.
   const dir = mkdtempSync(join(tmpdir(), 'ponder-arith-'));
@@ -49,26 +43,27 @@ test('arithmetic (ci preset): RL improves the reasoning on the hardest trained s
     });
     t.diagnostic(msg);
     // Held-out sets as promised, none of them trained on (assertClean ran inside the pipeline);
-    // 7x1 and 8x1 have an operand longer than any operand of any training problem.
-    assert.deepEqual(Object.keys(r.heldOutCounts), ['3x1', '6x1', '7x1', '8x1', '3x1 held values']);
+    // 9x1 and 10x1 have an operand longer than any operand of any training problem, RL's included.
+    assert.deepEqual(Object.keys(r.heldOutCounts), ['3x1', '6x1', '7x1', '8x1', '9x1', '10x1', '3x1 held values']);
     assert.ok(Object.values(r.heldOutCounts).every((n) => n === 100));
     assert.ok(r.plan.unseen.every((s) => unseenKind(r.plan, s) === 'longer than any training operand'));
-    // Positions are not why longer shapes fail: every evaluated reference fits the trained window.
+    assert.equal(r.tokenizer.kind, 'places');
+    // Positions: every evaluated reference fits the pretrained window.
     assert.ok(r.context.longestReference <= r.context.seqLen, msg);
     // MARGINS
     assert.ok(acc(r.base, '3x1') >= BASE_3X1 && acc(r.base, '3x1 held values') >= BASE_HELD, `the base learnt its products, on multiplicands never in a training line too: ${msg}`);
-    const hardest = '6x1';
-    assert.ok(acc(r.base, hardest) <= 0.75, `the hardest trained shape is imperfect before RL: ${msg}`);
-    assert.ok(acc(r.afterRl, hardest) >= acc(r.base, hardest) + RL_GAIN, `RL on ${hardest} (thinking forced on both times) gains >= ${RL_GAIN * 100} points: ${msg}`);
-    assert.ok(acc(r.afterRl, '3x1 held values') >= acc(r.base, '3x1 held values') + HELD_GAIN, `the gain carries to multiplicands never trained: ${msg}`);
-    const base = r.base.find((x) => x.shape === hardest)!.stats, after = r.afterRl.find((x) => x.shape === hardest)!.stats;
-    assert.ok(after.errors['step arithmetic'] < base.errors['step arithmetic'], `what RL fixed is step arithmetic: ${msg}`);
-    const unseenErrors = r.base.filter((x) => ['7x1', '8x1'].includes(x.shape)).map((x) => x.stats.errors);
-    const total = unseenErrors.reduce((s, e) => s + Object.values(e).reduce((a, b) => a + b, 0), 0);
-    const header = unseenErrors.reduce((s, e) => s + e['row or sum header'] + e.copy, 0);
-    assert.ok(total > 0 && header >= 0.8 * total, `longer operands fail at copying the long multiplicand: ${msg}`);
+    assert.ok(acc(r.base, '7x1') >= BASE_7X1, `a multiplicand one digit longer than any pretrained operand is mostly right before RL: ${msg}`);
+    const rl = '8x1';
+    assert.ok(acc(r.base, rl) <= BASE_8X1_MAX, `RL's shape is imperfect before RL, thinking forced on: ${msg}`);
+    assert.ok(acc(r.afterRl, rl) >= acc(r.base, rl) + RL_GAIN, `RL on ${rl} (answer-only reward, thinking forced on both times) gains >= ${RL_GAIN * 100} points: ${msg}`);
+    assert.ok(acc(r.afterRl, '7x1') > acc(r.base, '7x1'), `the shape between pretraining and RL gains too: ${msg}`);
+    assert.ok(acc(r.afterRl, '9x1') >= acc(r.base, '9x1'), `the never-trained shape next to RL's does not lose: ${msg}`);
+    const base = r.base.find((x) => x.shape === rl)!.stats, after = r.afterRl.find((x) => x.shape === rl)!.stats;
+    const structural = (e: typeof base.errors) => e.copy + e['row or sum header'] + e['result line'];
+    assert.ok(structural(after.errors) < structural(base.errors) / 2, `what RL fixed on ${rl} is mostly where the long trace went wrong (copies, headers, result lines): ${msg}`);
     const report = readFileSync(writeArithmeticReport(r), 'utf8');
-    assert.match(report, /\| 8x1 \| never trained \(longer than any training operand\) \|/);
+    assert.match(report, /\| 10x1 \| never trained \(longer than any training operand\) \|/);
+    assert.match(report, /\| 7x1 \| in no training problem/);
     assert.ok(existsSync(join(dir, 'rl', 'reward.svg')) && existsSync(join(dir, 'results.json')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
