@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { appendFileSync } from 'node:fs';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { shapeName, type Shape } from '../../../src/tasks/columns.ts';
-import { CI_PLAN, heldOutSets, cleanShapesTask, shapeHeldOut, heldValueSet } from '../../../src/pipeline/arithmetic-data.ts';
+import { CI_PLAN_6X1, heldOutSets, cleanShapesTask, shapeHeldOut, heldValueSet } from '../../../src/pipeline/arithmetic-data.ts';
 import { evaluateShapes } from '../../../src/pipeline/arithmetic.ts';
 import { trainGrpo } from '../../../src/rl/trainer.ts';
 import { setThreads } from '../../../src/backend/native/index.ts';
@@ -23,7 +23,7 @@ const n = cfg.n ?? 100, seed = cfg.seed ?? 1;
 let sets: Record<string, Problem[]> = {};
 for (const s of (cfg.eval as string[]).map(sh)) sets[shapeName(s)] = shapeHeldOut(s, n, seed + 100);
 sets['3x1 held'] = heldValueSet(Math.min(n, 100), seed + 100, 1);
-if (cfg.pipelineSets) sets = heldOutSets(100, 1, CI_PLAN);
+if (cfg.pipelineSets) sets = heldOutSets(100, 1, CI_PLAN_6X1); // the plan of report sections 4-10
 const held = Object.values(sets).flat();
 const fmt = (rs: ReturnType<typeof evaluateShapes>) => rs.map((r) => `${r.shape} ${(r.stats.accuracy * 100).toFixed(1)}% tok ${r.stats.meanTokens.toFixed(0)} lines ${r.stats.meanSteps.toFixed(1)} checks ${r.stats.meanChecks.toFixed(2)} ${JSON.stringify(Object.fromEntries(Object.entries(r.stats.errors).filter(([, v]) => v > 0)))}`).join('\n  ');
 const t0 = performance.now();
