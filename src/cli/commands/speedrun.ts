@@ -25,6 +25,8 @@ export const command: Command = {
         '  full          the assistant of a tiny world: pretraining, SFT, DPO, GRPO (src/pipeline/assistant.ts)\n' +
         '  assistant-ci  the same, shortened for CI\n' +
         '  r1-zero, ci   R1-Zero and R1 on products (src/pipeline/speedrun.ts)\n' +
+        '  arithmetic, arithmetic-ci  column arithmetic with place digits, GRPO, Countdown (src/pipeline/arithmetic.ts;\n' +
+        '                arithmetic-bpe and arithmetic-ci-bpe: the same before place digits)\n' +
         '  --budget-scale S  multiply the assistant stages\' time budgets by S (a slower or busier machine)\n' +
         '  --reuse  continue an interrupted assistant run in --out: stages with a finished checkpoint are loaded, not retrained\n' +
         '  --tokenizer chars|bpe|places  the arithmetic presets\' tokenizer (default: the preset\'s; bpe reproduces runs before it changed; places: digits that carry their place)\n' +
