@@ -62,37 +62,29 @@ export interface ArithmeticPreset {
 const DEFAULT_PLACES = 12;
 const MODEL = { d_model: 128, n_layers: 4, n_heads: 4, n_kv_heads: 4, d_ff: 352, max_seq_len: 640, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true };
 
+/** The full plan as section 11 of the report ran it, with BPE: the `arithmetic-bpe` preset. */
+const FULL_BPE: ArithmeticPreset = {
+  // 2,000 steps (18 minutes on 2 threads here): 700 left 3x2 at 22%, 2,000 at 99% (report, section 11).
+  plan: DEFAULT_PLAN, heldOut: 100, tokenizer: 'bpe', vocabSize: 320, model: MODEL,
+  pretrain: { steps: 2000, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 1200 },
+  grpo: { steps: 40, prompts: 8, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 600 },
+  evalMaxTokens: 560,
+  countdown: {
+    heldOut: 100, vocabSize: 320, maxLines: 16, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
+    pretrain: { steps: 1500, batch: 16, seqLen: 384, lr: 3e-3, maxSeconds: 300 },
+    grpo: { steps: 30, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 200, maxSeconds: 420 },
+  },
+};
+
 export const ARITHMETIC_PRESETS: Record<string, ArithmeticPreset> = {
-  arithmetic: {
-    // Place digits (report, section 12): 4x1, a multiplicand longer than any trained product's, 18% -> 97%.
-    // 2,000 steps (18 minutes on 2 threads here): 700 left 3x2 at 22%, 2,000 at 99% (report, section 11).
-    plan: DEFAULT_PLAN, heldOut: 100, tokenizer: 'places', places: 12, vocabSize: 320, model: MODEL,
-    pretrain: { steps: 2000, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 1200 },
-    grpo: { steps: 40, prompts: 8, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 600 },
-    evalMaxTokens: 560,
-    countdown: {
-      heldOut: 100, vocabSize: 320, maxLines: 16, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
-      pretrain: { steps: 1500, batch: 16, seqLen: 384, lr: 3e-3, maxSeconds: 300 },
-      grpo: { steps: 30, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 200, maxSeconds: 420 },
-    },
-  },
-  'arithmetic-bpe': {
-    // The full preset before place digits (report, section 11).
-    plan: DEFAULT_PLAN, heldOut: 100, tokenizer: 'bpe', vocabSize: 320, model: MODEL,
-    pretrain: { steps: 2000, batch: 16, seqLen: 640, lr: 3e-3, maxSeconds: 1200 },
-    grpo: { steps: 40, prompts: 8, group: 8, lr: 5e-5, maxNewTokens: 420, maxSeconds: 600 },
-    evalMaxTokens: 560,
-    countdown: {
-      heldOut: 100, vocabSize: 320, maxLines: 16, model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
-      pretrain: { steps: 1500, batch: 16, seqLen: 384, lr: 3e-3, maxSeconds: 300 },
-      grpo: { steps: 30, prompts: 16, group: 8, lr: 1e-4, maxNewTokens: 200, maxSeconds: 420 },
-    },
-  },
+  // Place digits (report, section 12): 4x1, a multiplicand longer than any trained product's, 18% -> 97%.
+  arithmetic: { ...FULL_BPE, tokenizer: 'places', places: DEFAULT_PLACES },
+  'arithmetic-bpe': FULL_BPE,
   'arithmetic-ci': {
     // Place digits; pretraining products up to 6x1, then GRPO on 8x1, two digits longer than any
     // pretrained operand (docs/reasoning/report.md, section 12). Windows of 320 tokens hold a 10x1
     // trace (about 310), so no evaluated trace needs a position pretraining did not have.
-    plan: CI_PLAN, heldOut: 100, tokenizer: 'places', places: 12, vocabSize: 300,
+    plan: CI_PLAN, heldOut: 100, tokenizer: 'places', places: DEFAULT_PLACES, vocabSize: 300,
     model: { ...MODEL, d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: 384 },
     pretrain: { steps: 1500, batch: 16, seqLen: 320, lr: 3e-3, maxSeconds: 900 },
     grpo: { steps: 60, prompts: 16, group: 8, lr: 5e-5, temperature: 0.7, maxNewTokens: 280, maxSeconds: 400 },
