@@ -2,11 +2,13 @@
 // reasoning itself.
 //   1. problems: held-out sets by shape (trained shapes, shapes longer than any training problem,
 //      multiplicands never written in any training line), training problems checked clean
-//   2. tokenizer (BPE by default, or one token per character; one token per digit either way) and a
-//      base model pretrained on column traces of products up to 3x2 digits and sums/differences up
-//      to 7 digits, every document reasoning
+//   2. tokenizer (BPE whose digits carry their place by default; plain BPE or one token per
+//      character; one token per digit always) and a base model pretrained on column traces
+//      (full plan: products up to 3x2 digits, sums/differences up to 7; CI plan: every operation up
+//      to 6 digits), every document reasoning
 //   3. evaluation per shape with thinking forced on (base)
-//   4. GRPO on 3x3 products (a shape pretraining never showed), rewarded on the answer only
+//   4. GRPO on the plan's RL shape (3x3; CI: 8x1), one pretraining never showed, rewarded on the
+//      answer only
 //   5. the same evaluation after RL, with what changed in the reasoning (length, steps, result
 //      lines that agree with their steps, errors by kind)
 //   6. results.json and report.md
@@ -48,7 +50,7 @@ export interface ArithmeticPreset {
   tokenizer: ArithmeticTokenizer;
   /** Place tokens per digit (tokenizer 'places'): the longest number with its offset. */
   places?: number;
-  /** BPE vocabulary (tokenizer 'bpe' only). */
+  /** BPE vocabulary (tokenizers 'bpe' and 'places'). */
   vocabSize: number;
   model: Omit<ModelConfig, 'vocab_size'>;
   pretrain: { steps: number; batch: number; seqLen: number; lr: number; maxSeconds: number };
