@@ -8,8 +8,9 @@
 // docs/reasoning/ci-run/report.md), on AVX-512, base -> after 60 GRPO steps on 8x1:
 //   3x1 89 -> 90, 6x1 83 -> 95, 7x1 81 -> 93, 8x1 45 -> 93 (+48), 9x1 15 -> 40, 10x1 5 -> 11,
 //   held multiplicands 97 -> 98; 8x1's first wrong lines: copies 41 -> 3, step arithmetic 12 -> 4.
-// From other bases (report, section 12: two sizes, two seeds) the same RL took 8x1 from 10-43% to
-// 84-100%, and 7x1 before RL was 60-92%.
+// Seed 2 of the same preset: 3x1 98 -> 98, 6x1 83 -> 94, 7x1 81 -> 90, 8x1 51 -> 92 (+41), 9x1 18 -> 35,
+// 10x1 10 -> 14. From other bases (report, section 12: two sizes, two seeds) the same RL took 8x1
+// from 10-43% to 84-100%, and 7x1 before RL was 60-92%.
 // Asserted with margins: the base learnt its products; 7x1, longer than any pretrained operand,
 // is mostly right already (place digits; the BPE preset before them: 11%); RL on 8x1 gains at least
 // RL_GAIN points there, 7x1 gains, and 9x1 (never trained) does not lose. The issue's 80% on
@@ -26,7 +27,7 @@ import { MetricsLog } from '../../src/train/metrics.ts';
 import { backend } from '../../src/backend/index.ts';
 
 // Margins below the measured run (100 problems a set; one problem is 1 point).
-const BASE_3X1 = 0.8, BASE_HELD = 0.7, BASE_7X1 = 0.5, BASE_8X1_MAX = 0.6, RL_GAIN = 0.35;
+const BASE_3X1 = 0.8, BASE_HELD = 0.7, BASE_7X1 = 0.5, BASE_8X1_MAX = 0.65, RL_GAIN = 0.3;
 
 const skip = backend().name !== 'native' ? 'the pipeline needs the native kernels (the ts backend is 50-100x slower)' : false;
 
