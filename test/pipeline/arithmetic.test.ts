@@ -1,11 +1,12 @@
-// CI's shortened arithmetic pipeline (`ponder speedrun --preset arithmetic-ci`, products by one
-// digit, digits that carry their place): pretraining has every operation up to 6 digits (products
-// 1x1-6x1); GRPO (answer-only reward) then trains 8x1, two digits longer than anything pretrained.
+// CI's shortened arithmetic pipeline (`ponder speedrun --preset arithmetic-ci` with 60 of its 120
+// GRPO steps; products by one digit, digits that carry their place): pretraining has every
+// operation up to 6 digits (products 1x1-6x1); GRPO (answer-only reward) then trains 8x1, two
+// digits longer than anything pretrained.
 // 7x1 is in no training problem; 9x1 and 10x1 have an operand longer than any training problem's;
 // 18 multiplicands are never written in any training line. Scored with thinking forced on, before
 // and after RL.
 // Measured (one thread, seed 1; 100 problems a set, so one problem is 1 point;
-// docs/reasoning/ci-run/report.md), on AVX-512, base -> after 60 GRPO steps on 8x1:
+// docs/reasoning/ci-run-rl60/report.md), on AVX-512, base -> after 60 GRPO steps on 8x1:
 //   3x1 89 -> 90, 6x1 83 -> 95, 7x1 81 -> 93, 8x1 45 -> 93 (+48), 9x1 15 -> 40, 10x1 5 -> 11,
 //   held multiplicands 97 -> 98; 8x1's first wrong lines: copies 41 -> 3, step arithmetic 12 -> 4.
 // Seed 2 of the same preset: 3x1 98 -> 98, 6x1 83 -> 94, 7x1 81 -> 90, 8x1 51 -> 92 (+41), 9x1 18 -> 35,
@@ -38,6 +39,7 @@ test('arithmetic (ci preset): place digits carry products one digit past pretrai
   try {
     const p = structuredClone(ARITHMETIC_PRESETS['arithmetic-ci']!);
     p.pretrain.maxSeconds = p.grpo.maxSeconds = 1e9; // budgets in steps only
+    p.grpo.steps = 60; // shortened: the preset's 120 steps add two minutes (its runs: docs/reasoning/ci-run/)
     const r = runArithmetic({ preset: p, outDir: dir, seed: 1, progress: false, log: () => {} });
     const acc = (rs: typeof r.base, s: string) => rs.find((x) => x.shape === s)!.stats.accuracy;
     const rows = MetricsLog.read(join(dir, 'rl', 'metrics.jsonl'));
