@@ -32,7 +32,7 @@ export function stepArithmeticHolds(line: string): boolean | null {
 
 /**
  * A trace's lines, trimmed, without empty lines or a line that repeats the one above (a one-row
- * product writes its row header twice; RL learnt to drop the copy, which loses nothing).
+ * product writes its row header twice; models often leave the repeat out, which loses nothing).
  */
 export function traceLines(text: string): string[] {
   const out: string[] = [];

@@ -64,14 +64,20 @@ export class PlaceDigitTokenizer extends Tokenizer {
   }
 
   override piece(id: number): string {
-    const p = this.placeOf(id);
+    const p = this.placeOf(this.inVocabulary(id));
     return p ? `${p.digit}@${p.place}` : super.piece(id);
   }
 
   /** A place digit's plain byte token; every other id as it is. */
   private plain(id: number): number {
-    const p = this.placeOf(id);
+    const p = this.placeOf(this.inVocabulary(id));
     return p ? ZERO + p.digit : id;
+  }
+
+  /** The id, or a clear error naming this vocabulary's range (the base class knows only its own part). */
+  private inVocabulary(id: number): number {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new PonderError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+    return id;
   }
 }
 

@@ -35,6 +35,9 @@ test('a number is its digits with places counted from the units, plus the offset
   const long = tok.encode('1234567890123');
   assert.ok(long.every((id) => tok.placeOf(id) === null));
   assert.equal(tok.decode(long), '1234567890123');
+  // Ids past the place tokens are errors that name the whole vocabulary.
+  assert.throws(() => tok.decode([tok.vocabSize]), new RegExp(`outside the vocabulary \\(0\\.\\.${tok.vocabSize - 1}\\)`));
+  assert.throws(() => tok.piece(-1), /outside the vocabulary/);
 });
 
 test('with places mapped back to plain digits, ids are the plain BPE\'s, and decode is exact', () => {
