@@ -525,6 +525,40 @@ static void tw_tile(long K, const float *w, long ldw, const float *at, float *t,
   }
 #undef TW_CASE
 }
+#elif defined(__AVX2__) && defined(__FMA__)
+// AVX2: 16 tokens of the chunk (two ymm) against up to 6 rows, 12 accumulators; the same order of
+// FMAs per entry as above, so the results still do not depend on the thread count.
+static inline __attribute__((always_inline)) void tw_kernel(long K, const float *restrict w, long ldw,
+                                                            const float *restrict at, float *restrict t,
+                                                            const int R, const int NV) {
+  __m256 c0[6], c1[6];
+  for (int i = 0; i < R; i++) { c0[i] = _mm256_setzero_ps(); c1[i] = _mm256_setzero_ps(); }
+  for (long k = 0; k < K; k++) {
+    __m256 a0 = _mm256_loadu_ps(at + k * 32), a1 = NV > 1 ? _mm256_loadu_ps(at + k * 32 + 8) : a0;
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++) {
+      __m256 wi = _mm256_broadcast_ss(w + i * ldw + k);
+      c0[i] = _mm256_fmadd_ps(wi, a0, c0[i]);
+      if (NV > 1) c1[i] = _mm256_fmadd_ps(wi, a1, c1[i]);
+    }
+  }
+  for (int i = 0; i < R; i++) {
+    _mm256_storeu_ps(t + i * 32, c0[i]);
+    if (NV > 1) _mm256_storeu_ps(t + i * 32 + 8, c1[i]);
+  }
+}
+
+// t (r × 32) = W rows [0, r) · packed op(A)ᵀ chunk (mc tokens), 6 rows and 16 tokens at a time.
+static void tw_tile(long K, const float *w, long ldw, const float *at, float *t, long r, long mc) {
+#define TW_CASE(R) case R: { if (nv > 1) tw_kernel(K, w + i0 * ldw, ldw, at + h, t + i0 * 32 + h, R, 2); \
+                             else tw_kernel(K, w + i0 * ldw, ldw, at + h, t + i0 * 32 + h, R, 1); } break;
+  for (long h = 0; h < mc; h += 16) {
+    const int nv = mc - h > 8 ? 2 : 1;
+    for (long i0 = 0; i0 < r; i0 += 6)
+      switch (r - i0 < 6 ? r - i0 : 6) { TW_CASE(1) TW_CASE(2) TW_CASE(3) TW_CASE(4) TW_CASE(5) TW_CASE(6) }
+  }
+#undef TW_CASE
+}
 #endif
 
 static fbuf bufAt; // packed op(A)ᵀ for gemm_small_mt (filled before the parallel region)
@@ -568,6 +602,8 @@ static void gemm_small_mt(const gemm_t *g, int nt) {
       long m0 = c * 32, mc = M - m0 < 32 ? M - m0 : 32;
 #ifdef __AVX512F__
       tw_tile(K, g->B + n0 * K, K, at + c * K * 32, t, r, mc > 16 ? 2 : 1);
+#elif defined(__AVX2__) && defined(__FMA__)
+      tw_tile(K, g->B + n0 * K, K, at + c * K * 32, t, r, mc);
 #else
       for (long i = 0; i < r; i++)
         for (long m = 0; m < mc; m++) {
