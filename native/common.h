@@ -97,7 +97,7 @@ static inline __mmask16 tail_mask(long left) {
 }
 #endif
 
-#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 // exp on 8 lanes, exp16's polynomial; 2^n as two factors (AVX2 has no scalef), so n may reach 128.
 // x below the float range's exp gives 0 (-inf too), above it inf; NaN propagates.

@@ -246,6 +246,123 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
 
 // ---- attention over the f16 KV cache ----
 
+#if PONDER_QUANT_AVX2
+// Flash-style, as quant_attn.c does it with AVX-512: a block of nq query tokens and all the query
+// heads of one KV group walk the keys in tiles of ATT_TILE, converted from f16 once per tile for
+// every head of the block; scores 8 keys at a time (reduce8), exponentiated 8 at a time (exp8);
+// online softmax. Items (block, group) are independent, so the result does not depend on threads.
+#define ATT_TILE 32
+#define ATT_HEADS 64 // query heads per block (tokens × heads of a group)
+
+// r[j] = Σ lanes of v[j] for 8 vectors (two horizontal-add rounds, then the 128-bit halves).
+static inline __m256 reduce8(const __m256 v[8]) {
+  const __m256 b0 = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+  const __m256 b1 = _mm256_hadd_ps(_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(b0, b1, 0x20), _mm256_permute2f128_ps(b0, b1, 0x31));
+}
+
+// f16 → f32 of n values (8 at a time, then one by one).
+static inline void halves_to_floats(const uint16_t *h, long n, float *f) {
+  long d = 0;
+  for (; d + 8 <= n; d += 8) _mm256_storeu_ps(f + d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + d))));
+  for (; d < n; d++) f[d] = half_to_float(h[d]);
+}
+
+// Σ q·k over D floats: 8 lanes (D ≥ 8 in every model; the tail one by one into lane 0).
+static inline __m256 dot_lanes(const float *q, const float *k, long D) {
+  __m256 a = _mm256_setzero_ps();
+  long d = 0;
+  for (; d + 8 <= D; d += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_loadu_ps(k + d), a);
+  float t = 0;
+  for (; d < D; d++) t += q[d] * k[d];
+  return _mm256_add_ps(a, _mm256_setr_ps(t, 0, 0, 0, 0, 0, 0, 0));
+}
+
+static inline __attribute__((always_inline)) void attend_block(const float *q, const uint16_t *kc, const uint16_t *vc, long Hq,
+                                                               long Hkv, const long D, long t0, long nq, long qOffset, long g,
+                                                               float scale, float *out) {
+  const long G = Hq / Hkv, row = Hkv * D, H = nq * G, nmax = qOffset + t0 + nq;
+  float kt[ATT_TILE * D], vt[ATT_TILE * D], acc[H * D], m[H], l[H];
+  _Alignas(32) float p[ATT_TILE];
+  for (long h = 0; h < H; h++) { m[h] = -INFINITY; l[h] = 0.0f; }
+  memset(acc, 0, sizeof acc);
+  for (long j0 = 0; j0 < nmax; j0 += ATT_TILE) {
+    const long jn = nmax - j0 < ATT_TILE ? nmax - j0 : ATT_TILE;
+    for (long j = 0; j < jn; j++) {
+      halves_to_floats(kc + (j0 + j) * row + g * D, D, kt + j * D);
+      halves_to_floats(vc + (j0 + j) * row + g * D, D, vt + j * D);
+    }
+    for (long hh = 0; hh < H; hh++) {
+      const long i = hh / G, n = qOffset + t0 + i + 1; // keys this query sees
+      if (j0 >= n) continue;
+      const long jv = n - j0 < jn ? n - j0 : jn;
+      const float *qh = q + (t0 + i) * Hq * D + (g * G + hh % G) * D;
+      float mx = m[hh];
+      __m256 sv[ATT_TILE / 8];
+      for (long c = 0; c < (jv + 7) / 8; c++) {
+        __m256 a[8];
+        for (int j = 0; j < 8; j++) a[j] = c * 8 + j < jv ? dot_lanes(qh, kt + (c * 8 + j) * D, D) : _mm256_setzero_ps();
+        const __m256 live = _mm256_cmp_ps(_mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_ps((float)(jv - c * 8)), _CMP_LT_OQ);
+        sv[c] = _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_mul_ps(reduce8(a), _mm256_set1_ps(scale)), live);
+        _Alignas(32) float t[8];
+        _mm256_store_ps(t, sv[c]);
+        for (int j = 0; j < 8; j++) mx = t[j] > mx ? t[j] : mx;
+      }
+      const float corr = expf(m[hh] - mx); // 0 on the first tile (m = -inf)
+      __m256 sum8 = _mm256_setzero_ps();
+      for (long c = 0; c < (jv + 7) / 8; c++) {
+        const __m256 e = exp8(_mm256_sub_ps(sv[c], _mm256_set1_ps(mx))); // masked keys: exp(-inf) = 0
+        _mm256_store_ps(p + 8 * c, e);
+        sum8 = _mm256_add_ps(sum8, e);
+      }
+      _Alignas(32) float t[8];
+      _mm256_store_ps(t, sum8);
+      const float sum = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+      float *o = acc + hh * D;
+      long d = 0;
+      for (; d + 8 <= D; d += 8) {
+        __m256 od = _mm256_mul_ps(_mm256_loadu_ps(o + d), _mm256_set1_ps(corr));
+        for (long j = 0; j < jv; j++) od = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(vt + j * D + d), od);
+        _mm256_storeu_ps(o + d, od);
+      }
+      for (; d < D; d++) {
+        float od = o[d] * corr;
+        for (long j = 0; j < jv; j++) od += p[j] * vt[j * D + d];
+        o[d] = od;
+      }
+      l[hh] = l[hh] * corr + sum;
+      m[hh] = mx;
+    }
+  }
+  for (long hh = 0; hh < H; hh++) {
+    const float inv = l[hh] > 0 ? 1.0f / l[hh] : 0.0f;
+    const long i = hh / G;
+    float *dst = out + (t0 + i) * Hq * D + (g * G + hh % G) * D;
+    for (long d = 0; d < D; d++) dst[d] = acc[hh * D + d] * inv;
+  }
+}
+
+void q_attention_f16(const float *q, const uint16_t *kc, const uint16_t *vc, long T, long Hq, long Hkv, long D,
+                     long qOffset, float scale, float *out) {
+  const long G = Hq / Hkv;
+  // Blocks of query tokens (one token per block for decode, or when a group has many heads).
+  const long qb = G >= ATT_HEADS ? 1 : ATT_HEADS / G < 8 ? ATT_HEADS / G : 8, blocks = (T + qb - 1) / qb, items = blocks * Hkv;
+  int nt = par_threads((qOffset + T) * T * Hq * D, PAR_FLOPS);
+  if (nt > items) nt = (int)items;
+  if (nt > 1 && T == 1) nt = team_small(nt);
+  PAR_REGION(nt)
+#pragma omp for schedule(dynamic, 1)
+  for (long it = items - 1; it >= 0; it--) { // the longest blocks (last queries) first
+    const long b = it / Hkv, g = it % Hkv, t0 = b * qb, nq = T - t0 < qb ? T - t0 : qb;
+    // the usual head sizes as constants: the dot products unroll
+    if (D == 128) attend_block(q, kc, vc, Hq, Hkv, 128, t0, nq, qOffset, g, scale, out);
+    else if (D == 64) attend_block(q, kc, vc, Hq, Hkv, 64, t0, nq, qOffset, g, scale, out);
+    else attend_block(q, kc, vc, Hq, Hkv, D, t0, nq, qOffset, g, scale, out);
+  }
+  PAR_REGION_END
+}
+
+#else
 static _Thread_local scratch_t t_scores;
 
 // Query (t, h) against positions [0, n): softmax(q·k · scale) · v, the keys and values of KV head g.
@@ -285,6 +402,7 @@ void q_attention_f16(const float *q, const uint16_t *kc, const uint16_t *vc, lon
   }
   PAR_REGION_END
 }
+#endif
 
 void q_cache_write_f16(const float *k, const float *v, long T, long rowLen, long pos, uint16_t *kc, uint16_t *vc) {
   for (long i = 0; i < T * rowLen; i++) {
