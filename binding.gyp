@@ -17,13 +17,14 @@
         "native/quant_blocks.c",
         "native/quant_portable.c",
         "native/quant_avx2.c",
+        "native/quant_gemm_avx2.c",
         "native/quant_attn.c",
         "native/quant_addon.c",
         "native/quant_gemm.c",
         "native/mmap.c",
         "native/triad.c"
       ],
-      "cflags": ["-O3", "-march=native", "-mprefer-vector-width=512", "-fno-math-errno", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
+      "cflags": ["-O3", "-march=<!(node -p \"process.env.PONDER_MARCH || 'native'\")", "-mprefer-vector-width=512", "-fno-math-errno", "-fopenmp", "-std=gnu11", "-Wall", "-Wno-unused-function"],
       "cflags!": ["-O2", "-O0"],
       "ldflags": ["-fopenmp"]
     }

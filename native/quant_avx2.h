@@ -17,6 +17,12 @@ float avx2_dot_q4_k(const uint8_t *w, const int8_t *qa, const float *da, const i
 float avx2_dot_q6_k(const uint8_t *w, const int8_t *qa, const float *da, const int16_t *bsum16, long K);
 float avx2_dot_bf16(const uint8_t *w, const float *a, long K);
 float avx2_dot_f16(const uint8_t *w, const float *a, long K);
+// Weight types of the panel GEMM (quant_gemm_avx2.c).
+int avx2_gemm_supported(int type);
+// Rows [n0, n1) of Y (M, N) = X · Wᵀ from the activations as the row kernels take them (int8 q,
+// scales d per 32 values for Q8_0/Q4_0/Q5_0 and per 256 for the k-quants, sums Σq per 16).
+void avx2_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, long K, const int8_t *q, const float *d,
+                    const int16_t *sums, long M, long n0, long n1, float *Y);
 #else
 #define PONDER_QUANT_AVX2 0
 #endif

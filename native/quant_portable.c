@@ -68,12 +68,11 @@ __attribute__((optimize("fp-contract=off"))) static void quantized_row(const flo
       q2s[b * bs + i] = (int8_t)q2;
       ob[i] = (float)((double)d * q + (double)d / 128.0 * q2);
     }
-    if (bs == 256)
-      for (int g = 0; g < 16; g++) {
-        int t = 0;
-        for (int i = 0; i < 16; i++) t += qs[b * bs + 16 * g + i];
-        sums[b * 16 + g] = (int16_t)t;
-      }
+    for (int g = 0; g < bs / 16; g++) {
+      int t = 0;
+      for (int i = 0; i < 16; i++) t += qs[b * bs + 16 * g + i];
+      sums[b * (bs / 16) + g] = (int16_t)t;
+    }
   }
 }
 
@@ -206,6 +205,21 @@ static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long 
   return failed ? -1 : 0;
 }
 
+#if PONDER_QUANT_AVX2
+// Prefill on integer weights: the AVX2 panel GEMM (quant_gemm_avx2.c), threads over chunks of rows.
+static int product_int8(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
+  int nt = par_threads(N * K * M, PAR_FLOPS);
+  const long chunk = 64, chunks = (N + chunk - 1) / chunk;
+  if (nt > chunks) nt = (int)chunks;
+  PAR_REGION(nt)
+#pragma omp for schedule(dynamic, 1)
+  for (long c = 0; c < chunks; c++)
+    avx2_gemm_rows(type, W, rowBytes, N, K, A->q, A->d, A->sums, M, c * chunk, c * chunk + chunk < N ? c * chunk + chunk : N, Y);
+  PAR_REGION_END
+  return 0;
+}
+#endif
+
 // Prefill: panels of rows (PANEL_ROWS, or up to PANEL_MAX_BYTES for long prompts) dequantised once,
 // then Y[:, panel] = A · panelᵀ by the f32 GEMM (which splits the tokens over threads itself).
 static int product_panels(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
@@ -237,6 +251,12 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
     acts_t A;
     if (!activations(act_format(mats[i].type), X, K, M, &A)) return -1;
     const long rowBytes = qt_row_bytes(weight_type(mats[i].type), K);
+#if PONDER_QUANT_AVX2
+    if (M >= gemm_min_m && avx2_gemm_supported(mats[i].type)) {
+      product_int8(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, &A, M, mats[i].Y);
+      continue;
+    }
+#endif
     const int r = M >= gemm_min_m ? product_panels(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, &A, M, mats[i].Y)
                                   : product_rows(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, &A, M, mats[i].Y);
     if (r != 0) return r;

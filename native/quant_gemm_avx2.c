@@ -1,0 +1,297 @@
+// Prefill GEMM on GGML-quantised weights for CPUs with AVX2 but not AVX-512 VNNI (quant_portable.c
+// calls it): Y (M, N) = X (M, K) · Wᵀ, the layout of quant_gemm.c with 8 rows to a vector.
+//
+// A panel of 8 weight rows × KC values is unpacked once into bytes interleaved by 4 (vector c holds
+// values 4c..4c+3 of each of the 8 rows: lane n is row n), with each sub-block's scale (and
+// Q4_K/Q5_K's min) as 8 f32 lanes. Every token then passes over the panel, MR at a time: 4 of its
+// int8 values broadcast meet a weight vector in vpmaddubsw + vpmaddwd (AVX2's stand-in for
+// vpdpbusd), so each lane sums one (row, token) pair in int32, and a whole sub-block's sum is scaled
+// once. vpmaddubsw adds two products in int16, which saturates for unsigned bytes above 128 times
+// 127: Q8_0 keeps its signed values and moves their signs onto the activations (vpsignb, as
+// llama.cpp's AVX2 dot does); the other types are at most 6 bits unsigned, with their integer
+// offsets (Q4_0's 8, Q5_0's 16, Q6_K's 32) starting each sum at -offset·Σq, and Q4_K/Q5_K's mins
+// multiplying Σq in f32. Against dequantising to f32 and the f32 GEMM, no weight becomes a float and
+// two multiplies cover 32 products, where f32 FMAs cover 16.
+#include <string.h>
+#include "common.h"
+#include "quant.h"
+#include "quant_act.h"
+#include "quant_avx2.h"
+
+#if PONDER_QUANT_AVX2
+#include "kquant_scales.h"
+
+#define AI static inline __attribute__((always_inline))
+#define PR 8   // weight rows per panel: one per 32-bit lane
+#define MR 4   // tokens per micro-kernel pass
+#define KC 512 // values per K chunk, a multiple of 256: the panel (≤ 5 KiB) stays in L1
+#define PANEL_BYTES (KC / 16 * (16 * PR + 32))
+
+int avx2_gemm_supported(int type) {
+  switch (type) {
+    case QT_Q8_0: case QT_Q4_0: case QT_Q5_0: case QT_Q4_K: case QT_Q5_K: case QT_Q6_K: return 1;
+    default: return 0;
+  }
+}
+
+// How a type's values sit in the panel: sub-block size S (values sharing a scale), whether the
+// activations' scale is per 32 values (Q8_0 blocks) or per 256 (Q8_K), the weights' integer offset
+// as a shift (offset = 1 << shift; -1: none), whether there are mins, and whether the weights are
+// signed (Q8_0).
+typedef struct { int S, per32, shift, mins, sgn; } kind_t;
+
+static kind_t kind_of(int type) {
+  switch (type) {
+    case QT_Q8_0: return (kind_t){32, 1, -1, 0, 1};
+    case QT_Q4_0: return (kind_t){32, 1, 3, 0, 0};
+    case QT_Q5_0: return (kind_t){32, 1, 4, 0, 0};
+    case QT_Q6_K: return (kind_t){16, 0, 5, 0, 0};
+    default: return (kind_t){32, 0, -1, 1, 0}; // Q4_K, Q5_K
+  }
+}
+
+// Bytes of one sub-block in the panel: S/4 weight vectors, 8 scales, 8 mins (if any).
+static long group_bytes(kind_t k) { return k.S * PR + 32 + (k.mins ? 32 : 0); }
+
+AI void put_lane(uint8_t *P, long gb, long g, long off, int n, float x) { ((float *)(P + g * gb + off))[n] = x; }
+
+// The 32 nibbles of 16 bytes as bytes: low nibbles first (values 0-15), then high (16-31).
+AI __m256i nibbles(const uint8_t *x) {
+  const __m128i t = _mm_loadu_si128((const __m128i *)x);
+  return _mm256_and_si256(_mm256_setr_m128i(t, _mm_srli_epi16(t, 4)), _mm256_set1_epi8(0x0f));
+}
+
+// 16 in byte i where bit i of the 32 bits at x is set, else 0.
+AI __m256i sixteen_where_bits(const uint8_t *x) {
+  uint32_t u;
+  memcpy(&u, x, 4);
+  const __m256i shuf = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
+  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201);
+  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)u), shuf); // byte i holds byte i/8 of u
+  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit), _mm256_set1_epi8(16));
+}
+
+// ---- unpacking one weight row: sub-blocks [g0, g0 + ng) as bytes u, scales s (w = s·(u - offset)) ----
+
+static void unpack_q8_0(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
+  for (long g = 0; g < ng; g++) {
+    const uint8_t *x = row + (g0 + g) * 34;
+    _mm256_store_si256((__m256i *)(u + 32 * g), _mm256_loadu_si256((const __m256i *)(x + 2)));
+    put_lane(P, gb, g, 32 * PR, n, half_at(x));
+  }
+}
+
+static void unpack_q4_0(const uint8_t *row, long g0, long ng, int five, uint8_t *u, uint8_t *P, long gb, int n) {
+  const long bsz = five ? 22 : 18;
+  for (long g = 0; g < ng; g++) {
+    const uint8_t *x = row + (g0 + g) * bsz;
+    __m256i v = nibbles(x + (five ? 6 : 2));
+    if (five) v = _mm256_or_si256(v, sixteen_where_bits(x + 2)); // bit j of qh is value j's fifth bit
+    _mm256_store_si256((__m256i *)(u + 32 * g), v);
+    put_lane(P, gb, g, 32 * PR, n, half_at(x));
+  }
+}
+
+// Q4_K/Q5_K: sub-block j of a 256 block is the low (j even) or high nibbles of bytes 32·(j/2)..+31,
+// plus (Q5_K) bit j of the 32 qh bytes; w = d·sc_j·u - dmin·m_j. g0 and ng are whole blocks.
+static void unpack_k4(const uint8_t *row, long g0, long ng, int five, uint8_t *u, uint8_t *P, long gb, int n) {
+  const long bsz = five ? 176 : 144;
+  const __m256i lo4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
+  for (long b = 0; b < ng / 8; b++) {
+    const uint8_t *x = row + (g0 / 8 + b) * bsz, *qs = x + (five ? 48 : 16);
+    const float d = half_at(x), dmin = half_at(x + 2);
+    uint32_t sm32[4];
+    unpack_scales_k4(x + 4, sm32);
+    const uint8_t *sm = (const uint8_t *)sm32;
+    const __m256i hb = _mm256_loadu_si256((const __m256i *)(x + 16));
+    for (int p = 0; p < 4; p++) {
+      const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+      __m256i lo = _mm256_and_si256(q, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
+      if (five) {
+        const __m256i b0 = _mm256_set1_epi8((char)(1 << (2 * p))), b1 = _mm256_set1_epi8((char)(2 << (2 * p)));
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hb, b0), b0), sixteen));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hb, b1), b1), sixteen));
+      }
+      _mm256_store_si256((__m256i *)(u + 256 * b + 64 * p), lo);
+      _mm256_store_si256((__m256i *)(u + 256 * b + 64 * p + 32), hi);
+    }
+    for (int j = 0; j < 8; j++) {
+      put_lane(P, gb, 8 * b + j, 32 * PR, n, d * (float)sm[j]);
+      put_lane(P, gb, 8 * b + j, 32 * PR + 32, n, -dmin * (float)sm[8 + j]);
+    }
+  }
+}
+
+// Q6_K: values 128h + 32k + l (l < 32) are the low (k = 0, 1) or high (k = 2, 3) nibbles of
+// ql[64h + 32·(k & 1) + l] with bits 2k..2k+1 of qh[32h + l] above; sub-block j (16 values) has
+// the int8 scale sc_j: w = d·sc_j·(u - 32). g0 and ng are whole blocks.
+static void unpack_q6_k(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
+  const __m256i lo4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
+  for (long b = 0; b < ng / 16; b++) {
+    const uint8_t *x = row + (g0 / 16 + b) * 210;
+    const float d = half_at(x + 208);
+    for (int h = 0; h < 2; h++) {
+      const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x + 64 * h)), ql1 = _mm256_loadu_si256((const __m256i *)(x + 64 * h + 32));
+      const __m256i qh = _mm256_loadu_si256((const __m256i *)(x + 128 + 32 * h));
+      const __m256i v[4] = {
+        _mm256_and_si256(ql0, lo4), _mm256_and_si256(ql1, lo4),
+        _mm256_and_si256(_mm256_srli_epi16(ql0, 4), lo4), _mm256_and_si256(_mm256_srli_epi16(ql1, 4), lo4),
+      };
+      for (int k = 0; k < 4; k++) {
+        const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), three), 4);
+        _mm256_store_si256((__m256i *)(u + 256 * b + 128 * h + 32 * k), _mm256_or_si256(v[k], hi));
+      }
+    }
+    for (int j = 0; j < 16; j++) put_lane(P, gb, 16 * b + j, 16 * PR, n, d * (float)(int8_t)x[192 + j]);
+  }
+}
+
+// In-register 8×8 transpose of 32-bit words: on return r[c] holds word c of every input vector.
+AI void transpose8(__m256 r[8]) {
+  __m256 t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+  }
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+    t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+  }
+  for (int i = 0; i < 8; i++) r[i] = t[i];
+}
+
+// Rows [p, p + nrow) of W, sub-blocks [g0, g0 + ng), into the panel P (rows beyond nrow: zeros).
+static void pack_panel(int type, kind_t k, const uint8_t *W, long rowBytes, long p, int nrow, long g0, long ng, uint8_t *P,
+                       uint8_t (*u)[KC]) {
+  const long gb = group_bytes(k), len = ng * k.S;
+  for (int n = 0; n < PR; n++) {
+    if (n >= nrow) {
+      memset(u[n], 0, (size_t)len);
+      for (long g = 0; g < ng; g++) {
+        put_lane(P, gb, g, PR * k.S, n, 0.0f);
+        if (k.mins) put_lane(P, gb, g, PR * k.S + 32, n, 0.0f);
+      }
+      continue;
+    }
+    const uint8_t *row = W + (p + n) * rowBytes;
+    switch (type) {
+      case QT_Q8_0: unpack_q8_0(row, g0, ng, u[n], P, gb, n); break;
+      case QT_Q4_0: unpack_q4_0(row, g0, ng, 0, u[n], P, gb, n); break;
+      case QT_Q5_0: unpack_q4_0(row, g0, ng, 1, u[n], P, gb, n); break;
+      case QT_Q4_K: unpack_k4(row, g0, ng, 0, u[n], P, gb, n); break;
+      case QT_Q5_K: unpack_k4(row, g0, ng, 1, u[n], P, gb, n); break;
+      case QT_Q6_K: unpack_q6_k(row, g0, ng, u[n], P, gb, n); break;
+      default: break;
+    }
+  }
+  // 32 values of the 8 rows at a time: an 8×8 transpose of 32-bit words puts values 4c..4c+3 of
+  // every row in vector c (len is a multiple of 32: whole blocks)
+  const int per = k.S / 4; // weight vectors per sub-block
+  for (long v = 0; v < len; v += 32) {
+    __m256 r[8];
+    for (int n = 0; n < PR; n++) r[n] = _mm256_load_ps((const float *)(u[n] + v));
+    transpose8(r);
+    for (int c = 0; c < 8; c++) {
+      const long w = v / 4 + c; // weight vector index over the chunk
+      _mm256_store_ps((float *)(P + (w / per) * gb + (w % per) * 32), r[c]);
+    }
+  }
+}
+
+// ---- the micro-kernel: nr tokens from m0 against the panel's 8 rows, sub-blocks [g0, g0 + ng) ----
+
+// Σq of the activations over sub-block gg of S values (from the sums per 16).
+AI int group_sum(const int16_t *sums, const int S, long gg) {
+  return S == 16 ? sums[gg] : sums[2 * gg] + sums[2 * gg + 1];
+}
+
+AI void micro(const uint8_t *P, long g0, long ng, const kind_t k, const int8_t *q, const float *d, const int16_t *sums, long K,
+              long m0, const int nr, float *Y, long N, long n0, __m256i nm, int accumulate) {
+  const int S = k.S;
+  const long gb = S * PR + 32 + (k.mins ? 32 : 0), spb = 256 / S;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[MR], blk[MR];
+  for (int r = 0; r < nr; r++) {
+    acc[r] = accumulate ? _mm256_maskload_ps(Y + (m0 + r) * N + n0, nm) : _mm256_setzero_ps();
+    blk[r] = _mm256_setzero_ps();
+  }
+  for (long g = 0; g < ng; g++) {
+    const uint8_t *pg = P + g * gb;
+    const long gg = g0 + g;
+    __m256i is[MR];
+    for (int r = 0; r < nr; r++)
+      is[r] = _mm256_set1_epi32(k.shift >= 0 ? -group_sum(sums + (m0 + r) * (K / 16), S, gg) * (1 << k.shift) : 0);
+    for (int c = 0; c < S / 4; c++) {
+      const __m256i w = _mm256_load_si256((const __m256i *)(pg + 32 * c));
+      const __m256i aw = k.sgn ? _mm256_sign_epi8(w, w) : w;
+      for (int r = 0; r < nr; r++) {
+        int32_t q4;
+        memcpy(&q4, q + (m0 + r) * K + gg * S + 4 * c, 4);
+        const __m256i b = _mm256_set1_epi32(q4);
+        const __m256i p = _mm256_maddubs_epi16(aw, k.sgn ? _mm256_sign_epi8(b, w) : b);
+        is[r] = _mm256_add_epi32(is[r], _mm256_madd_epi16(p, ones));
+      }
+    }
+    const __m256 s = _mm256_load_ps((const float *)(pg + PR * S));
+    if (k.per32) { // Q8_0 activations: a scale per sub-block
+      for (int r = 0; r < nr; r++)
+        acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(is[r]), _mm256_set1_ps(d[(m0 + r) * (K / 32) + gg])), s, acc[r]);
+      continue;
+    }
+    for (int r = 0; r < nr; r++) blk[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[r]), s, blk[r]);
+    if (k.mins) {
+      const __m256 o = _mm256_load_ps((const float *)(pg + PR * S + 32));
+      for (int r = 0; r < nr; r++)
+        blk[r] = _mm256_fmadd_ps(o, _mm256_set1_ps((float)group_sum(sums + (m0 + r) * (K / 16), 32, gg)), blk[r]);
+    }
+    if ((gg + 1) % spb == 0) { // the end of a 256 block: its activation scale
+      for (int r = 0; r < nr; r++) {
+        acc[r] = _mm256_fmadd_ps(blk[r], _mm256_set1_ps(d[(m0 + r) * (K / 256) + gg / spb]), acc[r]);
+        blk[r] = _mm256_setzero_ps();
+      }
+    }
+  }
+  for (int r = 0; r < nr; r++) _mm256_maskstore_ps(Y + (m0 + r) * N + n0, nm, acc[r]);
+}
+
+// Every token against one packed panel, MR at a time, then 2, 1 (nr and the kind constants in each
+// call, so the inner loops unroll).
+#define TOKENS(KIND)                                                                                   \
+  do {                                                                                                \
+    const kind_t kk = KIND;                                                                           \
+    long m = 0;                                                                                       \
+    for (; m + MR <= M; m += MR) micro(P, g0, ng, kk, q, d, sums, K, m, MR, Y, N, p, nm, acc);         \
+    if (m + 2 <= M) { micro(P, g0, ng, kk, q, d, sums, K, m, 2, Y, N, p, nm, acc); m += 2; }           \
+    if (m < M) micro(P, g0, ng, kk, q, d, sums, K, m, 1, Y, N, p, nm, acc);                            \
+  } while (0)
+
+void avx2_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, long K, const int8_t *q, const float *d,
+                    const int16_t *sums, long M, long n0, long n1, float *Y) {
+  _Alignas(64) uint8_t P[PANEL_BYTES];
+  _Alignas(64) uint8_t u[PR][KC];
+  const kind_t k = kind_of(type);
+  for (long p = n0; p < n1; p += PR) {
+    const int nrow = n1 - p < PR ? (int)(n1 - p) : PR;
+    const __m256i nm = _mm256_cmpgt_epi32(_mm256_set1_epi32(nrow), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (long k0 = 0; k0 < K; k0 += KC) {
+      const long g0 = k0 / k.S, ng = (K - k0 < KC ? K - k0 : KC) / k.S;
+      const int acc = k0 > 0;
+      pack_panel(type, k, W, rowBytes, p, nrow, g0, ng, P, u);
+      switch (type) {
+        case QT_Q8_0: TOKENS(((kind_t){32, 1, -1, 0, 1})); break;
+        case QT_Q4_0: TOKENS(((kind_t){32, 1, 3, 0, 0})); break;
+        case QT_Q5_0: TOKENS(((kind_t){32, 1, 4, 0, 0})); break;
+        case QT_Q6_K: TOKENS(((kind_t){16, 0, 5, 0, 0})); break;
+        default: TOKENS(((kind_t){32, 0, -1, 1, 0})); break; // Q4_K, Q5_K
+      }
+    }
+  }
+}
+
+#endif
