@@ -40,21 +40,6 @@ float avx2_dot_q8_0(const uint8_t *w, const int8_t *qa, const float *da, long K)
   return hsum8(acc);
 }
 
-// The 32 nibbles of 16 bytes as bytes: low nibbles first (values 0-15), then high (16-31).
-static inline __m256i nibbles_32(const uint8_t *x) {
-  const __m128i t = _mm_loadu_si128((const __m128i *)x);
-  return _mm256_and_si256(_mm256_setr_m128i(t, _mm_srli_epi16(t, 4)), _mm256_set1_epi8(0x0f));
-}
-
-// Bit i of the 32 bits at x as byte i: 0xff where set, 0 where clear.
-static inline __m256i bytes_from_bits_32(const uint8_t *x) {
-  uint32_t u;
-  memcpy(&u, x, 4);
-  const __m256i shuf = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
-  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)u), shuf); // byte i holds byte i/8 of u
-  return _mm256_cmpeq_epi8(_mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe)), _mm256_set1_epi64x(-1));
-}
-
 // Q4_0: q = nibble - 8. Q5_0: q = nibble + 16·(bit i of qh) - 16, i.e. the nibble with 0xf0 or-ed
 // in where the bit is clear (a signed byte).
 float avx2_dot_q4_0(const uint8_t *w, const int8_t *qa, const float *da, long K) {

@@ -55,22 +55,6 @@ static long group_bytes(kind_t k) { return k.S * PR + 32 + (k.mins ? 32 : 0); }
 
 AI void put_lane(uint8_t *P, long gb, long g, long off, int n, float x) { ((float *)(P + g * gb + off))[n] = x; }
 
-// The 32 nibbles of 16 bytes as bytes: low nibbles first (values 0-15), then high (16-31).
-AI __m256i nibbles(const uint8_t *x) {
-  const __m128i t = _mm_loadu_si128((const __m128i *)x);
-  return _mm256_and_si256(_mm256_setr_m128i(t, _mm_srli_epi16(t, 4)), _mm256_set1_epi8(0x0f));
-}
-
-// 16 in byte i where bit i of the 32 bits at x is set, else 0.
-AI __m256i sixteen_where_bits(const uint8_t *x) {
-  uint32_t u;
-  memcpy(&u, x, 4);
-  const __m256i shuf = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
-  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201);
-  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)u), shuf); // byte i holds byte i/8 of u
-  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit), _mm256_set1_epi8(16));
-}
-
 // ---- unpacking one weight row: sub-blocks [g0, g0 + ng) as bytes u, scales s (w = s·(u - offset)) ----
 
 static void unpack_q8_0(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
@@ -85,8 +69,8 @@ static void unpack_q4_0(const uint8_t *row, long g0, long ng, int five, uint8_t 
   const long bsz = five ? 22 : 18;
   for (long g = 0; g < ng; g++) {
     const uint8_t *x = row + (g0 + g) * bsz;
-    __m256i v = nibbles(x + (five ? 6 : 2));
-    if (five) v = _mm256_or_si256(v, sixteen_where_bits(x + 2)); // bit j of qh is value j's fifth bit
+    __m256i v = nibbles_32(x + (five ? 6 : 2));
+    if (five) v = _mm256_or_si256(v, _mm256_and_si256(bytes_from_bits_32(x + 2), _mm256_set1_epi8(16))); // bit j of qh: value j's fifth bit
     _mm256_store_si256((__m256i *)(u + 32 * g), v);
     put_lane(P, gb, g, 32 * PR, n, half_at(x));
   }
@@ -283,12 +267,12 @@ void avx2_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, long K, c
       const long g0 = k0 / k.S, ng = (K - k0 < KC ? K - k0 : KC) / k.S;
       const int acc = k0 > 0;
       pack_panel(type, k, W, rowBytes, p, nrow, g0, ng, P, u);
-      switch (type) {
-        case QT_Q8_0: TOKENS(((kind_t){32, 1, -1, 0, 1})); break;
-        case QT_Q4_0: TOKENS(((kind_t){32, 1, 3, 0, 0})); break;
-        case QT_Q5_0: TOKENS(((kind_t){32, 1, 4, 0, 0})); break;
-        case QT_Q6_K: TOKENS(((kind_t){16, 0, 5, 0, 0})); break;
-        default: TOKENS(((kind_t){32, 0, -1, 1, 0})); break; // Q4_K, Q5_K
+      switch (type) { // kind_of a constant in each case
+        case QT_Q8_0: TOKENS(kind_of(QT_Q8_0)); break;
+        case QT_Q4_0: TOKENS(kind_of(QT_Q4_0)); break;
+        case QT_Q5_0: TOKENS(kind_of(QT_Q5_0)); break;
+        case QT_Q6_K: TOKENS(kind_of(QT_Q6_K)); break;
+        default: TOKENS(kind_of(QT_Q4_K)); break; // Q4_K, Q5_K
       }
     }
   }
