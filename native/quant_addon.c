@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common.h"
 #include "quant.h"
+#include "quant_avx2.h"
 #include "mmap.h"
 
 typedef struct {
@@ -284,4 +285,12 @@ void register_quant(napi_env env, napi_value exports) {
 #undef FN
   };
   napi_define_properties(env, exports, sizeof p / sizeof p[0], p);
+  // Which kernels this build runs quantised models on (`ponder info` says it: an AVX2 laptop is
+  // told it runs the AVX2 kernels, not the AVX-512 ones the numbers in the README come from).
+  napi_value kernels;
+  const char *name = PONDER_QUANT_AVX512 ? "AVX-512 (VNNI int8, BF16 dot products)"
+                     : PONDER_QUANT_AVX2 ? "AVX2 (vpmaddubsw int8, widened BF16 and F16)"
+                                         : "portable C (rows dequantised to f32)";
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &kernels);
+  napi_set_named_property(env, exports, "quantKernels", kernels);
 }

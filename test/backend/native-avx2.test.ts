@@ -32,6 +32,10 @@ test('an AVX2 build (x86-64-v3) passes the kernel tests on this AVX-512 machine'
   const objdump = spawnSync('objdump', ['-d', addon], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (objdump.status === 0) assert.doesNotMatch(objdump.stdout, /%zmm/, 'an x86-64-v3 build has no AVX-512 instructions');
 
+  const info = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'info'],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PONDER_BACKEND: 'native', PONDER_NATIVE_ADDON: addon } });
+  assert.match(info.stdout, /^quantised\s+AVX2 /m, `ponder info with the AVX2 build:\n${info.stdout}${info.stderr}`);
+
   const files = ['test/backend/native.test.ts', 'test/backend/quant.test.ts', 'test/infer/runner_llama.test.ts'];
   // A test run inside a test run: without NODE_TEST_CONTEXT it reports in TAP, as on its own.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;

@@ -75,3 +75,12 @@ test('an addon that does not load: one line with the loader\'s reason', (t) => {
   assert.equal(forced.status, 1);
   assert.match(forced.warnings.join('\n'), /PONDER_BACKEND=native, but the native addon does not load/);
 });
+
+test('`ponder info` names the quantised kernels the build runs, the ones this CPU has', { skip: existsSync('/proc/cpuinfo') && process.env.PONDER_BACKEND !== 'ts' ? false : 'needs /proc/cpuinfo and the native backend' }, () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'info'], { encoding: 'utf8', timeout: 120_000 });
+  const flags = (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').split(/\s+/);
+  // binding.gyp builds with -march=native: VNNI and BF16 select the AVX-512 kernels, else AVX2 with FMA and F16C
+  const expected = flags.includes('avx512_vnni') && flags.includes('avx512_bf16') ? /AVX-512/
+    : ['avx2', 'fma', 'f16c'].every((f) => flags.includes(f)) ? /AVX2/ : /portable C/;
+  assert.match(/^quantised\s+(.*)$/m.exec(r.stdout)?.[1] ?? r.stdout, expected);
+});

@@ -9,6 +9,8 @@ interface QuantAddon extends QuantKernels {
   mmapFile(path: string): ArrayBuffer;
   memoryBandwidth(mode: number, nDoubles: number, threads: number, reps: number): number;
   quantGemmMinTokens(n: number): number;
+  /** Which kernels the build runs: AVX-512, AVX2 or portable C (native/quant_addon.c). */
+  readonly quantKernels?: string;
 }
 
 let addon: QuantAddon | null | undefined;
@@ -24,6 +26,11 @@ function load(): QuantAddon | null {
     addon = null;
   }
   return addon;
+}
+
+/** The instruction set the native quantised kernels were built for, or null without the addon. */
+export function quantKernelSet(): string | null {
+  return load()?.quantKernels ?? null;
 }
 
 /** The native quantised kernels, or null when the addon (or a build with them) is missing. */

@@ -6,6 +6,7 @@ import { machinePeakGflops } from '../../train/mfu.ts';
 import { cpus } from 'node:os';
 import { loadServedModel, MODEL_FLAGS, modelPath, type ServedModel } from '../shared.ts';
 import { headDim } from '../../model/config.ts';
+import { quantKernelSet } from '../../backend/native/quant.ts';
 
 const GiB = 1024 ** 3;
 const gib = (bytes: number) => (bytes < GiB ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${(bytes / GiB).toFixed(2)} GiB`);
@@ -36,7 +37,7 @@ function memoryLine(weights: number, kvPerToken: number, ctx4k: number, ctx: num
 
 export const command: Command = {
   name: 'info',
-  summary: 'backend, threads, SIMD width and FMA peak; with --model, what a model is and the memory it needs',
+  summary: 'backend, threads, SIMD width, quantised kernels and FMA peak; with --model, what a model is and the memory it needs',
   run(argv) {
     const { values } = parseFlags(argv, { ...MODEL_FLAGS, help: { type: 'boolean', short: 'h' } }, false);
     if (values.help) {
@@ -51,6 +52,7 @@ export const command: Command = {
     console.log(`backend     ${b.name}`);
     console.log(`threads     ${b.threads}`);
     console.log(`simd width  ${b.simdWidth} float32 lanes${b.simdWidth === 16 ? ' (AVX-512)' : b.simdWidth === 8 ? ' (AVX2)' : ''}`);
+    console.log(`quantised   ${quantKernelSet() ?? 'TypeScript reference (no native addon)'}`);
     console.log(`cpu         ${cpus()[0]?.model ?? '?'} × ${cpus().length}`);
     console.log(`fma peak    ${machinePeakGflops().toFixed(0)} GFLOP/s${b.name === 'native' ? ' (measured)' : ' (assumed; the ts backend cannot measure it)'}`);
     console.log(`node        ${process.version}`);
