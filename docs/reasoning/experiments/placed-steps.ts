@@ -19,17 +19,14 @@
 // number of the line whose first number has place p. Sums and differences keep the column traces
 // (src/tasks/columns.ts). Pretraining only, scored like place-digits.ts (greedy, thinking on).
 //   PONDER_THREADS=1 npx tsx docs/reasoning/experiments/placed-steps.ts '{"name":"S1","pretrain":[...],"eval":["3x1","6x1","7x1","8x1","9x1","10x1"],"steps":1500}' [outDir]
-import { Transformer } from '../../../src/model/transformer.ts';
-import { validateConfig } from '../../../src/model/config.ts';
 import { trainBpe } from '../../../src/tokenizer/index.ts';
-import { PlaceDigitTokenizer, initPlaceRows } from '../../../src/tokenizer/place-digits.ts';
+import { PlaceDigitTokenizer } from '../../../src/tokenizer/place-digits.ts';
 import { documentTexts, reasoningStream } from '../../../src/data/reasoning.ts';
 import { cleanShapesTask } from '../../../src/pipeline/arithmetic-data.ts';
 import { questionTail } from '../../../src/tasks/hinted-columns.ts';
 import { setThreads } from '../../../src/backend/native/index.ts';
-import { Rng as NormalRng } from '../../../src/tensor/random.ts';
 import type { Problem } from '../../../src/tasks/types.ts';
-import { pretrainAndScore, shapeRun } from './shape-runs.ts';
+import { placeDigitModel, pretrainAndScore, shapeRun } from './shape-runs.ts';
 
 /** The placed trace of a * d (d one digit); its last line is the answer. */
 export function placedTrace(a: bigint, d: number): string {
@@ -62,9 +59,6 @@ const task = {
 };
 const tok = new PlaceDigitTokenizer(trainBpe(documentTexts(task, train.slice(0, 5000)), cfg.vocab ?? 300).merges, cfg.places ?? 12);
 const stream = reasoningStream(tok, task, train, 1, seed);
-const model = { d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: cfg.maxSeq ?? 384, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true, ...(cfg.model ?? {}) };
-const config = validateConfig({ ...model, vocab_size: tok.vocabSize });
-const base = new Transformer(config, seed);
-initPlaceRows(base.embed.data as Float32Array, config.d_model, tok, new NormalRng(seed + 11));
+const base = placeDigitModel(cfg, tok, seed);
 run.log(`${run.name}: ${train.length} problems, ${stream.length} tokens, ${base.paramCount()} params, vocab ${tok.vocabSize}`);
 pretrainAndScore(run, base, tok, stream, cfg.evalEvery ?? 500);

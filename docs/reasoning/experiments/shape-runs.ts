@@ -10,6 +10,10 @@ import { saveCheckpoint } from '../../../src/io/checkpoint.ts';
 import { shapeName, type Shape } from '../../../src/tasks/columns.ts';
 import { trainingProblems, assertClean, shapeHeldOut, heldValueSet } from '../../../src/pipeline/arithmetic-data.ts';
 import { evaluateShapes } from '../../../src/pipeline/arithmetic.ts';
+import { validateConfig } from '../../../src/model/config.ts';
+import { Transformer as Model } from '../../../src/model/transformer.ts';
+import { initPlaceRows, type PlaceDigitTokenizer } from '../../../src/tokenizer/place-digits.ts';
+import { Rng as NormalRng } from '../../../src/tensor/random.ts';
 import type { Problem } from '../../../src/tasks/types.ts';
 
 /** "3x1" -> 3-digit by 1-digit product; "4+4", "5-4" likewise. */
@@ -61,4 +65,14 @@ export function pretrainAndScore(run: ShapeRun, model: Transformer, tok: Tokeniz
   const rs = evalNow(r.model, steps);
   for (const x of rs) for (const e of x.examples) if (!e.correct) log(`--- ${x.shape}\n${e.completion}`);
   writeFileSync(join(out, 'final.json'), JSON.stringify(rs.map((x) => ({ shape: x.shape, stats: x.stats, examples: x.examples })), null, 1));
+}
+
+/** The shape experiments' model (0.37M unless cfg.model says otherwise) for a place-digit tokenizer,
+ *  its place rows started from its digit rows (initPlaceRows). */
+export function placeDigitModel(cfg: Record<string, any>, tok: PlaceDigitTokenizer, seed: number): Transformer {
+  const model = { d_model: 96, n_layers: 3, n_heads: 3, n_kv_heads: 3, d_ff: 256, max_seq_len: cfg.maxSeq ?? 384, rope_theta: 10000, norm_eps: 1e-5, tie_embeddings: true, ...(cfg.model ?? {}) };
+  const config = validateConfig({ ...model, vocab_size: tok.vocabSize });
+  const base = new Model(config, seed);
+  initPlaceRows(base.embed.data as Float32Array, config.d_model, tok, new NormalRng(seed + 11));
+  return base;
 }
