@@ -7,9 +7,11 @@
 // A few tokens (decode): the rows are split over threads. With AVX2 each row meets each token in
 // an integer (or widening) dot product straight from its blocks (quant_avx2.c); otherwise, and
 // for Q5_K and f32 rows, it is dequantised to f32 (quant_blocks.c, bit-exact with ggml) and
-// dotted with the dequantised activations. Many tokens (prefill): panels of rows are dequantised
-// once and multiplied by all the tokens with the f32 GEMM (gemm.c). The same numbers as quant.c to
-// rounding, on any CPU the compiler targets; slower than quant.c's VNNI kernels.
+// dotted with the dequantised activations. Many tokens (prefill): with AVX2, integer weights go
+// through the int8 panel GEMM (quant_gemm_avx2.c); BF16, F16 and f32 weights, and every type on
+// other CPUs, are dequantised in panels and multiplied by all the tokens with the f32 GEMM (gemm.c).
+// Attention is flash-style with AVX2, one query and head at a time otherwise. The same numbers as
+// quant.c to rounding, on any CPU the compiler targets.
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
