@@ -111,11 +111,12 @@ typedef struct {
 // would otherwise reach the logits undiluted.
 #define QT_Q8_0_FINE 1008
 
-// Weight types with a panel GEMM (quant_gemm.c).
+// Weight types with a panel GEMM (quant_gemm.c with AVX-512, quant_gemm_avx2.c with AVX2).
 int q_gemm_supported(int type);
-// Rows [n0, n1) of Y (M, N) = X · Wᵀ from activations quantised in the panel format of `type`
-// (signed Q8_0 blocks with gsum for Q8_0/Q4_0/Q5_0; natural-order Q8_K with gsum and fsum32 for
-// the k-quants). n0 is a multiple of 16.
+// Rows [n0, n1) of Y (M, N) = X · Wᵀ from activations quantised in the panel format of `type`.
+// AVX-512: signed Q8_0 blocks with gsum for Q8_0/Q4_0/Q5_0, natural-order Q8_K with gsum and fsum32
+// for the k-quants; n0 a multiple of 16. AVX2: q, d (per 32 or per 256 values) and sums (Σq per 16)
+// as the row dots take them; n0 a multiple of 8.
 void q_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, const act_t *a, long M, long n0, long n1, float *Y);
 
 #endif

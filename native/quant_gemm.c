@@ -15,7 +15,7 @@
 #include "common.h"
 #include "quant.h"
 #include "quant_act.h"
-#include "kquant_scales.h"
+#include "quant_unpack.h"
 
 #if PONDER_QUANT_AVX512 // else quant_portable.c
 
@@ -50,95 +50,6 @@ static kind_t kind_of(int type) {
 // Bytes of one sub-block in the panel: S/4 weight vectors, 16 scales, 16 mins (if any).
 static long group_bytes(kind_t k) { return k.S * 16 + 64 + (k.mins ? 64 : 0); }
 
-AI float fp16(const uint8_t *p) {
-  uint16_t h;
-  memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
-
-AI void put_lane(uint8_t *P, long gb, long g, long off, int n, float x) { ((float *)(P + g * gb + off))[n] = x; }
-
-// ---- unpacking one weight row: sub-blocks [g0, g0 + ng) as unsigned bytes u, scales s, mins o ----
-// (w = s·u + o per value, with o = -s·offset for the integer offsets)
-
-static void unpack_q8_0(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
-  for (long g = 0; g < ng; g++) {
-    const uint8_t *x = row + (g0 + g) * 34;
-    _mm256_store_si256((__m256i *)(u + 32 * g), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(x + 2)), _mm256_set1_epi8((char)0x80)));
-    put_lane(P, gb, g, 512, n, fp16(x));
-  }
-}
-
-static void unpack_q4_0(const uint8_t *row, long g0, long ng, int five, uint8_t *u, uint8_t *P, long gb, int n) {
-  const long bsz = five ? 22 : 18;
-  for (long g = 0; g < ng; g++) {
-    const uint8_t *x = row + (g0 + g) * bsz;
-    __m128i q = _mm_loadu_si128((const __m128i *)(x + (five ? 6 : 2)));
-    __m256i v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0F)); // values 0..15, 16..31
-    if (five) { // bit j of the block's 32-bit mask is value j's fifth bit
-      uint32_t qh;
-      memcpy(&qh, x + 2, 4);
-      v = _mm256_mask_add_epi8(v, (__mmask32)qh, v, _mm256_set1_epi8(16));
-    }
-    _mm256_store_si256((__m256i *)(u + 32 * g), v);
-    put_lane(P, gb, g, 512, n, fp16(x));
-  }
-}
-
-
-// Q4_K/Q5_K: sub-block j of a 256 block is the low (j even) or high nibbles of bytes 32·(j/2)..+31,
-// plus (Q5_K) bit j of the 32 qh bytes; w = d·sc_j·u - dmin·m_j. g0 and ng are whole blocks.
-static void unpack_k4(const uint8_t *row, long g0, long ng, int five, uint8_t *u, uint8_t *P, long gb, int n) {
-  const long bsz = five ? 176 : 144;
-  const __m256i lo4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
-  for (long b = 0; b < ng / 8; b++) {
-    const uint8_t *x = row + (g0 / 8 + b) * bsz, *qs = x + (five ? 48 : 16);
-    const float d = fp16(x), dmin = fp16(x + 2);
-    uint32_t sm32[4];
-    unpack_scales_k4(x + 4, sm32);
-    const uint8_t *sm = (const uint8_t *)sm32;
-    const __m256i hb = _mm256_loadu_si256((const __m256i *)(x + 16));
-    for (int p = 0; p < 4; p++) {
-      __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
-      __m256i lo = _mm256_and_si256(q, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
-      if (five) {
-        lo = _mm256_mask_add_epi8(lo, _mm256_test_epi8_mask(hb, _mm256_set1_epi8((char)(1 << (2 * p)))), lo, sixteen);
-        hi = _mm256_mask_add_epi8(hi, _mm256_test_epi8_mask(hb, _mm256_set1_epi8((char)(2 << (2 * p)))), hi, sixteen);
-      }
-      _mm256_store_si256((__m256i *)(u + 256 * b + 64 * p), lo);
-      _mm256_store_si256((__m256i *)(u + 256 * b + 64 * p + 32), hi);
-    }
-    for (int j = 0; j < 8; j++) {
-      put_lane(P, gb, 8 * b + j, 512, n, d * (float)sm[j]);
-      put_lane(P, gb, 8 * b + j, 576, n, -dmin * (float)sm[8 + j]);
-    }
-  }
-}
-
-// Q6_K: values 128h + 32k + l (l < 32) are the low (k = 0, 1) or high (k = 2, 3) nibbles of
-// ql[64h + 32·(k & 1) + l] with bits 2k..2k+1 of qh[32h + l] above; sub-block j (16 values) has
-// the int8 scale sc_j: w = d·sc_j·(u - 32). g0 and ng are whole blocks.
-static void unpack_q6_k(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
-  const __m256i lo4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
-  for (long b = 0; b < ng / 16; b++) {
-    const uint8_t *x = row + (g0 / 16 + b) * 210;
-    const float d = fp16(x + 208);
-    for (int h = 0; h < 2; h++) {
-      __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x + 64 * h)), ql1 = _mm256_loadu_si256((const __m256i *)(x + 64 * h + 32));
-      __m256i qh = _mm256_loadu_si256((const __m256i *)(x + 128 + 32 * h));
-      __m256i v[4] = {
-        _mm256_and_si256(ql0, lo4), _mm256_and_si256(ql1, lo4),
-        _mm256_and_si256(_mm256_srli_epi16(ql0, 4), lo4), _mm256_and_si256(_mm256_srli_epi16(ql1, 4), lo4),
-      };
-      for (int k = 0; k < 4; k++) {
-        __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), three), 4);
-        _mm256_store_si256((__m256i *)(u + 256 * b + 128 * h + 32 * k), _mm256_or_si256(v[k], hi));
-      }
-    }
-    for (int j = 0; j < 16; j++) put_lane(P, gb, 16 * b + j, 256, n, d * (float)(int8_t)x[192 + j]);
-  }
-}
-
 // Rows [p, p + nrow) of W, sub-blocks [g0, g0 + ng), into the panel P (rows beyond nrow: zeros).
 static void pack_panel(int type, kind_t k, const uint8_t *W, long rowBytes, long p, int nrow, long g0, long ng, uint8_t *P,
                        uint8_t (*u)[KC]) {
@@ -152,16 +63,7 @@ static void pack_panel(int type, kind_t k, const uint8_t *W, long rowBytes, long
       }
       continue;
     }
-    const uint8_t *row = W + (p + n) * rowBytes;
-    switch (type) {
-      case QT_Q8_0: unpack_q8_0(row, g0, ng, u[n], P, gb, n); break;
-      case QT_Q4_0: unpack_q4_0(row, g0, ng, 0, u[n], P, gb, n); break;
-      case QT_Q5_0: unpack_q4_0(row, g0, ng, 1, u[n], P, gb, n); break;
-      case QT_Q4_K: unpack_k4(row, g0, ng, 0, u[n], P, gb, n); break;
-      case QT_Q5_K: unpack_k4(row, g0, ng, 1, u[n], P, gb, n); break;
-      case QT_Q6_K: unpack_q6_k(row, g0, ng, u[n], P, gb, n); break;
-      default: break;
-    }
+    unpack_row(type, W + (p + n) * rowBytes, g0, ng, 0x80, PR, u[n], P, gb, n); // Q8_0 as q + 128, unsigned
     if (padded > len) memset(u[n] + len, 0, (size_t)(padded - len));
   }
   // 64 values of the 16 rows at a time: a 16×16 transpose of 32-bit words puts values 4c..4c+3

@@ -19,7 +19,6 @@
 #include "quant_avx2.h"
 
 #if PONDER_QUANT_AVX2
-#include "kquant_scales.h"
 
 #define AI static inline __attribute__((always_inline))
 #define PR 8   // weight rows per panel: one per 32-bit lane
@@ -27,7 +26,7 @@
 #define KC 512 // values per K chunk, a multiple of 256: the panel (≤ 5 KiB) stays in L1
 #define PANEL_BYTES (KC / 16 * (16 * PR + 32))
 
-int avx2_gemm_supported(int type) {
+int q_gemm_supported(int type) {
   switch (type) {
     case QT_Q8_0: case QT_Q4_0: case QT_Q5_0: case QT_Q4_K: case QT_Q5_K: case QT_Q6_K: return 1;
     default: return 0;
@@ -52,83 +51,6 @@ static kind_t kind_of(int type) {
 
 // Bytes of one sub-block in the panel: S/4 weight vectors, 8 scales, 8 mins (if any).
 static long group_bytes(kind_t k) { return k.S * PR + 32 + (k.mins ? 32 : 0); }
-
-AI void put_lane(uint8_t *P, long gb, long g, long off, int n, float x) { ((float *)(P + g * gb + off))[n] = x; }
-
-// ---- unpacking one weight row: sub-blocks [g0, g0 + ng) as bytes u, scales s (w = s·(u - offset)) ----
-
-static void unpack_q8_0(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
-  for (long g = 0; g < ng; g++) {
-    const uint8_t *x = row + (g0 + g) * 34;
-    _mm256_store_si256((__m256i *)(u + 32 * g), _mm256_loadu_si256((const __m256i *)(x + 2)));
-    put_lane(P, gb, g, 32 * PR, n, half_at(x));
-  }
-}
-
-static void unpack_q4_0(const uint8_t *row, long g0, long ng, int five, uint8_t *u, uint8_t *P, long gb, int n) {
-  const long bsz = five ? 22 : 18;
-  for (long g = 0; g < ng; g++) {
-    const uint8_t *x = row + (g0 + g) * bsz;
-    __m256i v = nibbles_32(x + (five ? 6 : 2));
-    if (five) v = _mm256_or_si256(v, _mm256_and_si256(bytes_from_bits_32(x + 2), _mm256_set1_epi8(16))); // bit j of qh: value j's fifth bit
-    _mm256_store_si256((__m256i *)(u + 32 * g), v);
-    put_lane(P, gb, g, 32 * PR, n, half_at(x));
-  }
-}
-
-// Q4_K/Q5_K: sub-block j of a 256 block is the low (j even) or high nibbles of bytes 32·(j/2)..+31,
-// plus (Q5_K) bit j of the 32 qh bytes; w = d·sc_j·u - dmin·m_j. g0 and ng are whole blocks.
-static void unpack_k4(const uint8_t *row, long g0, long ng, int five, uint8_t *u, uint8_t *P, long gb, int n) {
-  const long bsz = five ? 176 : 144;
-  const __m256i lo4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
-  for (long b = 0; b < ng / 8; b++) {
-    const uint8_t *x = row + (g0 / 8 + b) * bsz, *qs = x + (five ? 48 : 16);
-    const float d = half_at(x), dmin = half_at(x + 2);
-    uint32_t sm32[4];
-    unpack_scales_k4(x + 4, sm32);
-    const uint8_t *sm = (const uint8_t *)sm32;
-    const __m256i hb = _mm256_loadu_si256((const __m256i *)(x + 16));
-    for (int p = 0; p < 4; p++) {
-      const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
-      __m256i lo = _mm256_and_si256(q, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
-      if (five) {
-        const __m256i b0 = _mm256_set1_epi8((char)(1 << (2 * p))), b1 = _mm256_set1_epi8((char)(2 << (2 * p)));
-        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hb, b0), b0), sixteen));
-        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hb, b1), b1), sixteen));
-      }
-      _mm256_store_si256((__m256i *)(u + 256 * b + 64 * p), lo);
-      _mm256_store_si256((__m256i *)(u + 256 * b + 64 * p + 32), hi);
-    }
-    for (int j = 0; j < 8; j++) {
-      put_lane(P, gb, 8 * b + j, 32 * PR, n, d * (float)sm[j]);
-      put_lane(P, gb, 8 * b + j, 32 * PR + 32, n, -dmin * (float)sm[8 + j]);
-    }
-  }
-}
-
-// Q6_K: values 128h + 32k + l (l < 32) are the low (k = 0, 1) or high (k = 2, 3) nibbles of
-// ql[64h + 32·(k & 1) + l] with bits 2k..2k+1 of qh[32h + l] above; sub-block j (16 values) has
-// the int8 scale sc_j: w = d·sc_j·(u - 32). g0 and ng are whole blocks.
-static void unpack_q6_k(const uint8_t *row, long g0, long ng, uint8_t *u, uint8_t *P, long gb, int n) {
-  const __m256i lo4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
-  for (long b = 0; b < ng / 16; b++) {
-    const uint8_t *x = row + (g0 / 16 + b) * 210;
-    const float d = half_at(x + 208);
-    for (int h = 0; h < 2; h++) {
-      const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x + 64 * h)), ql1 = _mm256_loadu_si256((const __m256i *)(x + 64 * h + 32));
-      const __m256i qh = _mm256_loadu_si256((const __m256i *)(x + 128 + 32 * h));
-      const __m256i v[4] = {
-        _mm256_and_si256(ql0, lo4), _mm256_and_si256(ql1, lo4),
-        _mm256_and_si256(_mm256_srli_epi16(ql0, 4), lo4), _mm256_and_si256(_mm256_srli_epi16(ql1, 4), lo4),
-      };
-      for (int k = 0; k < 4; k++) {
-        const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), three), 4);
-        _mm256_store_si256((__m256i *)(u + 256 * b + 128 * h + 32 * k), _mm256_or_si256(v[k], hi));
-      }
-    }
-    for (int j = 0; j < 16; j++) put_lane(P, gb, 16 * b + j, 16 * PR, n, d * (float)(int8_t)x[192 + j]);
-  }
-}
 
 // In-register 8×8 transpose of 32-bit words: on return r[c] holds word c of every input vector.
 AI void transpose8(__m256 r[8]) {
@@ -163,16 +85,7 @@ static void pack_panel(int type, kind_t k, const uint8_t *W, long rowBytes, long
       }
       continue;
     }
-    const uint8_t *row = W + (p + n) * rowBytes;
-    switch (type) {
-      case QT_Q8_0: unpack_q8_0(row, g0, ng, u[n], P, gb, n); break;
-      case QT_Q4_0: unpack_q4_0(row, g0, ng, 0, u[n], P, gb, n); break;
-      case QT_Q5_0: unpack_q4_0(row, g0, ng, 1, u[n], P, gb, n); break;
-      case QT_Q4_K: unpack_k4(row, g0, ng, 0, u[n], P, gb, n); break;
-      case QT_Q5_K: unpack_k4(row, g0, ng, 1, u[n], P, gb, n); break;
-      case QT_Q6_K: unpack_q6_k(row, g0, ng, u[n], P, gb, n); break;
-      default: break;
-    }
+    unpack_row(type, W + (p + n) * rowBytes, g0, ng, 0, PR, u[n], P, gb, n); // Q8_0 signed (vpsignb)
   }
   // 32 values of the 8 rows at a time: an 8×8 transpose of 32-bit words puts values 4c..4c+3 of
   // every row in vector c (len is a multiple of 32: whole blocks)
@@ -255,8 +168,11 @@ AI void micro(const uint8_t *P, long g0, long ng, const kind_t k, const int8_t *
     if (m < M) micro(P, g0, ng, kk, q, d, sums, K, m, 1, Y, N, p, nm, acc);                            \
   } while (0)
 
-void avx2_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, long K, const int8_t *q, const float *d,
-                    const int16_t *sums, long M, long n0, long n1, float *Y) {
+void q_gemm_rows(int type, const uint8_t *W, long rowBytes, long N, const act_t *a, long M, long n0, long n1, float *Y) {
+  const long K = a->K;
+  const int8_t *q = a->q;
+  const float *d = a->d;
+  const int16_t *sums = a->sums;
   _Alignas(64) uint8_t P[PANEL_BYTES];
   _Alignas(64) uint8_t u[PR][KC];
   const kind_t k = kind_of(type);

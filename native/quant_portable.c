@@ -208,17 +208,17 @@ static int product_rows(int type, const uint8_t *W, long rowBytes, long N, long 
 }
 
 #if PONDER_QUANT_AVX2
-// Prefill on integer weights: the AVX2 panel GEMM (quant_gemm_avx2.c), threads over chunks of rows.
-static int product_int8(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
+// Prefill on integer weights: the AVX2 panel GEMM (quant_gemm_avx2.c, the interface quant_gemm.c
+// has with AVX-512), threads over chunks of rows.
+static void product_int8(int type, const uint8_t *W, long rowBytes, long N, long K, const acts_t *A, long M, float *Y) {
+  const act_t a = {.q = A->q, .d = A->d, .sums = A->sums, .K = K};
   int nt = par_threads(N * K * M, PAR_FLOPS);
   const long chunk = 64, chunks = (N + chunk - 1) / chunk;
   if (nt > chunks) nt = (int)chunks;
   PAR_REGION(nt)
 #pragma omp for schedule(dynamic, 1)
-  for (long c = 0; c < chunks; c++)
-    avx2_gemm_rows(type, W, rowBytes, N, K, A->q, A->d, A->sums, M, c * chunk, c * chunk + chunk < N ? c * chunk + chunk : N, Y);
+  for (long c = 0; c < chunks; c++) q_gemm_rows(type, W, rowBytes, N, &a, M, c * chunk, c * chunk + chunk < N ? c * chunk + chunk : N, Y);
   PAR_REGION_END
-  return 0;
 }
 #endif
 
@@ -254,7 +254,7 @@ int q_matmul_multi(int n, const qmat_t *mats, long K, const float *X, long M) {
     if (!activations(act_format(mats[i].type), X, K, M, &A)) return -1;
     const long rowBytes = qt_row_bytes(weight_type(mats[i].type), K);
 #if PONDER_QUANT_AVX2
-    if (M >= gemm_min_m && avx2_gemm_supported(mats[i].type)) {
+    if (M >= gemm_min_m && q_gemm_supported(mats[i].type)) {
       product_int8(mats[i].type, mats[i].W, rowBytes, mats[i].N, K, &A, M, mats[i].Y);
       continue;
     }
